@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -81,6 +82,11 @@ class Activation:
         (sigmoid, tanh, relu...), so backpropagation need not keep the input.
     stochastic : bool
         True when the function draws random numbers while training (rrelu).
+    kinks : tuple of float
+        Points where the function is not differentiable (or jumps); the derivative
+        there follows PyTorch's convention, given in each class docstring. The
+        class attribute holds the kinks of the default parameters; an instance
+        whose parameters move them (shrink's ``lambd``...) sets its own.
     """
 
     name: ClassVar[str] = ""
@@ -89,16 +95,20 @@ class Activation:
     elementwise: ClassVar[bool] = True
     output_derivative: ClassVar[bool] = False
     stochastic: ClassVar[bool] = False
+    kinks: tuple[float, ...] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not cls.name:
+        # Only classes that name themselves register: a user's subclass of ReLU that
+        # merely tweaks it inherits the name and must not clash with ReLU.
+        if not cls.__dict__.get("name"):
             return
-        for key in (cls.name, *cls.aliases):
+        aliases = cls.__dict__.get("aliases", ())
+        for key in (cls.name, *aliases):
             if key in _REGISTRY or key in _ALIASES:
                 raise RuntimeError(f"activation name {key!r} registered twice")
         _REGISTRY[cls.name] = cls
-        for alias in cls.aliases:
+        for alias in aliases:
             _ALIASES[alias] = cls.name
 
     # -- public API -------------------------------------------------------------
@@ -259,4 +269,20 @@ def get(activation: str | Activation | None = None, **params: Any) -> Activation
         raise ValueError(
             f"unknown activation {activation!r}.{hint} Valid names: {', '.join(valid)}"
         )
-    return _REGISTRY[key](**params)
+    cls = _REGISTRY[key]
+    _check_params(cls, params)
+    return cls(**params)
+
+
+def _check_params(cls: type[Activation], params: dict[str, Any]) -> None:
+    """Refuse unknown parameters with a message naming them and the accepted ones."""
+    accepted = inspect.signature(cls).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        return
+    unknown = [k for k in params if k not in accepted]
+    if unknown:
+        valid = ", ".join(accepted) or "none"
+        raise TypeError(
+            f"{cls.name} got unexpected parameter(s) {', '.join(map(repr, unknown))}; "
+            f"it accepts: {valid}"
+        )

@@ -1,0 +1,553 @@
+"""Weight initializers: fill a new parameter array from a named distribution.
+
+Look one up with :func:`get` (``get("he_normal")``, ``get("normal", std=0.1)``) and list
+them with :func:`names`. ``get("auto", activation="relu")`` picks what the activation
+recommends (see :func:`for_activation`).
+
+Every initializer is called as ``init(shape, rng=None, dtype=np.float64, fans=None)``.
+For a Dense weight matrix ``shape`` is ``(fan_in, fan_out) = (n_inputs, n_units)``,
+the layout of scikit-learn's ``coefs_``. Random numbers always come from
+``np.random.default_rng(rng)``, never from NumPy's global random state.
+
+The variance-scaling family (course table, ``m = fan_in``, ``n = fan_out``):
+
+==============  ==================  ===========================
+name            alias               distribution
+==============  ==================  ===========================
+glorot_uniform  xavier_uniform      U(-sqrt(6/(m+n)), sqrt(6/(m+n)))
+glorot_normal   xavier_normal       N(0, 2/(m+n))
+he_uniform      kaiming_uniform     U(-sqrt(6/m), sqrt(6/m))
+he_normal       kaiming_normal      N(0, 2/m)
+lecun_uniform                       U(-sqrt(3/m), sqrt(3/m))
+lecun_normal                        N(0, 1/m)
+==============  ==================  ===========================
+
+The ``*_normal`` members use a plain (untruncated) normal, so the variance is exactly
+the table's; :class:`VarianceScaling` with ``distribution="truncated_normal"`` gives
+the truncated variant (Keras's default), rescaled to keep the same variance.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from mlplab import activations
+from mlplab.activations._base import check_positive, check_real
+
+__all__ = [
+    "Constant",
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
+    "Initializer",
+    "LecunNormal",
+    "LecunUniform",
+    "Normal",
+    "Ones",
+    "Orthogonal",
+    "TruncatedNormal",
+    "Uniform",
+    "VarianceScaling",
+    "Zeros",
+    "compute_fans",
+    "for_activation",
+    "get",
+    "names",
+]
+
+_REGISTRY: dict[str, type[Initializer]] = {}
+_ALIASES: dict[str, str] = {}
+
+# Truncation point of the truncated normals, in standard deviations.
+_CUT = 2.0
+# Standard deviation of N(0, 1) truncated to [-2, 2]: sqrt(1 - 2 c φ(c) / (2Φ(c) - 1)), c = 2.
+_TRUNC_STD = math.sqrt(
+    1.0
+    - 2.0
+    * _CUT
+    * math.exp(-0.5 * _CUT**2)
+    / math.sqrt(2.0 * math.pi)
+    / math.erf(_CUT / math.sqrt(2))
+)
+
+
+class Initializer:
+    """A rule that fills a new parameter array.
+
+    Subclasses implement :meth:`_sample`, which returns a float64 array (or one of the
+    requested dtype). Calling the object checks the arguments, builds the random
+    generator and casts to `dtype`.
+
+    Class attributes
+    ----------------
+    name : str
+        Canonical registry name.
+    aliases : tuple of str
+        Other names that :func:`mlplab.initializers.get` accepts.
+    """
+
+    name: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # only classes that set their own name register (not subclasses inheriting one)
+        if not cls.__dict__.get("name"):
+            return
+        for key in (cls.name, *cls.__dict__.get("aliases", ())):
+            if key in _REGISTRY or key in _ALIASES or key == "auto":
+                raise RuntimeError(f"initializer name {key!r} registered twice")
+        _REGISTRY[cls.name] = cls
+        for alias in cls.__dict__.get("aliases", ()):
+            _ALIASES[alias] = cls.name
+
+    def __call__(
+        self,
+        shape: tuple[int, ...],
+        rng: int | np.random.Generator | None = None,
+        dtype: Any = np.float64,
+        fans: tuple[int, int] | None = None,
+    ) -> np.ndarray:
+        """Return a new array of the given shape.
+
+        Parameters
+        ----------
+        shape : tuple of int
+            Shape of the parameter, positive ints; ``(fan_in, fan_out)`` for a Dense
+            weight matrix.
+        rng : int, numpy.random.Generator or None
+            Seed or generator, passed to ``np.random.default_rng`` (a Generator is used
+            as is and advances).
+        dtype : float dtype
+            dtype of the result (float64 by default).
+        fans : (int, int) or None
+            ``(fan_in, fan_out)`` to use instead of :func:`compute_fans` of `shape`,
+            e.g. for a layer whose units see several weight slices (maxout).
+
+        Returns
+        -------
+        ndarray of shape `shape` and dtype `dtype`
+        """
+        shape = _check_shape(shape)
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"dtype must be a floating dtype, got {dtype}")
+        fans = compute_fans(shape) if fans is None else _check_fans(fans)
+        out = self._sample(shape, fans, np.random.default_rng(rng), dtype)
+        return out.astype(dtype, copy=False)
+
+    def get_config(self) -> dict[str, Any]:
+        """Parameters that rebuild this initializer with ``get(name, **config)``."""
+        return {}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({params})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.get_config() == self.get_config()
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(self.get_config().items()))))
+
+    def _sample(
+        self,
+        shape: tuple[int, ...],
+        fans: tuple[int, int],
+        rng: np.random.Generator,
+        dtype: np.dtype,
+    ) -> np.ndarray:
+        raise NotImplementedError
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _check_shape(shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise TypeError(f"shape must be a tuple of positive ints, got {shape!r}") from None
+    if not dims or not all(
+        isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0 for d in dims
+    ):
+        raise ValueError(f"shape must be a non-empty tuple of positive ints, got {shape!r}")
+    return tuple(int(d) for d in dims)
+
+
+def _check_fans(fans: Any) -> tuple[int, int]:
+    try:
+        pair = tuple(fans)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2 or not all(
+        isinstance(f, (int, np.integer)) and not isinstance(f, bool) and f > 0 for f in pair
+    ):
+        raise ValueError(f"fans must be a pair (fan_in, fan_out) of positive ints, got {fans!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` of a parameter array.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(n,)`` gives ``(n, n)``; ``(fan_in, fan_out)`` is a Dense weight matrix;
+        with more axes, ``shape[-2:]`` are ``(in, out)`` and the leading axes multiply
+        both (a receptive field, as in Keras).
+
+    Returns
+    -------
+    (int, int)
+    """
+    shape = _check_shape(shape)
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _truncated_standard_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """N(0, 1) samples with those outside [-2, 2] redrawn until none is left."""
+    x = rng.standard_normal(shape)
+    bad = np.flatnonzero(np.abs(x) > _CUT)
+    flat = x.reshape(-1)
+    while bad.size:
+        flat[bad] = rng.standard_normal(bad.size)
+        bad = bad[np.abs(flat[bad]) > _CUT]
+    return x
+
+
+# -- constant initializers -------------------------------------------------------------
+
+
+class Constant(Initializer):
+    """Every entry equal to `value` (biases use this, with value 0 by default)."""
+
+    name = "constant"
+
+    def __init__(self, value: float = 0.0) -> None:
+        self.value = check_real(value, "value")
+
+    def get_config(self):
+        return {"value": self.value}
+
+    def _sample(self, shape, fans, rng, dtype):
+        return np.full(shape, self.value, dtype=dtype)
+
+
+class Zeros(Initializer):
+    """Every entry 0."""
+
+    name = "zeros"
+    aliases = ("zero",)
+
+    def _sample(self, shape, fans, rng, dtype):
+        return np.zeros(shape, dtype=dtype)
+
+
+class Ones(Initializer):
+    """Every entry 1."""
+
+    name = "ones"
+    aliases = ("one",)
+
+    def _sample(self, shape, fans, rng, dtype):
+        return np.ones(shape, dtype=dtype)
+
+
+# -- fixed-scale random initializers -------------------------------------------------
+
+
+class Normal(Initializer):
+    """Gaussian entries, N(mean, std²); ``std=0.05`` as Keras's RandomNormal."""
+
+    name = "normal"
+    aliases = ("random_normal", "gaussian")
+
+    def __init__(self, mean: float = 0.0, std: float = 0.05) -> None:
+        self.mean = check_real(mean, "mean")
+        self.std = check_positive(std, "std")
+
+    def get_config(self):
+        return {"mean": self.mean, "std": self.std}
+
+    def _sample(self, shape, fans, rng, dtype):
+        return rng.normal(self.mean, self.std, size=shape)
+
+
+class Uniform(Initializer):
+    """Uniform entries on [low, high)."""
+
+    name = "uniform"
+    aliases = ("random_uniform",)
+
+    def __init__(self, low: float = -0.05, high: float = 0.05) -> None:
+        self.low = check_real(low, "low")
+        self.high = check_real(high, "high")
+        if not self.low < self.high:
+            raise ValueError(f"low must be < high, got low={self.low!r}, high={self.high!r}")
+
+    def get_config(self):
+        return {"low": self.low, "high": self.high}
+
+    def _sample(self, shape, fans, rng, dtype):
+        return rng.uniform(self.low, self.high, size=shape)
+
+
+class TruncatedNormal(Initializer):
+    """N(mean, std²) cut at mean ± 2 std, values outside redrawn.
+
+    The variance is ``std² · 0.7737...`` (truncation shrinks it); `std` is the scale
+    of the normal before truncation, as in Keras and PyTorch.
+    """
+
+    name = "truncated_normal"
+
+    def __init__(self, mean: float = 0.0, std: float = 0.05) -> None:
+        self.mean = check_real(mean, "mean")
+        self.std = check_positive(std, "std")
+
+    def get_config(self):
+        return {"mean": self.mean, "std": self.std}
+
+    def _sample(self, shape, fans, rng, dtype):
+        return self.mean + self.std * _truncated_standard_normal(rng, shape)
+
+
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times `gain` (Saxe et al. 2014).
+
+    The QR decomposition of a Gaussian matrix, with the signs of R's diagonal moved
+    into Q so that Q is uniformly (Haar) distributed. For ``shape = (rows, cols)``,
+    ``Q.T @ Q = gain² I`` when rows >= cols, else ``Q @ Q.T = gain² I``. With more than
+    two axes the leading ones are flattened into rows.
+    """
+
+    name = "orthogonal"
+
+    def __init__(self, gain: float = 1.0) -> None:
+        self.gain = check_positive(gain, "gain")
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+    def _sample(self, shape, fans, rng, dtype):
+        if len(shape) < 2:
+            raise ValueError(f"orthogonal needs a shape with at least 2 axes, got {shape}")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = rng.standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.where(np.diag(r) < 0, -1.0, 1.0)  # sign correction → Haar measure
+        if rows < cols:
+            q = q.T
+        return (self.gain * q).reshape(shape)
+
+
+# -- variance scaling -----------------------------------------------------------------
+
+_MODES = ("fan_in", "fan_out", "fan_avg")
+_DISTRIBUTIONS = ("normal", "uniform", "truncated_normal")
+
+
+class VarianceScaling(Initializer):
+    """Zero-mean entries with variance ``scale / fan``.
+
+    Parameters
+    ----------
+    scale : float
+        Target variance times the fan, > 0 (2 for He, 1 for LeCun and Glorot).
+    mode : {"fan_in", "fan_out", "fan_avg"}
+        The fan: ``m``, ``n`` or ``(m + n) / 2`` with ``(m, n) = (fan_in, fan_out)``.
+    distribution : {"normal", "uniform", "truncated_normal"}
+        ``"normal"``: N(0, scale/fan). ``"uniform"``: U(±sqrt(3 scale/fan)).
+        ``"truncated_normal"``: a normal cut at ±2 of its std, rescaled by 1/0.8796...
+        so the variance after truncation is still ``scale / fan``.
+    """
+
+    name = "variance_scaling"
+
+    def __init__(
+        self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "normal"
+    ) -> None:
+        self.scale = check_positive(scale, "scale")
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {', '.join(_MODES)}, got {mode!r}")
+        if distribution not in _DISTRIBUTIONS:
+            raise ValueError(
+                f"distribution must be one of {', '.join(_DISTRIBUTIONS)}, got {distribution!r}"
+            )
+        self.mode = mode
+        self.distribution = distribution
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
+
+    def variance(self, fans: tuple[int, int]) -> float:
+        """Variance of the entries for ``fans = (fan_in, fan_out)``."""
+        fan_in, fan_out = fans
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        return self.scale / fan
+
+    def _sample(self, shape, fans, rng, dtype):
+        std = math.sqrt(self.variance(fans))
+        if self.distribution == "normal":
+            return rng.normal(0.0, std, size=shape)
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0) * std
+            return rng.uniform(-limit, limit, size=shape)
+        return (std / _TRUNC_STD) * _truncated_standard_normal(rng, shape)
+
+
+class _Preset(VarianceScaling):
+    """A named, parameter-free member of the variance-scaling family."""
+
+    _preset: ClassVar[tuple[float, str, str]]
+
+    def __init__(self) -> None:
+        super().__init__(*self._preset)
+
+    def get_config(self):
+        return {}
+
+
+class GlorotUniform(_Preset):
+    """Glorot & Bengio 2010: U(±sqrt(6/(fan_in + fan_out)))."""
+
+    name = "glorot_uniform"
+    aliases = ("xavier_uniform",)
+    _preset = (1.0, "fan_avg", "uniform")
+
+
+class GlorotNormal(_Preset):
+    """Glorot & Bengio 2010: N(0, 2/(fan_in + fan_out)), untruncated."""
+
+    name = "glorot_normal"
+    aliases = ("xavier_normal",)
+    _preset = (1.0, "fan_avg", "normal")
+
+
+class HeUniform(_Preset):
+    """He et al. 2015: U(±sqrt(6/fan_in))."""
+
+    name = "he_uniform"
+    aliases = ("kaiming_uniform",)
+    _preset = (2.0, "fan_in", "uniform")
+
+
+class HeNormal(_Preset):
+    """He et al. 2015: N(0, 2/fan_in), untruncated."""
+
+    name = "he_normal"
+    aliases = ("kaiming_normal",)
+    _preset = (2.0, "fan_in", "normal")
+
+
+class LecunUniform(_Preset):
+    """LeCun et al. 1998: U(±sqrt(3/fan_in))."""
+
+    name = "lecun_uniform"
+    _preset = (1.0, "fan_in", "uniform")
+
+
+class LecunNormal(_Preset):
+    """LeCun et al. 1998: N(0, 1/fan_in), untruncated."""
+
+    name = "lecun_normal"
+    _preset = (1.0, "fan_in", "normal")
+
+
+# -- registry ------------------------------------------------------------------------
+
+_RECOMMENDED: dict[str, type[Initializer]] = {
+    "he": HeUniform,
+    "glorot": GlorotUniform,
+    "lecun": LecunNormal,
+}
+
+
+def for_activation(activation: str | activations.Activation | None) -> Initializer:
+    """The initializer an activation recommends (its ``info.initializer``).
+
+    ``"he"`` gives he_uniform, ``"glorot"`` glorot_uniform and ``"lecun"``
+    lecun_normal.
+
+    Parameters
+    ----------
+    activation : str, Activation or None
+        Anything :func:`mlplab.activations.get` accepts (None is identity).
+    """
+    family = activations.get(activation).info.initializer
+    return _RECOMMENDED[family]()
+
+
+def names(*, include_aliases: bool = False) -> list[str]:
+    """Canonical names of every registered initializer (sorted), optionally with aliases.
+
+    ``"auto"``, which :func:`get` also accepts, is not listed.
+    """
+    out = sorted(_REGISTRY)
+    if include_aliases:
+        out = sorted([*out, *_ALIASES])
+    return out
+
+
+def get(
+    initializer: str | Initializer,
+    *,
+    activation: str | activations.Activation | None = None,
+    **params: Any,
+) -> Initializer:
+    """Look up an initializer by name (or alias), or pass an instance through.
+
+    Parameters
+    ----------
+    initializer : str or Initializer
+        A registered name or alias (case-insensitive, ``-`` and ``_`` alike), ``"auto"``,
+        or an :class:`Initializer` instance (returned as is).
+    activation : str, Activation or None
+        Used only by ``"auto"``, which returns :func:`for_activation` of it; ignored
+        otherwise, so a layer can always pass its activation.
+    **params
+        Parameters of the initializer, e.g. ``get("normal", std=0.1)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name: the message lists the valid names and the closest one.
+    TypeError
+        For anything that is neither a name nor an Initializer.
+    """
+    if isinstance(initializer, Initializer):
+        if params:
+            raise TypeError("params can only be given with an initializer name, not an instance")
+        return initializer
+    if isinstance(initializer, type) and issubclass(initializer, Initializer):
+        return initializer(**params)
+    if not isinstance(initializer, str):
+        raise TypeError(
+            "initializer must be a name or an Initializer instance, "
+            f"got {type(initializer).__name__}"
+        )
+    key = initializer.strip().lower().replace("-", "_")
+    if key == "auto":
+        if params:
+            raise TypeError(f"'auto' takes no parameters, got {', '.join(params)}")
+        return for_activation(activation)
+    key = _ALIASES.get(key, key)
+    if key not in _REGISTRY:
+        valid = [*names(include_aliases=True), "auto"]
+        close = difflib.get_close_matches(key, valid, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"unknown initializer {initializer!r}.{hint} Valid names: {', '.join(valid)}"
+        )
+    return _REGISTRY[key](**params)

@@ -1,0 +1,166 @@
+"""mlplab's file format: arrays in ``.npz``, structure in JSON, a version and a checksum.
+
+A file is a NumPy ``.npz`` archive holding
+
+- ``__meta__``: a JSON document ``{"format": "mlplab", "version": N, "kind": ...,
+  "tree": ..., "checksum": sha256}`` stored as a unicode string array;
+- one entry per array of the tree, named ``a0``, ``a1``... and referenced from the JSON
+  as ``{"__array__": "a0"}``.
+
+It is read with ``allow_pickle=False``: nothing in a file can execute code. The checksum
+covers the JSON tree and every array's dtype, shape and bytes, so a truncated, corrupted
+or edited file is refused with a message saying which. Writes go to a temporary file in
+the same folder, then ``os.replace`` it: an interrupted save never leaves a half-written
+file behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT_VERSION = 1
+_ALLOWED_DTYPE_KINDS = "biuf"  # bool, integers and floats: no objects, no strings
+
+
+class ModelFileError(ValueError):
+    """A file is not a valid mlplab file (truncated, corrupted, tampered or too new)."""
+
+
+def _flatten(tree: Any, arrays: dict[str, np.ndarray]) -> Any:
+    if isinstance(tree, np.ndarray):
+        if tree.dtype.kind not in _ALLOWED_DTYPE_KINDS:
+            raise TypeError(f"cannot store an array of dtype {tree.dtype}")
+        key = f"a{len(arrays)}"
+        arrays[key] = np.ascontiguousarray(tree)
+        return {"__array__": key}
+    if isinstance(tree, dict):
+        for k in tree:
+            if not isinstance(k, str):
+                raise TypeError(f"dictionary keys must be strings, got {k!r}")
+        return {k: _flatten(v, arrays) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [_flatten(v, arrays) for v in tree]
+    if isinstance(tree, (np.integer, np.floating, np.bool_)):
+        return tree.item()
+    if tree is None or isinstance(tree, (str, int, float, bool)):
+        return tree
+    raise TypeError(f"cannot store a {type(tree).__name__} in an mlplab file")
+
+
+def _unflatten(tree: Any, arrays: dict[str, np.ndarray]) -> Any:
+    if isinstance(tree, dict):
+        if set(tree) == {"__array__"}:
+            key = tree["__array__"]
+            if key not in arrays:
+                raise ModelFileError(f"the file refers to a missing array {key!r}")
+            return arrays[key]
+        return {k: _unflatten(v, arrays) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_unflatten(v, arrays) for v in tree]
+    return tree
+
+
+def _checksum(tree_json: str, arrays: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256(tree_json.encode())
+    for key in sorted(arrays):
+        a = arrays[key]
+        h.update(f"{key}:{a.dtype.str}:{a.shape}".encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def save_tree(path: str | os.PathLike[str], tree: Any, kind: str) -> Path:
+    """Write a tree of dicts, lists, arrays and JSON scalars to `path`, atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination; its folder must exist.
+    tree : dict
+        The content: nested dicts (string keys), lists, ndarrays (numeric or bool),
+        str, int, float, bool and None.
+    kind : str
+        What the file holds (e.g. ``"MLPClassifier"`` or ``"checkpoint"``).
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"path's folder {str(path.parent)!r} does not exist")
+    arrays: dict[str, np.ndarray] = {}
+    tree_json = json.dumps(_flatten(tree, arrays), sort_keys=True, allow_nan=True)
+    meta = {
+        "format": "mlplab",
+        "version": FORMAT_VERSION,
+        "kind": kind,
+        "tree": tree_json,
+        "checksum": _checksum(tree_json, arrays),
+    }
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, __meta__=np.array(json.dumps(meta)), **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def load_tree(path: str | os.PathLike[str], kind: str | None = None) -> tuple[str, Any]:
+    """Read a file written by :func:`save_tree`; return ``(kind, tree)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    ModelFileError
+        If the file is not an mlplab file, is truncated or corrupted, fails its checksum
+        (edited), comes from a newer format version, or holds another `kind`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such model file: {str(path)!r}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "__meta__" not in data.files:
+                raise ModelFileError(f"{path} is not an mlplab file (no __meta__ entry)")
+            meta = json.loads(str(data["__meta__"]))
+            arrays = {k: data[k] for k in data.files if k != "__meta__"}
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+        raise ModelFileError(f"{path} is truncated or corrupted: {exc}") from exc
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path} is corrupted or not an mlplab file: {exc}") from exc
+    if not isinstance(meta, dict) or meta.get("format") != "mlplab":
+        raise ModelFileError(f"{path} is not an mlplab file")
+    version = meta.get("version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path} was written by a newer mlplab (format version {version}); this mlplab "
+            f"reads versions up to {FORMAT_VERSION}: upgrade mlplab to load it"
+        )
+    tree_json = meta.get("tree")
+    if not isinstance(tree_json, str) or meta.get("checksum") != _checksum(tree_json, arrays):
+        raise ModelFileError(f"{path} failed its checksum: the file was modified or corrupted")
+    if kind is not None and meta.get("kind") != kind:
+        raise ModelFileError(f"{path} holds a {meta.get('kind')!r}, not a {kind!r}")
+    for key, a in arrays.items():
+        if a.dtype.kind not in _ALLOWED_DTYPE_KINDS:
+            raise ModelFileError(f"{path} holds array {key!r} of unsupported dtype {a.dtype}")
+    return meta["kind"], _unflatten(json.loads(tree_json), arrays)

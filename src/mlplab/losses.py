@@ -1,0 +1,491 @@
+"""Loss functions with their exact gradients, and fused forms from logits.
+
+Look one up with :func:`get` (``get("huber", delta=0.5)``) and list them with
+:func:`names`. Every loss ``loss`` gives
+
+* ``loss(y_true, y_pred, sample_weight=None)``: the weighted mean over samples of the
+  per-sample loss, ``sum_i w_i l_i / sum_i w_i`` (the plain mean without weights);
+* ``loss.gradient(y_true, y_pred, sample_weight=None)``: its exact derivative with
+  respect to `y_pred`;
+* when ``loss.fused_activation`` is not None, ``loss.value_from_logits(y_true, z)`` and
+  ``loss.gradient_from_logits(y_true, z)``: the same loss composed with that output
+  activation, ``loss(y_true, act(z))``, in a simpler, numerically stable form.
+
+`y_true` and `y_pred` are 2-D arrays ``(n_samples, n_outputs)`` of the same shape; nothing
+is ever broadcast. `y_pred` must be float32 or float64 and sets the dtype of the results;
+`y_true` may hold integer or boolean labels.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, ClassVar
+
+import numpy as np
+
+from mlplab.activations import sigmoid, softmax
+from mlplab.activations._base import _as_float, check_positive
+
+__all__ = [
+    "AbsoluteError",
+    "BinaryCrossentropy",
+    "CategoricalCrossentropy",
+    "Hinge",
+    "Huber",
+    "Loss",
+    "Poisson",
+    "SquaredError",
+    "get",
+    "names",
+]
+
+_REGISTRY: dict[str, type[Loss]] = {}
+_ALIASES: dict[str, str] = {}
+
+
+class Loss:
+    """A loss between targets and predictions, with its exact gradient.
+
+    Subclasses implement :meth:`_per_sample` (shape ``(n_samples,)``) and
+    :meth:`_gradient` (the derivative of each sample's loss, shape of `y_pred`), and,
+    when `fused_activation` is set, :meth:`_per_sample_from_logits` and
+    :meth:`_gradient_from_logits`. The public methods check the inputs and apply the
+    sample weights.
+
+    Class attributes
+    ----------------
+    name : str
+        Canonical registry name.
+    aliases : tuple of str
+        Other names that :func:`mlplab.losses.get` accepts.
+    fused_activation : str or None
+        Name of the output activation whose composition with this loss has a simpler,
+        numerically stable form (``"sigmoid"`` for binary cross-entropy...).
+    """
+
+    name: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    fused_activation: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # only classes that set their own name register (not subclasses inheriting one)
+        if not cls.__dict__.get("name"):
+            return
+        for key in (cls.name, *cls.__dict__.get("aliases", ())):
+            if key in _REGISTRY or key in _ALIASES:
+                raise RuntimeError(f"loss name {key!r} registered twice")
+        _REGISTRY[cls.name] = cls
+        for alias in cls.__dict__.get("aliases", ()):
+            _ALIASES[alias] = cls.name
+
+    # -- public API -------------------------------------------------------------
+    def __call__(
+        self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> float:
+        """Weighted mean over samples of the per-sample loss.
+
+        Parameters
+        ----------
+        y_true : array of shape (n_samples, n_outputs)
+            Targets; float, integer or boolean.
+        y_pred : float array of shape (n_samples, n_outputs)
+            Predictions (after the output activation).
+        sample_weight : array of shape (n_samples,) or None
+            Non-negative weights, not all zero; None weighs samples equally.
+
+        Returns
+        -------
+        float
+            ``sum_i w_i l_i / sum_i w_i``.
+        """
+        y, p, w = self._check(y_true, y_pred, sample_weight, "y_pred")
+        self._check_pred(p)
+        return _reduce(self._per_sample(y, p), w)
+
+    def gradient(
+        self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Exact derivative of ``self(y_true, y_pred, sample_weight)`` with respect to `y_pred`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs), dtype of `y_pred`
+        """
+        y, p, w = self._check(y_true, y_pred, sample_weight, "y_pred")
+        self._check_pred(p)
+        return _scale(self._gradient(y, p), w)
+
+    def value_from_logits(
+        self, y_true: np.ndarray, z: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> float:
+        """``self(y_true, act(z), sample_weight)`` for ``act = fused_activation``, stably.
+
+        Parameters
+        ----------
+        y_true : array of shape (n_samples, n_outputs)
+        z : float array of shape (n_samples, n_outputs)
+            Pre-activations (logits) of the output layer.
+        sample_weight : array of shape (n_samples,) or None
+        """
+        self._require_fused()
+        y, z, w = self._check(y_true, z, sample_weight, "z")
+        return _reduce(self._per_sample_from_logits(y, z), w)
+
+    def gradient_from_logits(
+        self, y_true: np.ndarray, z: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Exact derivative of :meth:`value_from_logits` with respect to `z`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs), dtype of `z`
+        """
+        self._require_fused()
+        y, z, w = self._check(y_true, z, sample_weight, "z")
+        return _scale(self._gradient_from_logits(y, z), w)
+
+    def get_config(self) -> dict[str, Any]:
+        """Parameters that rebuild this loss with ``get(name, **config)``."""
+        return {}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({params})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.get_config() == self.get_config()
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(self.get_config().items()))))
+
+    # -- checks -----------------------------------------------------------------------
+    def _require_fused(self) -> None:
+        if self.fused_activation is None:
+            raise NotImplementedError(f"{self.name} has no fused form from logits")
+
+    def _check(
+        self, y_true: Any, y_pred: Any, sample_weight: Any, pred_name: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        p = _as_float(y_pred, pred_name)
+        y = np.asarray(y_true)
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"y_true must hold numbers, got dtype {y.dtype}")
+        for arr, argname in ((y, "y_true"), (p, pred_name)):
+            if arr.ndim != 2:
+                raise ValueError(
+                    f"{argname} must be 2-D (n_samples, n_outputs), got shape {arr.shape}; "
+                    f"use {argname}.reshape(-1, 1) for a single output"
+                )
+        if y.shape != p.shape:
+            raise ValueError(
+                f"y_true and {pred_name} must have the same shape, "
+                f"got y_true {y.shape} and {pred_name} {p.shape}"
+            )
+        y = y.astype(p.dtype, copy=False)
+        if not np.all(np.isfinite(y)):
+            raise ValueError("y_true contains NaN or infinity")
+        self._check_true(y)
+        return y, p, _check_weights(sample_weight, p.shape[0], p.dtype)
+
+    def _check_true(self, y: np.ndarray) -> None:
+        """Loss-specific checks of the targets."""
+
+    def _check_pred(self, p: np.ndarray) -> None:
+        """Loss-specific checks of the predictions (not of logits)."""
+
+    # -- to implement -------------------------------------------------------------
+    def _per_sample(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _gradient(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _per_sample_from_logits(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _gradient_from_logits(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+def _check_weights(sample_weight: Any, n_samples: int, dtype: np.dtype) -> np.ndarray | None:
+    """Normalized weights ``w / sum(w)`` in `dtype`, or None for equal weights."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.dtype.kind not in "iuf":
+        raise TypeError(f"sample_weight must hold real numbers, got dtype {w.dtype}")
+    if w.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape (n_samples,) = ({n_samples},), got {w.shape}"
+        )
+    w = w.astype(np.float64)
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("sample_weight must be finite and non-negative")
+    total = w.sum()
+    if total <= 0:
+        raise ValueError("sample_weight must not be all zero")
+    return (w / total).astype(dtype)
+
+
+def _reduce(per_sample: np.ndarray, w: np.ndarray | None) -> float:
+    if w is None:
+        return float(np.mean(per_sample))
+    return float(np.dot(w, per_sample))
+
+
+def _scale(grad: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """Derivative of the reduced loss from the per-sample derivatives, in place."""
+    if w is None:
+        grad *= grad.dtype.type(1.0 / grad.shape[0])
+    else:
+        grad *= w[:, None]
+    return grad
+
+
+def _clip_probability(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`p` clipped to [eps, 1 - eps] and the mask where the clip is inactive (slope 1)."""
+    eps = np.finfo(p.dtype).eps
+    pc = np.clip(p, eps, 1 - eps)
+    return pc, (p >= eps) & (p <= 1 - eps)
+
+
+# -- regression ---------------------------------------------------------------------
+
+
+class SquaredError(Loss):
+    """Per sample, ``factor * mean_k (y_k - p_k)²``.
+
+    ``factor=1`` is the usual mean squared error (PyTorch's ``MSELoss``, Keras). The
+    loss scikit-learn's ``MLPRegressor`` reports is ``factor=0.5`` (half the squared
+    error, whose gradient is ``p - y`` with one output).
+    """
+
+    name = "squared_error"
+    aliases = ("mse", "mean_squared_error")
+
+    def __init__(self, factor: float = 1.0) -> None:
+        self.factor = check_positive(factor, "factor")
+
+    def get_config(self):
+        return {"factor": self.factor}
+
+    def _per_sample(self, y, p):
+        return self.factor * np.mean((y - p) ** 2, axis=1)
+
+    def _gradient(self, y, p):
+        return (2 * self.factor / p.shape[1]) * (p - y)
+
+
+class AbsoluteError(Loss):
+    """Per sample, ``mean_k |y_k - p_k|``.
+
+    Subgradient at ``p == y``: 0 (``sign(p - y)``).
+    """
+
+    name = "absolute_error"
+    aliases = ("mae", "mean_absolute_error")
+
+    def _per_sample(self, y, p):
+        return np.mean(np.abs(y - p), axis=1)
+
+    def _gradient(self, y, p):
+        return np.sign(p - y) / p.dtype.type(p.shape[1])
+
+
+class Huber(Loss):
+    """Per sample, mean over outputs of the Huber function of ``r = p - y``.
+
+    ``r²/2`` where ``|r| <= delta``, ``delta (|r| - delta/2)`` beyond: quadratic near
+    zero, linear (robust to outliers) far away. ``delta=1`` is PyTorch's default. The
+    derivative is ``clip(r, -delta, delta)``.
+    """
+
+    name = "huber"
+
+    def __init__(self, delta: float = 1.0) -> None:
+        self.delta = check_positive(delta, "delta")
+
+    def get_config(self):
+        return {"delta": self.delta}
+
+    def _per_sample(self, y, p):
+        a = np.abs(p - y)
+        d = self.delta
+        return np.mean(np.where(a <= d, 0.5 * a * a, d * (a - 0.5 * d)), axis=1)
+
+    def _gradient(self, y, p):
+        return np.clip(p - y, -self.delta, self.delta) / p.dtype.type(p.shape[1])
+
+
+class Poisson(Loss):
+    """Per sample, ``mean_k (p_k - y_k log p_k)``, the Poisson negative log-likelihood.
+
+    It is scikit-learn's half Poisson deviance up to a term in `y` alone, so it has the
+    same minimiser and gradient. Requires ``y >= 0`` and ``p > 0``. Fused with the
+    exponential output ``p = exp(z)``: ``mean_k (exp(z_k) - y_k z_k)``, gradient
+    ``exp(z) - y``.
+    """
+
+    name = "poisson"
+    fused_activation = "exponential"
+
+    def _check_true(self, y):
+        if np.any(y < 0):
+            raise ValueError("y_true must be >= 0 for the poisson loss")
+
+    def _check_pred(self, p):
+        if not np.all(p > 0):
+            raise ValueError("y_pred must be > 0 for the poisson loss")
+
+    def _per_sample(self, y, p):
+        return np.mean(p - y * np.log(p), axis=1)
+
+    def _gradient(self, y, p):
+        return (1 - y / p) / p.dtype.type(p.shape[1])
+
+    def _per_sample_from_logits(self, y, z):
+        return np.mean(np.exp(z) - y * z, axis=1)
+
+    def _gradient_from_logits(self, y, z):
+        return (np.exp(z) - y) / z.dtype.type(z.shape[1])
+
+
+# -- classification ---------------------------------------------------------------
+
+
+class BinaryCrossentropy(Loss):
+    """Per sample, ``-sum_k [y_k log p_k + (1 - y_k) log(1 - p_k)]``.
+
+    Summed over outputs (not averaged), as scikit-learn's ``binary_log_loss``, so with
+    several independent labels each counts fully. `p` is clipped to ``[eps, 1 - eps]``
+    (``eps = np.finfo(dtype).eps``), so the value is finite at p = 0 and p = 1; the
+    gradient is the exact derivative of the clipped value (0 where the clip is active).
+    Fused with the sigmoid: ``sum_k softplus(z_k) - y_k z_k``, gradient ``sigmoid(z) - y``,
+    finite for any finite `z`.
+    """
+
+    name = "binary_crossentropy"
+    aliases = ("bce", "binary_log_loss")
+    fused_activation = "sigmoid"
+
+    def _per_sample(self, y, p):
+        pc, _ = _clip_probability(p)
+        return -np.sum(y * np.log(pc) + (1 - y) * np.log1p(-pc), axis=1)
+
+    def _gradient(self, y, p):
+        pc, active = _clip_probability(p)
+        return np.where(active, (pc - y) / (pc * (1 - pc)), 0).astype(p.dtype, copy=False)
+
+    def _per_sample_from_logits(self, y, z):
+        # softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^{-|z|}), never overflows
+        softplus = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+        return np.sum(softplus - y * z, axis=1)
+
+    def _gradient_from_logits(self, y, z):
+        return sigmoid(z) - y
+
+
+class CategoricalCrossentropy(Loss):
+    """Per sample, ``-sum_k y_k log p_k`` (one-hot or probability targets).
+
+    `p` is clipped to ``[eps, 1 - eps]`` as in :class:`BinaryCrossentropy`. Fused with
+    the softmax over outputs through a stable log-softmax; the gradient from logits is
+    ``softmax(z) * sum_k y_k - y``, i.e. ``softmax(z) - y`` when rows of `y` sum to 1.
+    """
+
+    name = "categorical_crossentropy"
+    aliases = ("cross_entropy", "log_loss")
+    fused_activation = "softmax"
+
+    def _per_sample(self, y, p):
+        pc, _ = _clip_probability(p)
+        return -np.sum(y * np.log(pc), axis=1)
+
+    def _gradient(self, y, p):
+        pc, active = _clip_probability(p)
+        return np.where(active, -y / pc, 0).astype(p.dtype, copy=False)
+
+    def _per_sample_from_logits(self, y, z):
+        m = np.max(z, axis=1, keepdims=True)
+        log_softmax = z - m - np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+        return -np.sum(y * log_softmax, axis=1)
+
+    def _gradient_from_logits(self, y, z):
+        return softmax(z) * np.sum(y, axis=1, keepdims=True) - y
+
+
+class Hinge(Loss):
+    """Per sample, ``mean_k max(0, 1 - t_k p_k)`` with ``t = ±1`` (binary/multilabel).
+
+    Labels are {0, 1} (mapped to t = 2y - 1) or {-1, 1}; the choice is made on the whole
+    `y_true` array (any -1 means {-1, 1}). `p` is a real score, e.g. the output of an
+    identity output layer. Subgradient at the kink ``t p == 1``: 0.
+    """
+
+    name = "hinge"
+
+    def _check_true(self, y):
+        signed = np.any(y == -1)
+        valid = np.isin(y, (-1, 1) if signed else (0, 1))
+        if not np.all(valid):
+            raise ValueError("y_true must hold labels in {0, 1} or in {-1, 1} for the hinge loss")
+
+    @staticmethod
+    def _signs(y):
+        return y if np.any(y == -1) else 2 * y - 1
+
+    def _per_sample(self, y, p):
+        t = self._signs(y)
+        return np.mean(np.maximum(0, 1 - t * p), axis=1)
+
+    def _gradient(self, y, p):
+        t = self._signs(y)
+        return np.where(t * p < 1, -t, 0).astype(p.dtype, copy=False) / p.dtype.type(p.shape[1])
+
+
+# -- registry ------------------------------------------------------------------------
+
+
+def names(*, include_aliases: bool = False) -> list[str]:
+    """Canonical names of every registered loss (sorted), optionally with aliases."""
+    out = sorted(_REGISTRY)
+    if include_aliases:
+        out = sorted([*out, *_ALIASES])
+    return out
+
+
+def get(loss: str | Loss, **params: Any) -> Loss:
+    """Look up a loss by name (or alias), or pass an instance through.
+
+    Parameters
+    ----------
+    loss : str or Loss
+        A registered name or alias (case-insensitive, ``-`` and ``_`` alike), or a
+        :class:`Loss` instance (returned as is).
+    **params
+        Parameters of the loss, e.g. ``get("huber", delta=0.5)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name: the message lists the valid names and the closest one.
+    TypeError
+        For anything that is neither a name nor a Loss.
+    """
+    if isinstance(loss, Loss):
+        if params:
+            raise TypeError("params can only be given with a loss name, not an instance")
+        return loss
+    if isinstance(loss, type) and issubclass(loss, Loss):
+        return loss(**params)
+    if not isinstance(loss, str):
+        raise TypeError(f"loss must be a name or a Loss instance, got {type(loss).__name__}")
+    key = loss.strip().lower().replace("-", "_")
+    key = _ALIASES.get(key, key)
+    if key not in _REGISTRY:
+        valid = names(include_aliases=True)
+        close = difflib.get_close_matches(key, valid, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"unknown loss {loss!r}.{hint} Valid names: {', '.join(valid)}")
+    return _REGISTRY[key](**params)

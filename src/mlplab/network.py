@@ -1,0 +1,339 @@
+"""The feed-forward network: a stack of layers with forward and backward passes.
+
+Backpropagation follows the course's recursion of sensitivities on whole mini-batches:
+the output sensitivity δ^M = dLoss/du^M comes from the loss (fused with the output
+activation where that is simpler and stable, e.g. softmax + cross-entropy gives p − y),
+then each layer turns δ^m into its parameter gradients (dW^m = (y^{m−1})ᵀ δ^m,
+db^m = Σ_n δ^m) and into δ^{m−1} = F′(u^{m−1}) ⊙ (δ^m (W^m)ᵀ).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import activations as _activations
+from . import initializers as _initializers
+from . import losses as _losses
+from ._validation import check_float_dtype, check_int, check_matrix
+from .layers import Activation, BatchNorm, Dense, Dropout, Layer
+
+
+class Sequential:
+    """A network that applies its layers one after the other.
+
+    Parameters
+    ----------
+    layers : sequence of Layer
+        The layers, first to last. An :class:`~mlplab.layers.Activation` at the end is
+        the output activation.
+    n_inputs : int, optional
+        Width of the input; when given the network is built at once.
+    dtype : {float32, float64}
+        Dtype of every parameter and of the computation. Inputs must have it too.
+    random_state : int, numpy.random.Generator or None
+        Seeds the initial weights and the randomness used while training (dropout).
+
+    Attributes
+    ----------
+    params : list of ndarray
+        Every trainable array, in layer order (e.g. W1, b1, W2, b2).
+    grads : list of ndarray
+        Their gradients after :meth:`backward`, same shapes.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        n_inputs: int | None = None,
+        *,
+        dtype: Any = np.float64,
+        random_state: int | np.random.Generator | None = None,
+    ) -> None:
+        layers = list(layers)
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layers[{i}] must be a Layer, got {type(layer).__name__}")
+        if not layers:
+            raise ValueError("layers must contain at least one layer")
+        self.layers = layers
+        self.dtype = check_float_dtype(dtype)
+        self.random_state = random_state
+        self.n_inputs: int | None = None
+        if n_inputs is not None:
+            self.build(n_inputs)
+
+    # -- construction -------------------------------------------------------------
+    def build(self, n_inputs: int) -> Sequential:
+        """Create every parameter for inputs of width `n_inputs` (re-initializes)."""
+        self.n_inputs = check_int(n_inputs, "n_inputs")
+        rng = np.random.default_rng(self.random_state)
+        width = self.n_inputs
+        for layer in self.layers:
+            width = layer.build(width, rng, self.dtype)
+        self.n_outputs = width
+        # The first layer with parameters never needs dLoss/dX: skip that product.
+        first = next((i for i, layer in enumerate(self.layers) if layer.params), None)
+        for i, layer in enumerate(self.layers):
+            layer.need_input_grad = first is None or i > first
+        self.reseed(rng)
+        return self
+
+    def reseed(self, random_state: int | np.random.Generator | None) -> None:
+        """Reset the generator that dropout and rrelu draw from while training."""
+        rng = np.random.default_rng(random_state)
+        self.rng = rng
+        for layer in self.layers:
+            layer.reseed(rng)
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        return [p for layer in self.layers for p in layer.params]
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        return [g for layer in self.layers for g in layer.grads]
+
+    @property
+    def regularized(self) -> list[bool]:
+        """For each array in :attr:`params`, whether L1/L2 penalties apply to it."""
+        return [r for layer in self.layers for r in layer.regularized]
+
+    def named_parameters(self) -> list[tuple[str, np.ndarray]]:
+        """``("3.weight", W)`` pairs: layer index and parameter name."""
+        return [
+            (f"{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in zip(layer.param_names, layer.params, strict=True)
+        ]
+
+    @property
+    def n_params(self) -> int:
+        return sum(p.size for p in self.params)
+
+    def pack(self) -> np.ndarray:
+        """All parameters as one flat vector (a copy), in :attr:`params` order."""
+        return np.concatenate([p.ravel() for p in self.params]) if self.params else np.empty(0)
+
+    def pack_grads(self) -> np.ndarray:
+        """All gradients as one flat vector, parallel to :meth:`pack`."""
+        return np.concatenate([g.ravel() for g in self.grads]) if self.grads else np.empty(0)
+
+    def unpack(self, vector: np.ndarray) -> None:
+        """Copy a flat vector (as from :meth:`pack`) into the parameters, in place."""
+        vector = np.asarray(vector)
+        if vector.shape != (self.n_params,):
+            raise ValueError(f"vector must have shape ({self.n_params},), got {vector.shape}")
+        start = 0
+        for p in self.params:
+            p.ravel()[...] = vector[start : start + p.size]
+            start += p.size
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Non-trainable state (batch-norm running averages), keyed ``"i.name"``."""
+        return {
+            f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.buffers().items()
+        }
+
+    def set_buffers(self, values: dict[str, np.ndarray]) -> None:
+        """Restore what :meth:`buffers` returned."""
+        for i, layer in enumerate(self.layers):
+            own = {k.split(".", 1)[1]: v for k, v in values.items() if k.split(".")[0] == str(i)}
+            if own:
+                layer.set_buffers(own)
+
+    # -- passes ----------------------------------------------------------------------
+    def _check_built(self) -> None:
+        if self.n_inputs is None:
+            raise RuntimeError("the network is not built: call build(n_inputs) first")
+
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """Network output for `X` of shape (n_samples, n_inputs).
+
+        In training mode, layers keep what :meth:`backward` needs, dropout is on and
+        batch norm uses batch statistics. Returns shape (n_samples, n_outputs).
+        """
+        self._check_built()
+        X = check_matrix(X, "X", n_features=self.n_inputs, dtype=self.dtype)
+        return self._forward(X, training, len(self.layers))
+
+    def _forward(self, X: np.ndarray, training: bool, stop: int) -> np.ndarray:
+        out = X
+        for layer in self.layers[:stop]:
+            out = layer.forward(out, training)
+        return out
+
+    def backward(self, grad: np.ndarray, start: int | None = None) -> None:
+        """Backpropagate dLoss/d(output) through the layers, filling :attr:`grads`.
+
+        Must follow a ``forward(..., training=True)``. With `start`, the pass begins
+        below layer index `start` (used when the loss is fused with the output layer).
+        """
+        stop = len(self.layers) if start is None else start
+        for layer in reversed(self.layers[:stop]):
+            grad = layer.backward(grad)
+
+    def _fused_output(self, loss: _losses.Loss) -> bool:
+        """Whether the last layer is the activation this loss fuses with."""
+        last = self.layers[-1]
+        return (
+            loss.fused_activation is not None
+            and isinstance(last, Activation)
+            and last.function.name == loss.fused_activation
+            and last.function.get_config() == {}
+        )
+
+    def loss_and_gradients(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        loss: str | _losses.Loss,
+        *,
+        sample_weight: np.ndarray | None = None,
+        l2: float = 0.0,
+        l1: float = 0.0,
+        check_input: bool = True,
+    ) -> tuple[float, list[np.ndarray]]:
+        """Loss on a batch and the gradient of every parameter, in one forward/backward pass.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_inputs)
+        y : ndarray of shape (n_samples, n_outputs)
+            Targets in the network's output space (one-hot rows for softmax outputs).
+        loss : str or Loss
+            From :mod:`mlplab.losses`.
+        sample_weight : ndarray of shape (n_samples,), optional
+        l2 : float
+            Penalty ``0.5 * l2 * sum(W**2) / n`` on weights (not biases), with n the
+            number of samples (or sum of sample weights): scikit-learn's ``alpha``.
+        l1 : float
+            Penalty ``l1 * sum(|W|) / n`` on weights.
+        check_input : bool
+            Validate X and y (the training loop checks once per fit and skips this).
+
+        Returns
+        -------
+        loss : float
+            Data loss plus penalties.
+        grads : list of ndarray
+            :attr:`grads` (the network's own arrays, overwritten by the next call).
+        """
+        self._check_built()
+        loss = _losses.get(loss)
+        if check_input:
+            X = check_matrix(X, "X", n_features=self.n_inputs, dtype=self.dtype)
+            y = np.asarray(y)
+            if y.ndim != 2 or y.shape != (X.shape[0], self.n_outputs):
+                raise ValueError(
+                    f"y must have shape {(X.shape[0], self.n_outputs)} (n_samples, n_outputs), "
+                    f"got {y.shape}"
+                )
+        if self._fused_output(loss):
+            stop = len(self.layers) - 1
+            z = self._forward(X, True, stop)
+            value = loss.value_from_logits(y, z, sample_weight)
+            delta = loss.gradient_from_logits(y, z, sample_weight)
+        else:
+            stop = len(self.layers)
+            out = self._forward(X, True, stop)
+            value = loss(y, out, sample_weight)
+            delta = loss.gradient(y, out, sample_weight)
+        self.backward(delta, start=stop)
+        value = float(value)
+        if l2 or l1:
+            n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+            for p, g, reg in zip(self.params, self.grads, self.regularized, strict=True):
+                if not reg:
+                    continue
+                if l2:
+                    value += 0.5 * l2 * float(np.vdot(p, p)) / n
+                    g += (l2 / n) * p
+                if l1:
+                    value += l1 * float(np.abs(p).sum()) / n
+                    g += (l1 / n) * np.sign(p)
+        return value, self.grads
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Inference-mode output for `X`; same as ``forward(X, training=False)``."""
+        return self.forward(X, training=False)
+
+    def __repr__(self) -> str:
+        inner = ",\n  ".join(repr(layer) for layer in self.layers)
+        return f"Sequential([\n  {inner}\n], n_inputs={self.n_inputs}, dtype={self.dtype})"
+
+
+def mlp(
+    layer_sizes: Sequence[int],
+    hidden_activation: Any = "relu",
+    output_activation: Any = "identity",
+    *,
+    kernel_initializer: Any = "auto",
+    bias: float = 0.0,
+    batch_norm: bool = False,
+    dropout: float | Sequence[float] = 0.0,
+    dtype: Any = np.float64,
+    random_state: int | np.random.Generator | None = None,
+) -> Sequential:
+    """Build the usual multilayer perceptron.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Widths from input to output, e.g. ``(2, 2, 1)`` for the course's 2-2-1 network.
+    hidden_activation : str, Activation, or a sequence with one per hidden layer
+    output_activation : str or Activation
+        Applied after the last Dense layer ("identity", "sigmoid", "softmax"...).
+    kernel_initializer : str or Initializer
+        ``"auto"`` picks what each layer's activation recommends (He for the ReLU family,
+        Glorot for sigmoid/tanh/softmax/identity, LeCun for SELU).
+    bias : float
+        Initial bias of hidden units (output biases start at 0).
+    batch_norm : bool
+        Insert batch normalization between each hidden Dense layer and its activation.
+    dropout : float or sequence of float
+        Dropout rate after each hidden layer (one value, or one per hidden layer).
+    dtype, random_state
+        As for :class:`Sequential`.
+    """
+    sizes = [check_int(s, f"layer_sizes[{i}]") for i, s in enumerate(layer_sizes)]
+    if len(sizes) < 2:
+        raise ValueError(f"layer_sizes needs at least input and output sizes, got {sizes}")
+    n_hidden = len(sizes) - 2
+    hidden = _per_layer(hidden_activation, n_hidden, "hidden_activation")
+    rates = _per_layer(dropout, n_hidden, "dropout")
+    layers: list[Layer] = []
+    for units, act, rate in zip(sizes[1:-1], hidden, rates, strict=True):
+        function = _activations.get(act)
+        init = (
+            _initializers.for_activation(function)
+            if kernel_initializer == "auto"
+            else (kernel_initializer)
+        )
+        layers.append(Dense(units, init, bias=bias))
+        if batch_norm:
+            layers.append(BatchNorm())
+        layers.append(Activation(function))
+        if rate:
+            layers.append(Dropout(rate))
+    out_fn = _activations.get(output_activation)
+    init = (
+        _initializers.for_activation(out_fn)
+        if kernel_initializer == "auto"
+        else (kernel_initializer)
+    )
+    layers.append(Dense(sizes[-1], init))
+    if out_fn.name != "identity":
+        layers.append(Activation(out_fn))
+    return Sequential(layers, sizes[0], dtype=dtype, random_state=random_state)
+
+
+def _per_layer(value: Any, n: int, argname: str) -> list[Any]:
+    """One value per hidden layer from a single value or a list of length n."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"{argname} has {len(value)} entries but there are {n} hidden layers")
+        return list(value)
+    return [value] * n

@@ -1,0 +1,589 @@
+"""Learning-rate schedules: the rate to use at step ``t``.
+
+A schedule is a plain object with ``rate(t) -> float`` (also ``schedule(t)``), where
+``t`` counts from 0. The schedule does not know what ``t`` counts: the trainer decides
+whether it is optimizer steps, epochs or samples seen (scikit-learn's ``invscaling``
+counts samples seen). Look one up with :func:`get` (``get("step", lr=0.1, step_size=30)``;
+a bare float gives a :class:`Constant`) and list them with :func:`names`.
+
+:class:`ReduceOnPlateau` (scikit-learn's ``"adaptive"``) is the one stateful member: the
+trainer calls ``update(metric)`` once per epoch and reads ``stop``; its state survives a
+checkpoint through ``state_dict()`` / ``load_state_dict()``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from mlplab._validation import check_int
+from mlplab.activations._base import check_positive, check_real
+
+__all__ = [
+    "Constant",
+    "Cosine",
+    "ExponentialDecay",
+    "InverseTime",
+    "LinearDecay",
+    "ReduceOnPlateau",
+    "Schedule",
+    "StepDecay",
+    "Warmup",
+    "get",
+    "names",
+]
+
+_REGISTRY: dict[str, type[Schedule]] = {}
+_ALIASES: dict[str, str] = {}
+
+
+# -- validators shared with mlplab.optimizers ---------------------------------------------
+def check_in_range(
+    value: float,
+    argname: str,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Validate a real hyperparameter in an interval such as ``[0, 1)``.
+
+    The error message names the parameter and writes the interval out.
+    """
+    value = check_real(value, argname)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (above and below):
+        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{argname} must be in {interval}, got {value!r}")
+    return value
+
+
+def _check_step(t: int) -> int:
+    if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
+        raise TypeError(f"t must be an integer step count, got {type(t).__name__}")
+    if t < 0:
+        raise ValueError(f"t must be >= 0, got {t}")
+    return int(t)
+
+
+# -- base class -----------------------------------------------------------------------------
+class Schedule:
+    """A learning rate as a function of a step count ``t >= 0``.
+
+    Subclasses implement :meth:`_rate`; :meth:`rate` checks ``t`` first. Stateful
+    schedules also override :meth:`update`, :attr:`stop`, :meth:`state_dict` and
+    :meth:`load_state_dict`.
+
+    Class attributes
+    ----------------
+    name : str
+        Canonical registry name.
+    aliases : tuple of str
+        Other names that :func:`get` accepts.
+    """
+
+    name: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Only a class that sets its own name registers (a subclass inherits it).
+        if not cls.name or "name" not in cls.__dict__:
+            return
+        for key in (cls.name, *cls.aliases):
+            if key in _REGISTRY or key in _ALIASES:
+                raise RuntimeError(f"schedule name {key!r} registered twice")
+        _REGISTRY[cls.name] = cls
+        for alias in cls.aliases:
+            _ALIASES[alias] = cls.name
+
+    def rate(self, t: int) -> float:
+        """Learning rate at step `t` (an integer ``>= 0``)."""
+        return self._rate(_check_step(t))
+
+    def __call__(self, t: int) -> float:
+        """Same as :meth:`rate`."""
+        return self._rate(_check_step(t))
+
+    def update(self, metric: float) -> None:
+        """Report the monitored value at the end of an epoch; a no-op unless stateful."""
+
+    @property
+    def stop(self) -> bool:
+        """Whether the schedule asks training to stop; always False unless stateful."""
+        return False
+
+    def get_config(self) -> dict[str, Any]:
+        """Parameters that rebuild this schedule with ``get(name, **config)``."""
+        return {}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Mutable state as a flat dict of ints, floats and bools (empty if stateless)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        if state:
+            raise ValueError(f"{type(self).__name__} has no state, got keys {sorted(state)}")
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({params})"
+
+    def _rate(self, t: int) -> float:
+        raise NotImplementedError
+
+
+# -- members --------------------------------------------------------------------------------
+class Constant(Schedule):
+    """The same rate at every step.
+
+    Parameters
+    ----------
+    lr : float
+        The learning rate, ``> 0``; the default is scikit-learn's ``learning_rate_init``.
+    """
+
+    name = "constant"
+
+    def __init__(self, lr: float = 0.001) -> None:
+        self.lr = check_positive(lr, "lr")
+
+    def _rate(self, t: int) -> float:
+        return self.lr
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lr": self.lr}
+
+
+class StepDecay(Schedule):
+    """Multiply the rate by `gamma` every `step_size` steps: ``lr * gamma ** (t // step_size)``.
+
+    Parameters
+    ----------
+    lr : float
+        Initial rate, ``> 0``.
+    step_size : int
+        Steps between two decays, ``>= 1``.
+    gamma : float
+        Decay factor, in ``(0, 1]``.
+    """
+
+    name = "step"
+
+    def __init__(self, lr: float, step_size: int, gamma: float = 0.1) -> None:
+        self.lr = check_positive(lr, "lr")
+        self.step_size = check_int(step_size, "step_size")
+        self.gamma = check_in_range(gamma, "gamma", 0.0, 1.0, low_open=True)
+
+    def _rate(self, t: int) -> float:
+        return self.lr * self.gamma ** (t // self.step_size)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lr": self.lr, "step_size": self.step_size, "gamma": self.gamma}
+
+
+class ExponentialDecay(Schedule):
+    """Multiply the rate by `gamma` at every step: ``lr * gamma ** t``.
+
+    Parameters
+    ----------
+    lr : float
+        Initial rate, ``> 0``.
+    gamma : float
+        Decay factor per unit of ``t``, in ``(0, 1]``.
+    """
+
+    name = "exponential"
+
+    def __init__(self, lr: float, gamma: float) -> None:
+        self.lr = check_positive(lr, "lr")
+        self.gamma = check_in_range(gamma, "gamma", 0.0, 1.0, low_open=True)
+
+    def _rate(self, t: int) -> float:
+        return self.lr * self.gamma**t
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lr": self.lr, "gamma": self.gamma}
+
+
+class InverseTime(Schedule):
+    """Inverse scaling: ``lr / (t + 1) ** power_t``.
+
+    This is scikit-learn's ``learning_rate="invscaling"``, where ``t`` counts the
+    training samples seen so far (the trainer picks what ``t`` counts).
+
+    Parameters
+    ----------
+    lr : float
+        Initial rate, ``> 0``; the default is scikit-learn's ``learning_rate_init``.
+    power_t : float
+        Exponent, ``>= 0`` (0 gives a constant rate).
+    """
+
+    name = "invscaling"
+    aliases = ("inverse_time",)
+
+    def __init__(self, lr: float = 0.001, power_t: float = 0.5) -> None:
+        self.lr = check_positive(lr, "lr")
+        self.power_t = check_positive(power_t, "power_t", allow_zero=True)
+
+    def _rate(self, t: int) -> float:
+        return self.lr / (t + 1) ** self.power_t
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lr": self.lr, "power_t": self.power_t}
+
+
+class LinearDecay(Schedule):
+    """Linear interpolation from `lr` to `final_lr` over `decay_steps`, then constant.
+
+    ``α_t = (1 − t/τ)·α₀ + (t/τ)·α_τ`` for ``t < τ`` and ``α_τ`` afterwards, with
+    ``α₀ = lr``, ``α_τ = final_lr`` and ``τ = decay_steps``.
+
+    Parameters
+    ----------
+    lr : float
+        Initial rate, ``> 0``.
+    final_lr : float
+        Rate from step `decay_steps` on, ``>= 0``.
+    decay_steps : int
+        Length ``τ`` of the decay, ``>= 1``.
+    """
+
+    name = "linear"
+
+    def __init__(self, lr: float, final_lr: float, decay_steps: int) -> None:
+        self.lr = check_positive(lr, "lr")
+        self.final_lr = check_positive(final_lr, "final_lr", allow_zero=True)
+        self.decay_steps = check_int(decay_steps, "decay_steps")
+
+    def _rate(self, t: int) -> float:
+        if t >= self.decay_steps:
+            return self.final_lr
+        frac = t / self.decay_steps
+        return (1.0 - frac) * self.lr + frac * self.final_lr
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lr": self.lr, "final_lr": self.final_lr, "decay_steps": self.decay_steps}
+
+
+class Cosine(Schedule):
+    """Cosine annealing from `lr` to `min_lr`, optionally with warm restarts (SGDR).
+
+    Within a cycle of length ``T`` started at step ``s``:
+    ``min_lr + (lr − min_lr)·(1 + cos(π (t − s)/T))/2``.
+
+    Without restarts there is a single cycle of length `period` and the rate stays at
+    `min_lr` from ``t = period`` on. With restarts (Loshchilov & Hutter 2016) the rate
+    jumps back to `lr` at the end of each cycle, and each cycle is `period_mult` times
+    longer than the one before: cycles start at ``0, P, P + P·m, P + P·m + P·m², ...``
+    (lengths may be fractional when `period_mult` is not an integer).
+
+    Parameters
+    ----------
+    lr : float
+        Rate at the start of each cycle, ``> 0``.
+    period : int
+        Length of the first (or only) cycle, ``>= 1``.
+    min_lr : float
+        Rate at the end of a cycle, in ``[0, lr]``.
+    restarts : bool
+        Whether to restart after each cycle.
+    period_mult : float
+        Growth factor of the cycle length, ``>= 1``; only used with restarts.
+    """
+
+    name = "cosine"
+
+    def __init__(
+        self,
+        lr: float,
+        period: int,
+        min_lr: float = 0.0,
+        restarts: bool = False,
+        period_mult: float = 1.0,
+    ) -> None:
+        self.lr = check_positive(lr, "lr")
+        self.period = check_int(period, "period")
+        self.min_lr = check_in_range(min_lr, "min_lr", 0.0, self.lr)
+        if not isinstance(restarts, (bool, np.bool_)):
+            raise TypeError(f"restarts must be a bool, got {type(restarts).__name__}")
+        self.restarts = bool(restarts)
+        self.period_mult = check_real(period_mult, "period_mult")
+        if self.period_mult < 1.0:
+            raise ValueError(f"period_mult must be >= 1, got {self.period_mult!r}")
+
+    def _rate(self, t: int) -> float:
+        start, length = 0.0, float(self.period)
+        if not self.restarts:
+            if t >= self.period:
+                return self.min_lr
+        elif self.period_mult == 1.0:
+            start = float(t - t % self.period)
+        else:
+            # Cycle lengths grow geometrically, so this loop runs O(log t) times.
+            while t >= start + length:
+                start += length
+                length *= self.period_mult
+        cos = math.cos(math.pi * (t - start) / length)
+        return self.min_lr + 0.5 * (self.lr - self.min_lr) * (1.0 + cos)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "lr": self.lr,
+            "period": self.period,
+            "min_lr": self.min_lr,
+            "restarts": self.restarts,
+            "period_mult": self.period_mult,
+        }
+
+
+class Warmup(Schedule):
+    """Linear warm-up in front of another schedule.
+
+    For ``t < warmup_steps`` the rate ramps linearly from
+    ``start_factor * r0`` to ``r0``, where ``r0 = schedule.rate(0)``:
+    ``r0 * (start_factor + (1 − start_factor) * t / warmup_steps)``.
+    From ``t = warmup_steps`` on the rate is ``schedule.rate(t − warmup_steps)``: the
+    inner schedule is *shifted* so that it starts at its own beginning when the warm-up
+    ends, and the ramp ends exactly where the inner schedule starts.
+
+    :meth:`update`, :attr:`stop` and the state are those of the inner schedule, so a
+    warm-up in front of :class:`ReduceOnPlateau` works.
+
+    Parameters
+    ----------
+    schedule : Schedule, str or float
+        The schedule after the warm-up; anything :func:`get` accepts.
+    warmup_steps : int
+        Length of the ramp, ``>= 1``.
+    start_factor : float
+        Fraction of ``schedule.rate(0)`` at ``t = 0``, in ``[0, 1]``. With 0 the first
+        step has rate 0.
+    """
+
+    name = "warmup"
+
+    def __init__(
+        self, schedule: Schedule | str | float, warmup_steps: int, start_factor: float = 0.0
+    ) -> None:
+        self.schedule = get(schedule)
+        self.warmup_steps = check_int(warmup_steps, "warmup_steps")
+        self.start_factor = check_in_range(start_factor, "start_factor", 0.0, 1.0)
+
+    def _rate(self, t: int) -> float:
+        if t >= self.warmup_steps:
+            return self.schedule._rate(t - self.warmup_steps)
+        frac = t / self.warmup_steps
+        return self.schedule._rate(0) * (self.start_factor + (1.0 - self.start_factor) * frac)
+
+    def update(self, metric: float) -> None:
+        self.schedule.update(metric)
+
+    @property
+    def stop(self) -> bool:
+        return self.schedule.stop
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "schedule": self.schedule,
+            "warmup_steps": self.warmup_steps,
+            "start_factor": self.start_factor,
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        return {f"schedule.{k}": v for k, v in self.schedule.state_dict().items()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        bad = [k for k in state if not k.startswith("schedule.")]
+        if bad:
+            raise ValueError(f"unexpected keys in Warmup state: {sorted(bad)}")
+        self.schedule.load_state_dict({k[len("schedule.") :]: v for k, v in state.items()})
+
+
+class ReduceOnPlateau(Schedule):
+    """Reduce the rate when the monitored value stops improving (scikit-learn's "adaptive").
+
+    Call :meth:`update` once per epoch with the monitored value: the training loss
+    (``mode="min"``) or a validation score (``mode="max"``). An epoch does not improve
+    when ``metric > best - tol`` (``mode="min"``) or ``metric < best + tol``
+    (``mode="max"``); a NaN never improves. The best value is updated whenever the
+    metric beats it, even by less than `tol`.
+
+    When the count of consecutive epochs without improvement exceeds `patience` (so on
+    the ``patience + 1``-th such epoch, as in scikit-learn's ``n_iter_no_change`` and
+    PyTorch's ``ReduceLROnPlateau``) the counter resets and either
+
+    * the rate is already ``<= min_lr``: :attr:`stop` becomes True and the rate is kept;
+    * otherwise the rate is multiplied by `factor` (divided by 5 with the default).
+
+    With the defaults this reproduces scikit-learn's ``MLPClassifier(solver="sgd",
+    learning_rate="adaptive")``, which divides by 5 and stops once the rate is
+    ``<= 1e-6``. :meth:`rate` ignores ``t`` and returns the current rate.
+
+    Parameters
+    ----------
+    lr : float
+        Initial rate, ``> 0``; the default is scikit-learn's ``learning_rate_init``.
+    factor : float
+        Multiplier applied at each reduction, in ``(0, 1)``.
+    patience : int
+        Epochs without improvement tolerated before a reduction, ``>= 1``.
+    tol : float
+        Minimum change that counts as an improvement, ``>= 0``.
+    min_lr : float
+        Rate at or below which a due reduction stops training instead, ``>= 0``.
+    mode : {"min", "max"}
+        Whether lower (a loss) or higher (a score) is better.
+    """
+
+    name = "adaptive"
+    aliases = ("plateau",)
+
+    def __init__(
+        self,
+        lr: float = 0.001,
+        factor: float = 0.2,
+        patience: int = 10,
+        tol: float = 1e-4,
+        min_lr: float = 1e-6,
+        mode: str = "min",
+    ) -> None:
+        self.lr = check_positive(lr, "lr")
+        self.factor = check_in_range(factor, "factor", 0.0, 1.0, low_open=True, high_open=True)
+        self.patience = check_int(patience, "patience")
+        self.tol = check_positive(tol, "tol", allow_zero=True)
+        self.min_lr = check_positive(min_lr, "min_lr", allow_zero=True)
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.mode = mode
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        self.current_lr = self.lr
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.num_bad_epochs = 0
+        self.num_reductions = 0
+        self._stop = False
+
+    def _rate(self, t: int) -> float:
+        return self.current_lr
+
+    def update(self, metric: float) -> None:
+        """Record the monitored value of one epoch and reduce the rate if due."""
+        metric = float(metric)
+        if math.isnan(metric):
+            bad = True
+        elif self.mode == "min":
+            bad = metric > self.best - self.tol
+            self.best = min(self.best, metric)
+        else:
+            bad = metric < self.best + self.tol
+            self.best = max(self.best, metric)
+        self.num_bad_epochs = self.num_bad_epochs + 1 if bad else 0
+        if self.num_bad_epochs > self.patience:
+            self.num_bad_epochs = 0
+            if self.current_lr <= self.min_lr:
+                self._stop = True
+            else:
+                # Divide by 1/factor (exactly 5.0 for 0.2) to match scikit-learn's
+                # `learning_rate /= 5` bit for bit.
+                self.current_lr /= 1.0 / self.factor
+                self.num_reductions += 1
+
+    @property
+    def stop(self) -> bool:
+        """True once a reduction fell due while the rate was already ``<= min_lr``."""
+        return self._stop
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "lr": self.lr,
+            "factor": self.factor,
+            "patience": self.patience,
+            "tol": self.tol,
+            "min_lr": self.min_lr,
+            "mode": self.mode,
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "current_lr": self.current_lr,
+            "best": self.best,
+            "num_bad_epochs": self.num_bad_epochs,
+            "num_reductions": self.num_reductions,
+            "stop": self._stop,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        expected = {"current_lr", "best", "num_bad_epochs", "num_reductions", "stop"}
+        if set(state) != expected:
+            raise ValueError(
+                f"ReduceOnPlateau state must have keys {sorted(expected)}, got {sorted(state)}"
+            )
+        # float()/int()/bool() also accept the 0-d arrays that np.savez/np.load return.
+        self.current_lr = float(state["current_lr"])
+        self.best = float(state["best"])
+        self.num_bad_epochs = int(state["num_bad_epochs"])
+        self.num_reductions = int(state["num_reductions"])
+        self._stop = bool(state["stop"])
+
+
+# -- registry -------------------------------------------------------------------------------
+def names(*, include_aliases: bool = False) -> list[str]:
+    """Canonical names of every registered schedule (sorted), optionally with aliases."""
+    out = sorted(_REGISTRY)
+    if include_aliases:
+        out = sorted([*out, *_ALIASES])
+    return out
+
+
+def get(schedule: str | float | Schedule | type[Schedule], /, **params: Any) -> Schedule:
+    """Look up a schedule by name (or alias), wrap a float, or pass an instance through.
+
+    Parameters
+    ----------
+    schedule : str, float, Schedule or Schedule subclass
+        A registered name or alias (case-insensitive, ``-`` and ``_`` alike), a number
+        (gives ``Constant(number)``), a :class:`Schedule` instance (returned as is) or
+        a subclass (instantiated with `params`).
+    **params
+        Parameters of the schedule, e.g. ``get("step", lr=0.1, step_size=10)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name: the message lists the valid names and the closest one.
+    TypeError
+        For anything else, or `params` given with an instance or a number.
+    """
+    if isinstance(schedule, Schedule):
+        if params:
+            raise TypeError("params can only be given with a schedule name, not an instance")
+        return schedule
+    if isinstance(schedule, type) and issubclass(schedule, Schedule):
+        return schedule(**params)
+    if isinstance(schedule, (int, float, np.integer, np.floating)) and not isinstance(
+        schedule, bool
+    ):
+        if params:
+            raise TypeError("params cannot be given with a constant learning rate")
+        return Constant(schedule)
+    if not isinstance(schedule, str):
+        raise TypeError(
+            f"schedule must be a name, a number or a Schedule, got {type(schedule).__name__}"
+        )
+    key = schedule.strip().lower().replace("-", "_")
+    key = _ALIASES.get(key, key)
+    if key not in _REGISTRY:
+        valid = names(include_aliases=True)
+        close = difflib.get_close_matches(key, valid, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"unknown schedule {schedule!r}.{hint} Valid names: {', '.join(valid)}")
+    return _REGISTRY[key](**params)
