@@ -34,6 +34,16 @@ class Callback:
     def on_train_begin(self, trainer: Trainer) -> None:
         """Called once before the first epoch of each run (each restart of n_init)."""
 
+    def on_batch_begin(self, trainer: Trainer) -> None:
+        """Called before each optimizer step (only for callbacks that override it)."""
+
+    def on_batch_end(self, trainer: Trainer) -> None:
+        """Called after each optimizer step (only for callbacks that override it).
+
+        ``trainer.grads`` holds the gradients of that step, and the network's layers
+        keep that batch's training-mode values (e.g. ``Activation.last_output``).
+        """
+
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
         """Called after each epoch with that epoch's record of the history."""
 

@@ -172,6 +172,11 @@ class Activation(Layer):
         self._x, self._y = x, y
         return y
 
+    @property
+    def last_output(self) -> np.ndarray | None:
+        """Output of the last training-mode forward pass (for diagnostics)."""
+        return getattr(self, "_y", None)
+
     def backward(self, grad: np.ndarray) -> np.ndarray:
         # vjp_train may overwrite grad: it is this layer's own copy from the next layer.
         return self.function.vjp_train(self._x, self._y, grad)

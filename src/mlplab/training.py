@@ -285,6 +285,9 @@ class Trainer:
         params = network.params
         decay = [r for r in network.regularized] if self.weight_decay else None
         loss, opt = self.loss, self.optimizer
+        # Per-batch hooks cost a Python call per step: only call those that do something.
+        begin = [cb for cb in self.callbacks if _overrides(cb, "on_batch_begin")]
+        end = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
         while self.epoch < self.epochs and not self.stop_training:
             start_time = time.perf_counter()
             order = self._shuffle_rng.permutation(n) if self.shuffle else None
@@ -308,6 +311,9 @@ class Trainer:
                     self._diverged(network, f"the loss reached {value:.3g} in epoch {self.epoch}")
                     return
                 self._clip(grads)
+                self.grads = grads
+                for cb in begin:
+                    cb.on_batch_begin(self)
                 opt.step(params, grads, lr)
                 if decay is not None:
                     step_lr = lr if lr is not None else _optimizer_rate(opt)
@@ -315,6 +321,8 @@ class Trainer:
                         if d:
                             p *= 1 - step_lr * self.weight_decay
                 self.step += 1
+                for cb in end:
+                    cb.on_batch_end(self)
                 total += value * ((stop - start) if wb is None else float(np.sum(wb)))
             self.samples_seen += n
             denom = n if sample_weight is None else float(np.sum(sample_weight))
@@ -505,6 +513,10 @@ class Trainer:
             raise ValueError("the checkpoint was written with a different list of callbacks")
         for cb, cb_state in zip(self.callbacks, state["callbacks"], strict=True):
             cb.load_state_dict(cb_state)
+
+
+def _overrides(callback: Callback, hook: str) -> bool:
+    return getattr(type(callback), hook) is not getattr(Callback, hook)
 
 
 def _optimizer_rate(optimizer: Any) -> float:
