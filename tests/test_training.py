@@ -33,12 +33,16 @@ def _accuracy(net, X, y) -> float:
 
 
 def test_xor_is_learned_by_a_2_2_1_network_from_most_seeds():
+    """Sigmoid units as in the course, full-batch gradient descent with momentum.
+
+    A 2-2-1 network has plateaus where a few initializations stall (44 of seeds 0-49
+    solve XOR with this configuration); the course's remedy is restarts (n_init).
+    """
     solved = 0
     for seed in range(10):
-        net = mlp([2, 2, 1], "tanh", "sigmoid", random_state=seed)
-        Trainer("binary_crossentropy", "sgd", learning_rate=1.0, epochs=1000, batch_size=None).fit(
-            net, XOR_X, XOR_Y
-        )
+        net = mlp([2, 2, 1], "sigmoid", "sigmoid", kernel_initializer="he_normal", random_state=seed)
+        sgd = optimizers.SGD(learning_rate=0.5, momentum=0.9)
+        Trainer("binary_crossentropy", sgd, epochs=3000, batch_size=None).fit(net, XOR_X, XOR_Y)
         solved += _accuracy(net, XOR_X, XOR_Y) == 1.0
     assert solved >= 9
 
