@@ -1,0 +1,670 @@
+"""Figures for seeing how an MLP learns; every function returns a matplotlib Figure.
+
+Figures are built with :class:`matplotlib.figure.Figure` directly, not through pyplot:
+nothing here picks or changes a backend, opens a window or keeps figures alive in a
+global registry, so this works the same on a headless server, in a script and in a
+notebook (where a returned Figure displays inline). Each function takes ``path``: when
+given, the figure is also written there as PNG or SVG (chosen by the extension),
+atomically (a temporary file in the same folder, then :func:`os.replace`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from . import activations as _activations
+from .diagnostics import Diagnostics, _inference_values, _slots, records_to_arrays
+
+PathLike = str | os.PathLike[str]
+_FORMATS = {".png": "png", ".svg": "svg"}
+_CLASS_COLORS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+
+
+# -- saving --------------------------------------------------------------------------
+def _check_path(path: PathLike | None) -> Path | None:
+    if path is None:
+        return None
+    p = Path(path)
+    if p.suffix.lower() not in _FORMATS:
+        raise ValueError(f"path must end in .png or .svg, got {str(path)!r}")
+    return p
+
+
+def save_figure(fig: Figure, path: PathLike) -> Path:
+    """Write `fig` to `path` as PNG or SVG (by extension), atomically.
+
+    Raises
+    ------
+    ValueError
+        When `path` does not end in ``.png`` or ``.svg``.
+    """
+    p = _check_path(path)
+    assert p is not None
+    folder = p.parent if str(p.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.", suffix=p.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, format=_FORMATS[p.suffix.lower()], dpi=100)
+        os.replace(tmp, p)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return p
+
+
+def _finish(fig: Figure, path: Path | None) -> Figure:
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def _grid(n: int, max_cols: int = 4) -> tuple[int, int]:
+    cols = max(1, min(max_cols, n))
+    return math.ceil(n / cols), cols
+
+
+# -- activations -----------------------------------------------------------------------
+def plot_activations(
+    names: Iterable[str | _activations.Activation] | str | None = None,
+    x_range: tuple[float, float] = (-5, 5),
+    derivative: bool = True,
+    path: PathLike | None = None,
+) -> Figure:
+    """A grid of activation functions (solid) and their derivatives (dashed).
+
+    Parameters
+    ----------
+    names : iterable of str or Activation, optional
+        Which activations; all elementwise ones in the catalog by default.
+    x_range : (float, float)
+        Interval of the horizontal axis.
+    derivative : bool
+        Also draw the exact derivative.
+    path : str or path-like, optional
+        Save as PNG or SVG.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    out = _check_path(path)
+    if names is None:
+        functions = [_activations.get(n) for n in _activations.names()]
+        functions = [f for f in functions if f.elementwise]
+    else:
+        if isinstance(names, (str, _activations.Activation)):
+            names = [names]
+        functions = [_activations.get(n) for n in names]
+        for f in functions:
+            if not f.elementwise:
+                raise ValueError(
+                    f"names: {f.name!r} is not elementwise and has no 1-D curve to draw"
+                )
+    if not functions:
+        raise ValueError("names must name at least one activation")
+    low, high = (float(v) for v in x_range)
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"x_range must be (low, high) with low < high, got {x_range!r}")
+    x = np.linspace(low, high, 801)
+    rows, cols = _grid(len(functions))
+    fig = Figure(figsize=(3.2 * cols, 2.6 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, f in zip(axes, functions, strict=False):
+        with np.errstate(all="ignore"):
+            ax.plot(x, f(x), color="C0", label="f(x)")
+            if derivative:
+                ax.plot(x, f.derivative(x), color="C3", linestyle="--", label="f′(x)")
+        ax.axhline(0, color="0.7", linewidth=0.8, zorder=0)
+        ax.axvline(0, color="0.7", linewidth=0.8, zorder=0)
+        ax.set_title(f.name, fontsize=10)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(functions) :]:
+        ax.set_visible(False)
+    if derivative:
+        axes[0].legend(fontsize=8, loc="best")
+    return _finish(fig, out)
+
+
+# -- training curves -------------------------------------------------------------------
+_HISTORY_ALIASES = {
+    "loss": "loss",
+    "loss_curve_": "loss",
+    "val_loss": "val_loss",
+    "validation_loss_curve_": "val_loss",
+    "score": "score",
+    "val_score": "val_score",
+    "validation_scores_": "val_score",
+    "lr": "lr",
+    "learning_rate": "lr",
+    "learning_rate_curve_": "lr",
+}
+
+
+def _history_columns(history: Any) -> dict[str, np.ndarray]:
+    """loss / val_loss / score / val_score / lr columns from any supported history."""
+    raw: dict[str, Any] = {}
+    if isinstance(history, Mapping):
+        raw = dict(history)
+    elif hasattr(history, "records") and isinstance(history.records, list):
+        keys = {k for r in history.records for k in r}
+        raw = {k: [r.get(k, np.nan) for r in history.records] for k in keys}
+    else:
+        for attr in ("loss_curve_", "validation_loss_curve_", "validation_scores_"):
+            value = getattr(history, attr, None)
+            if value is not None:
+                raw[attr] = value
+        inner = getattr(history, "history_", None)
+        if not raw and inner is not None:
+            return _history_columns(inner)
+        if not raw:
+            raise TypeError(
+                "history must be a History, a dict of lists, or an estimator with "
+                f"loss_curve_; got {type(history).__name__}"
+            )
+    cols = {}
+    for key, value in raw.items():
+        name = _HISTORY_ALIASES.get(key)
+        if name is None or value is None:
+            continue
+        arr = np.asarray(value, dtype=float).ravel()
+        if arr.size and np.isfinite(arr).any():
+            cols[name] = arr
+    if "loss" not in cols and "val_loss" not in cols:
+        raise ValueError("history has no loss values to plot")
+    return cols
+
+
+def plot_history(history: Any, path: PathLike | None = None) -> Figure:
+    """Training curves: loss, score and learning rate over epochs.
+
+    Parameters
+    ----------
+    history : History, dict of lists, or estimator
+        A :class:`mlplab.training.History`; a dict with some of ``loss``, ``val_loss``,
+        ``score``, ``val_score``, ``lr``; or a fitted estimator with ``loss_curve_`` and
+        optionally ``validation_loss_curve_`` and ``validation_scores_``.
+    path : str or path-like, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel for the losses, one for scores and one for the learning rate when
+        these are present.
+    """
+    out = _check_path(path)
+    cols = _history_columns(history)
+    panels = ["loss"]
+    if "score" in cols or "val_score" in cols:
+        panels.append("score")
+    if "lr" in cols:
+        panels.append("lr")
+    fig = Figure(figsize=(4.2 * len(panels), 3.4), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False).ravel()
+    for ax, panel in zip(axes, panels, strict=True):
+        if panel == "loss":
+            values = []
+            for key, label in (("loss", "training"), ("val_loss", "validation")):
+                if key in cols:
+                    ax.plot(np.arange(cols[key].size), cols[key], label=label)
+                    values.append(cols[key])
+            finite = np.concatenate(values)
+            finite = finite[np.isfinite(finite)]
+            if finite.size and finite.min() > 0 and finite.max() / finite.min() > 50:
+                ax.set_yscale("log")
+            ax.set_ylabel("loss")
+        elif panel == "score":
+            for key, label in (("score", "training"), ("val_score", "validation")):
+                if key in cols:
+                    ax.plot(np.arange(cols[key].size), cols[key], label=label)
+            ax.set_ylabel("score")
+        else:
+            ax.plot(np.arange(cols["lr"].size), cols["lr"], color="C2")
+            lr = cols["lr"][np.isfinite(cols["lr"])]
+            if lr.size and lr.min() > 0 and lr.max() / lr.min() > 20:
+                ax.set_yscale("log")
+            ax.set_ylabel("learning rate")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        if panel != "lr" and ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    return _finish(fig, out)
+
+
+# -- models on data --------------------------------------------------------------------
+def _network_of(model: Any) -> Any:
+    from .network import Sequential
+
+    if isinstance(model, Sequential):
+        return model
+    for attr in ("network_", "network"):
+        net = getattr(model, attr, None)
+        if isinstance(net, Sequential):
+            return net
+    return None
+
+
+def _predict_scores(model: Any, grid: np.ndarray, classes: np.ndarray):
+    """(class index per point, confidence or P(class 1) per point, n_columns)."""
+    from .network import Sequential
+
+    if isinstance(model, Sequential):
+        out = model.predict(grid.astype(model.dtype))
+        if out.shape[1] == 1:
+            p = out[:, 0]
+            return (p > 0.5).astype(int), p, 1
+        return out.argmax(axis=1), out.max(axis=1), out.shape[1]
+    if hasattr(model, "predict_proba"):
+        proba = np.asarray(model.predict_proba(grid))
+        if proba.ndim == 2 and proba.shape[1] == 2:
+            return proba.argmax(axis=1), proba[:, 1], 1
+        return proba.argmax(axis=1), proba.max(axis=1), proba.shape[1]
+    if hasattr(model, "predict"):
+        pred = np.asarray(model.predict(grid)).ravel()
+        index = np.searchsorted(classes, pred)
+        index = np.clip(index, 0, len(classes) - 1)
+        return index, None, len(classes)
+    raise TypeError(
+        f"model must be a Sequential or have predict_proba or predict, got {type(model).__name__}"
+    )
+
+
+def plot_decision_regions(
+    model: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    path: PathLike | None = None,
+    resolution: int = 200,
+) -> Figure:
+    """Decision regions of a 2-D classifier with the data on top.
+
+    Parameters
+    ----------
+    model : Sequential or estimator
+        A network (one sigmoid output or one column per class), or anything with
+        ``predict_proba`` (classes in sorted order) or ``predict``.
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+        Class labels.
+    path : str or path-like, optional
+    resolution : int
+        Grid points per axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        For two classes the background shows P(class 1) with the 0.5 boundary; for more,
+        the predicted class, paler where the model is less confident.
+    """
+    out = _check_path(path)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).ravel()
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n_samples, 2), got {X.shape}")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y must have {X.shape[0]} labels, got {y.shape[0]}")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
+    classes = np.unique(y)
+    span = X.max(axis=0) - X.min(axis=0)
+    pad = np.where(span > 0, 0.08 * span, 1.0)
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    gx, gy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    grid = np.c_[gx.ravel(), gy.ravel()]
+    index, score, n_cols = _predict_scores(model, grid, classes)
+    n_colors = max(len(classes), n_cols if n_cols > 1 else 2)
+    colors = [_CLASS_COLORS[i % len(_CLASS_COLORS)] for i in range(n_colors)]
+    fig = Figure(figsize=(5.2, 4.4), layout="constrained")
+    ax = fig.subplots()
+    if n_cols == 1 and score is not None:
+        shading = ax.contourf(
+            gx, gy, score.reshape(gx.shape), levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7
+        )
+        ax.contour(gx, gy, score.reshape(gx.shape), levels=[0.5], colors="k", linewidths=1)
+        fig.colorbar(shading, ax=ax, label="P(class 1)")
+        colors = ["#2166ac", "#b2182b", *colors[2:]]
+    else:
+        cmap = ListedColormap(colors)
+        regions = index.reshape(gx.shape).astype(float)
+        ax.pcolormesh(
+            gx, gy, regions, cmap=cmap, vmin=-0.5, vmax=n_colors - 0.5, alpha=0.35, shading="auto"
+        )
+        if score is not None:
+            ax.contour(
+                gx, gy, regions, levels=np.arange(n_colors) + 0.5, colors="k", linewidths=0.6
+            )
+    for k, label in enumerate(classes):
+        mask = y == label
+        ax.scatter(
+            X[mask, 0],
+            X[mask, 1],
+            s=16,
+            color=colors[k % len(colors)],
+            edgecolors="white",
+            linewidths=0.5,
+            label=str(label),
+        )
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.legend(title="class", fontsize=8, loc="best")
+    return _finish(fig, out)
+
+
+def plot_regression_fit(
+    model: Any, X: np.ndarray, y: np.ndarray, path: PathLike | None = None
+) -> Figure:
+    """A 1-D regression: the data and the fitted curve over the data's range.
+
+    Parameters
+    ----------
+    model : Sequential or estimator with ``predict``
+    X : ndarray of shape (n_samples, 1) or (n_samples,)
+    y : ndarray of shape (n_samples,) or (n_samples, 1)
+    path : str or path-like, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .network import Sequential
+
+    out = _check_path(path)
+    x = np.asarray(X, dtype=float)
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 1:
+        raise ValueError(f"X must have shape (n_samples, 1) or (n_samples,), got {x.shape}")
+    target = np.asarray(y, dtype=float).reshape(x.shape[0], -1)[:, 0]
+    grid = np.linspace(x.min(), x.max(), 400).reshape(-1, 1)
+    if isinstance(model, Sequential):
+        pred = model.predict(grid.astype(model.dtype))
+    elif hasattr(model, "predict"):
+        pred = model.predict(grid)
+    else:
+        raise TypeError(f"model must be a Sequential or have predict, got {type(model).__name__}")
+    pred = np.asarray(pred, dtype=float).reshape(grid.shape[0], -1)[:, 0]
+    fig = Figure(figsize=(5.2, 3.8), layout="constrained")
+    ax = fig.subplots()
+    ax.scatter(x, target, s=12, color="0.4", alpha=0.7, label="data")
+    ax.plot(grid[:, 0], pred, color="C3", linewidth=2, label="network")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _finish(fig, out)
+
+
+# -- diagnostics -----------------------------------------------------------------------
+def _records_of(diagnostics: Diagnostics | Sequence[Mapping[str, Any]]) -> list[Mapping]:
+    records = diagnostics.records if isinstance(diagnostics, Diagnostics) else diagnostics
+    records = list(records)
+    if not records:
+        raise ValueError("diagnostics has no records: train with the Diagnostics callback first")
+    return records
+
+
+def _epochs_and_names(records: list[Mapping]) -> tuple[np.ndarray, list[str]]:
+    epochs = np.array(sorted({r["epoch"] for r in records}))
+    names = {}
+    for r in records:
+        names.setdefault(r["layer"], r.get("name", f"dense_{r['layer']}"))
+    return epochs, [names[k] for k in sorted(names)]
+
+
+def _log_if_positive(ax: Any, values: np.ndarray) -> None:
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.min() > 0:
+        ax.set_yscale("log")
+
+
+def plot_gradient_flow(
+    diagnostics: Diagnostics | Sequence[Mapping[str, Any]], path: PathLike | None = None
+) -> Figure:
+    """Gradient flow per layer: the last epoch as bars, and its evolution over epochs.
+
+    Parameters
+    ----------
+    diagnostics : Diagnostics or list of dict
+        The callback, or its ``records``.
+    path : str or path-like, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: mean and max |dLoss/dW| per layer in the last recorded epoch (vanishing
+        gradients show as bars shrinking toward the input). Middle: the L2 norm of each
+        layer's gradient over epochs. Right: the update-to-weight ratio over epochs,
+        with 1e-3 marked.
+    """
+    out = _check_path(path)
+    records = _records_of(diagnostics)
+    arrays = records_to_arrays(records)
+    epochs, names = _epochs_and_names(records)
+    fig = Figure(figsize=(13, 3.8), layout="constrained")
+    ax_bar, ax_l2, ax_ratio = fig.subplots(1, 3)
+    pos = np.arange(len(names))
+    ax_bar.bar(pos - 0.2, arrays["grad_max_abs"][-1], width=0.4, label="max |g|", color="C1")
+    ax_bar.bar(pos + 0.2, arrays["grad_mean_abs"][-1], width=0.4, label="mean |g|", color="C0")
+    ax_bar.set_xticks(pos, names, rotation=30 if len(names) > 6 else 0)
+    ax_bar.set_title(f"weight gradients, epoch {epochs[-1]}", fontsize=10)
+    _log_if_positive(ax_bar, np.r_[arrays["grad_max_abs"][-1], arrays["grad_mean_abs"][-1]])
+    ax_bar.legend(fontsize=8)
+    for j, name in enumerate(names):
+        ax_l2.plot(epochs, arrays["grad_l2"][:, j], marker="." if len(epochs) < 30 else None)
+        ax_ratio.plot(
+            epochs,
+            arrays["update_ratio"][:, j],
+            label=name,
+            marker="." if len(epochs) < 30 else None,
+        )
+    _log_if_positive(ax_l2, arrays["grad_l2"])
+    ax_l2.set_title("‖dLoss/dW‖ over epochs", fontsize=10)
+    ax_l2.set_xlabel("epoch")
+    if np.isfinite(arrays["update_ratio"]).any():
+        ax_ratio.axhline(1e-3, color="0.5", linestyle=":", linewidth=1)
+        _log_if_positive(ax_ratio, arrays["update_ratio"])
+    ax_ratio.set_title("update / weight ratio ‖ΔW‖/‖W‖", fontsize=10)
+    ax_ratio.set_xlabel("epoch")
+    ax_ratio.legend(fontsize=8, title="layer")
+    for ax in (ax_bar, ax_l2, ax_ratio):
+        ax.grid(alpha=0.3)
+    return _finish(fig, out)
+
+
+def plot_unit_health(
+    diagnostics: Diagnostics | Sequence[Mapping[str, Any]], path: PathLike | None = None
+) -> Figure:
+    """Fractions of dead and of saturated units per layer over epochs.
+
+    Parameters
+    ----------
+    diagnostics : Diagnostics or list of dict
+    path : str or path-like, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels; a layer appears where its activation defines the quantity (dead for
+        the ReLU family, saturated for the sigmoid/tanh family).
+    """
+    out = _check_path(path)
+    records = _records_of(diagnostics)
+    arrays = records_to_arrays(records)
+    epochs, names = _epochs_and_names(records)
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, key, title in (
+        (axes[0], "dead_fraction", "dead units (ReLU family)"),
+        (axes[1], "saturated_fraction", "saturated units (sigmoid/tanh family)"),
+    ):
+        values = arrays[key]
+        shown = 0
+        for j, name in enumerate(names):
+            if np.isfinite(values[:, j]).any():
+                ax.plot(epochs, values[:, j], label=name, marker="." if len(epochs) < 30 else None)
+                shown += 1
+        if shown:
+            ax.legend(fontsize=8, title="layer")
+        else:
+            ax.text(
+                0.5,
+                0.5,
+                "no layer of this family",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                color="0.4",
+            )
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("fraction of units")
+        ax.grid(alpha=0.3)
+    return _finish(fig, out)
+
+
+def plot_layer_histograms(network: Any, X: np.ndarray, path: PathLike | None = None) -> Figure:
+    """Histograms per Dense layer: its activation outputs on `X` (top) and its weights.
+
+    Parameters
+    ----------
+    network : Sequential, or an estimator with a ``network_`` attribute
+    X : ndarray of shape (n_samples, n_inputs)
+        Inputs, run through the network in inference mode.
+    path : str or path-like, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    out = _check_path(path)
+    net = _network_of(network)
+    if net is None:
+        raise TypeError(f"network must be a Sequential, got {type(network).__name__}")
+    net._check_built()
+    from ._validation import check_matrix
+
+    X = check_matrix(np.asarray(X, dtype=net.dtype), "X", n_features=net.n_inputs)
+    outs = _inference_values(net, X)
+    slots = _slots(net, None)
+    fig = Figure(figsize=(3.2 * len(slots), 5.4), layout="constrained")
+    axes = fig.subplots(2, len(slots), squeeze=False)
+    for j, slot in enumerate(slots):
+        index = slot.index if slot.act_index is None else slot.act_index
+        act = np.asarray(outs[index], dtype=float).ravel()
+        W = np.asarray(slot.dense.params[0], dtype=float).ravel()
+        ax = axes[0, j]
+        ax.hist(act, bins=40, color="C0")
+        ax.set_title(f"dense_{j}: {slot.activation_name} outputs", fontsize=9)
+        ax.text(
+            0.98,
+            0.95,
+            f"mean {act.mean():.3g}\nstd {act.std():.3g}",
+            ha="right",
+            va="top",
+            transform=ax.transAxes,
+            fontsize=8,
+        )
+        ax = axes[1, j]
+        ax.hist(W, bins=40, color="C2")
+        ax.set_title(f"dense_{j} weights {slot.dense.params[0].shape}", fontsize=9)
+        ax.text(
+            0.98,
+            0.95,
+            f"std {W.std():.3g}",
+            ha="right",
+            va="top",
+            transform=ax.transAxes,
+            fontsize=8,
+        )
+    return _finish(fig, out)
+
+
+def plot_confusion_matrix(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    labels: Sequence[Any] | None = None,
+    path: PathLike | None = None,
+) -> Figure:
+    """Confusion matrix: counts, coloured by the fraction of each true class.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of shape (n_samples,)
+    labels : sequence, optional
+        Classes in display order; by default every label in either array, sorted.
+    path : str or path-like, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Rows are true classes, columns predicted ones.
+    """
+    out = _check_path(path)
+    y_true = np.asarray(y_true).ravel()
+    y_pred = np.asarray(y_pred).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"y_true and y_pred must have the same length, got {y_true.size} and {y_pred.size}"
+        )
+    classes = np.unique(np.r_[y_true, y_pred]) if labels is None else np.asarray(labels)
+    if classes.size == 0:
+        raise ValueError("labels must not be empty")
+    index = {c: i for i, c in enumerate(classes.tolist())}
+    k = len(classes)
+    counts = np.zeros((k, k), dtype=np.int64)
+    for t, p in zip(y_true.tolist(), y_pred.tolist(), strict=True):
+        if t in index and p in index:
+            counts[index[t], index[p]] += 1
+    totals = counts.sum(axis=1, keepdims=True)
+    share = np.divide(counts, totals, out=np.zeros((k, k)), where=totals > 0)
+    size = max(3.6, 0.45 * k + 2.4)
+    fig = Figure(figsize=(size + 0.8, size), layout="constrained")
+    ax = fig.subplots()
+    image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    fig.colorbar(image, ax=ax, label="fraction of true class")
+    if k <= 30:
+        for i in range(k):
+            for j in range(k):
+                ax.text(
+                    j,
+                    i,
+                    str(counts[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if share[i, j] > 0.6 else "black",
+                )
+    ticks = np.arange(k)
+    names = [str(c) for c in classes.tolist()]
+    ax.set_xticks(ticks, names)
+    ax.set_yticks(ticks, names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    accuracy = np.trace(counts) / max(counts.sum(), 1)
+    ax.set_title(f"accuracy {accuracy:.3f}", fontsize=10)
+    return _finish(fig, out)
