@@ -128,10 +128,18 @@ class Dense(Layer):
         out += b
         return out
 
+    @property
+    def last_output(self) -> np.ndarray | None:
+        """``x @ W + b`` of the last training-mode forward pass (for diagnostics), or None.
+
+        A fit with no observing callback may overwrite it with the next activation's output.
+        """
+        return getattr(self, "_out", None)
+
     def backward(self, grad: np.ndarray) -> np.ndarray:
         W = self.params[0]
         np.matmul(self._x.T, grad, out=self.grads[0])
-        np.sum(grad, axis=0, out=self.grads[1])
+        np.add.reduce(grad, axis=0, out=self.grads[1])  # np.sum without its wrapper
         if not self.need_input_grad:
             return grad
         out = self._buffer("_gin", (grad.shape[0], self.n_in))
@@ -170,6 +178,16 @@ class Activation(Layer):
             return self.function(x)
         y = self.function.forward_train(x, self._rng)
         self._x, self._y = x, y
+        return y
+
+    def _forward_train_inplace(self, x: np.ndarray) -> np.ndarray:
+        """Training forward that may overwrite `x`, a scratch buffer nobody reads again.
+
+        Used by :meth:`Sequential._forward_train` only. When the function does work in
+        place its backward pass needs only the output, so the input is not kept.
+        """
+        y = self.function.forward_train_inplace(x, self._rng)
+        self._x, self._y = (None if y is x else x), y
         return y
 
     @property

@@ -19,6 +19,7 @@ is ever broadcast. `y_pred` must be float32 or float64 and sets the dtype of the
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -149,6 +150,42 @@ class Loss:
         """Parameters that rebuild this loss with ``get(name, **config)``."""
         return {}
 
+    # -- fast path for the training loop ------------------------------------------------
+    # The trainer validates its whole data set once per fit, so checking every
+    # mini-batch again (shapes, dtypes, finiteness, weights) costs time for nothing:
+    # :meth:`Sequential.loss_and_gradients` with ``check_input=False`` calls these
+    # instead. They give exactly the value and gradient of the public methods; only the
+    # generic checks are skipped (the loss-specific ones on targets and predictions, and
+    # "all weights zero" in a batch, still raise as before).
+    def _value_and_gradient_unchecked(
+        self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None
+    ) -> tuple[float, np.ndarray]:
+        """``(self(y, p, w), self.gradient(y, p, w))`` for inputs already validated."""
+        y = y_true.astype(y_pred.dtype, copy=False)
+        w = _weights_unchecked(sample_weight, y_pred.dtype)
+        self._check_true(y)
+        self._check_pred(y_pred)
+        return _reduce(self._per_sample(y, y_pred), w), _scale(self._gradient(y, y_pred), w)
+
+    def _value_and_gradient_from_logits_unchecked(
+        self, y_true: np.ndarray, z: np.ndarray, sample_weight: np.ndarray | None
+    ) -> tuple[float, np.ndarray]:
+        """``(value_from_logits, gradient_from_logits)`` for inputs already validated."""
+        self._require_fused()
+        y = y_true.astype(z.dtype, copy=False)
+        w = _weights_unchecked(sample_weight, z.dtype)
+        self._check_true(y)
+        return self._fused_value_and_gradient(y, z, w)
+
+    def _fused_value_and_gradient(
+        self, y: np.ndarray, z: np.ndarray, w: np.ndarray | None
+    ) -> tuple[float, np.ndarray]:
+        """Value and gradient from logits; subclasses may share work between the two."""
+        return (
+            _reduce(self._per_sample_from_logits(y, z), w),
+            _scale(self._gradient_from_logits(y, z), w),
+        )
+
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({params})"
@@ -228,9 +265,25 @@ def _check_weights(sample_weight: Any, n_samples: int, dtype: np.dtype) -> np.nd
     return (w / total).astype(dtype)
 
 
+def _weights_unchecked(sample_weight: np.ndarray | None, dtype: np.dtype) -> np.ndarray | None:
+    """What :func:`_check_weights` returns, for weights the trainer already validated."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight).astype(np.float64)
+    total = w.sum()
+    if total <= 0:
+        raise ValueError("sample_weight must not be all zero")
+    return (w / total).astype(dtype)
+
+
 def _reduce(per_sample: np.ndarray, w: np.ndarray | None) -> float:
     if w is None:
-        return float(np.mean(per_sample))
+        # Exactly np.mean of the 1-D array (its pairwise sum, divided by an intp count
+        # and cast back to the array's dtype) without the Python wrapper around it.
+        # (float64 division of the exact sum; float32 rounds the quotient back, as
+        # np.mean does for float32 arrays).
+        mean = float(np.add.reduce(per_sample)) / per_sample.shape[0]
+        return float(np.float32(mean)) if per_sample.dtype == np.float32 else mean
     return float(np.dot(w, per_sample))
 
 
@@ -413,6 +466,28 @@ class CategoricalCrossentropy(Loss):
 
     def _gradient_from_logits(self, y, z):
         return softmax(z) * np.sum(y, axis=1, keepdims=True) - y
+
+    def _fused_value_and_gradient(self, y, z, w):
+        # One exp(z - max) serves both the log-softmax of the value and the softmax of
+        # the gradient; every operation is the one the two separate methods do, in the
+        # same order, so the results are identical bit for bit.
+        m = np.maximum.reduce(z, axis=1, keepdims=True)  # np.max without its wrapper
+        zm = np.subtract(z, m)
+        e = np.exp(zm)
+        s = np.add.reduce(e, axis=1, keepdims=True)
+        zm -= np.log(s)  # log-softmax
+        zm *= y
+        per_sample = np.add.reduce(zm, axis=1)
+        np.negative(per_sample, out=per_sample)
+        e /= s  # softmax
+        e *= np.add.reduce(y, axis=1, keepdims=True)
+        e -= y
+        value = _reduce(per_sample, w)
+        if not math.isfinite(value):
+            # A row whose max is ±inf makes the value NaN here; softmax then takes the
+            # row's limit instead, so redo both the separate ways (NaN logits too).
+            return super()._fused_value_and_gradient(y, z, w)
+        return value, _scale(e, w)
 
 
 class Hinge(Loss):

@@ -62,6 +62,8 @@ class Sequential:
         self.dtype = check_float_dtype(dtype)
         self.random_state = random_state
         self.n_inputs: int | None = None
+        # Set by the Trainer while nothing can observe pre-activations (see _forward_train).
+        self._inplace_activations = False
         if n_inputs is not None:
             self.build(n_inputs)
 
@@ -78,8 +80,33 @@ class Sequential:
         first = next((i for i, layer in enumerate(self.layers) if layer.params), None)
         for i, layer in enumerate(self.layers):
             layer.need_input_grad = first is None or i > first
+        self._pack_storage()
         self.reseed(rng)
         return self
+
+    def _pack_storage(self) -> None:
+        """Make every parameter (and every gradient) a view into one flat array.
+
+        The arrays keep their shapes, values and order; only their memory becomes
+        contiguous. Optimizers and the trainer detect this layout and then update,
+        snapshot or check all parameters with one NumPy call each instead of one per
+        array, which dominates the cost of a step for small networks. Nothing relies on
+        it: code that replaces a layer's arrays simply gets the per-array path.
+        """
+        for attr in ("params", "grads"):
+            arrays = [a for layer in self.layers for a in getattr(layer, attr)]
+            if not arrays:
+                continue
+            flat = np.empty(sum(a.size for a in arrays), dtype=self.dtype)
+            start = 0
+            for layer in self.layers:
+                views = []
+                for a in getattr(layer, attr):
+                    view = flat[start : start + a.size].reshape(a.shape)
+                    view[...] = a
+                    views.append(view)
+                    start += a.size
+                setattr(layer, attr, views)
 
     def reseed(self, random_state: int | np.random.Generator | None) -> None:
         """Reset the generator that dropout and rrelu draw from while training."""
@@ -165,6 +192,28 @@ class Sequential:
             out = layer.forward(out, training)
         return out
 
+    def _forward_train(self, X: np.ndarray, stop: int) -> np.ndarray:
+        """``_forward(X, True, stop)``, applying activations in place where that is safe.
+
+        A Dense layer's training output is its own scratch buffer, which nothing reads
+        after the activation that follows it: that activation may overwrite it (saving
+        an allocation and a pass over memory) when its backward pass needs only its
+        output. The pre-activation is then gone, so this is only done while
+        ``_inplace_activations`` is set: the Trainer sets it during a fit when no
+        callback can look at the layers' values.
+        """
+        if not self._inplace_activations:
+            return self._forward(X, True, stop)
+        out = X
+        previous = None
+        for layer in self.layers[:stop]:
+            if type(layer) is Activation and type(previous) is Dense:
+                out = layer._forward_train_inplace(out)
+            else:
+                out = layer.forward(out, True)
+            previous = layer
+        return out
+
     def backward(self, grad: np.ndarray, start: int | None = None) -> None:
         """Backpropagate dLoss/d(output) through the layers, filling :attr:`grads`.
 
@@ -231,21 +280,31 @@ class Sequential:
                     f"y must have shape {(X.shape[0], self.n_outputs)} (n_samples, n_outputs), "
                     f"got {y.shape}"
                 )
-        if self._fused_output(loss):
-            stop = len(self.layers) - 1
+        fused = self._fused_output(loss)
+        stop = len(self.layers) - 1 if fused else len(self.layers)
+        if not check_input:
+            # The training loop's path: data validated once per fit, so the loss skips
+            # its per-batch checks, and the fused loss computes value and gradient from
+            # one softmax. Same results as the checked branch below, bit for bit.
+            out = self._forward_train(X, stop)
+            if fused:
+                value, delta = loss._value_and_gradient_from_logits_unchecked(y, out, sample_weight)
+            else:
+                value, delta = loss._value_and_gradient_unchecked(y, out, sample_weight)
+        elif fused:
             z = self._forward(X, True, stop)
             value = loss.value_from_logits(y, z, sample_weight)
             delta = loss.gradient_from_logits(y, z, sample_weight)
         else:
-            stop = len(self.layers)
             out = self._forward(X, True, stop)
             value = loss(y, out, sample_weight)
             delta = loss.gradient(y, out, sample_weight)
         self.backward(delta, start=stop)
         value = float(value)
+        grads = self.grads
         if l2 or l1:
             n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-            for p, g, reg in zip(self.params, self.grads, self.regularized, strict=True):
+            for p, g, reg in zip(self.params, grads, self.regularized, strict=True):
                 if not reg:
                     continue
                 if l2:
@@ -254,7 +313,7 @@ class Sequential:
                 if l1:
                     value += l1 * float(np.abs(p).sum()) / n
                     g += (l1 / n) * np.sign(p)
-        return value, self.grads
+        return value, grads
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Inference-mode output for `X`; same as ``forward(X, training=False)``."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -70,6 +71,33 @@ def _check_bool(value: bool, argname: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{argname} must be a bool, got {type(value).__name__}")
     return bool(value)
+
+
+def _packed_base(arrays: Sequence[np.ndarray]) -> np.ndarray | None:
+    """The 1-D array that `arrays` tile exactly, in order, as C-contiguous views; or None.
+
+    That is the layout :class:`~mlplab.network.Sequential` gives its parameters and
+    gradients: an elementwise update of the whole list is then one NumPy call on the
+    flat array, with the same result entry by entry.
+    """
+    if not arrays:
+        return None
+    base = arrays[0].base
+    if not isinstance(base, np.ndarray) or base.ndim != 1 or not base.flags.c_contiguous:
+        return None
+    address = base.__array_interface__["data"][0]
+    for a in arrays:
+        if (
+            a.base is not base
+            or a.dtype != base.dtype
+            or not a.flags.c_contiguous
+            or a.__array_interface__["data"][0] != address
+        ):
+            return None
+        address += a.nbytes
+    if address != base.__array_interface__["data"][0] + base.nbytes:
+        return None
+    return base
 
 
 class Optimizer:
@@ -142,6 +170,28 @@ class Optimizer:
         lr : float, optional
             Rate for this step, ``>= 0``; default :attr:`current_lr`.
         """
+        packed = self._packed
+        if (
+            packed is not None
+            and len(params) == len(packed[0])
+            and all(map(operator.is_, params, packed[0]))
+            and all(map(operator.is_, grads, packed[1]))
+        ):
+            # Fast path: the very arrays of the previous step, already checked, tiling
+            # one flat array each: one call per operation for all of them (see
+            # _packed_base). Elementwise updates give identical results this way.
+            if lr is None:
+                lr = self.current_lr
+            elif not (type(lr) is float and 0.0 <= lr < math.inf):
+                lr = check_positive(lr, "lr", allow_zero=True)  # anything unusual: full check
+            self.t += 1
+            state, scratch = self._state, self._scratch
+            self._state, self._scratch = packed[2], packed[3]
+            try:
+                self._update([packed[4]], [packed[5]], lr)
+            finally:
+                self._state, self._scratch = state, scratch
+            return
         if len(params) != len(grads):
             raise ValueError(f"got {len(params)} parameter arrays but {len(grads)} gradients")
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
@@ -162,6 +212,42 @@ class Optimizer:
             self._scratch = [[np.empty_like(p) for p in params] for _ in range(self.n_scratch)]
         self.t += 1
         self._update(params, grads, lr)
+        tried = self._pack_tried
+        if tried is None or not (
+            len(params) == len(tried[0])
+            and all(map(operator.is_, params, tried[0]))
+            and all(map(operator.is_, grads, tried[1]))
+        ):
+            self._try_pack(params, grads)
+
+    def _try_pack(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        """Prepare the fast path of :meth:`step` when params and grads are packed.
+
+        Only for the update rules of this module that treat every entry alike (not
+        AdamW's per-array decay flags, nor a subclass's own rule). The state arrays
+        are moved into flat arrays too, and the per-array lists become views of them,
+        so :meth:`state_dict` and the per-array path see the same values.
+        """
+        self._packed = None
+        self._pack_tried = (list(params), list(grads))  # do not retry every step
+        if type(self)._update not in _PACKABLE_UPDATES:
+            return
+        flat_p, flat_g = _packed_base(params), _packed_base(grads)
+        if flat_p is None or flat_g is None or flat_p.dtype != flat_g.dtype:
+            return
+        if any(a.dtype != flat_p.dtype for arrays in self._state.values() for a in arrays):
+            return  # e.g. float64 state loaded for float32 parameters: keep its arithmetic
+        flat_state = {}
+        for slot, arrays in self._state.items():
+            flat = np.concatenate([a.ravel() for a in arrays])
+            views, start = [], 0
+            for a in arrays:
+                views.append(flat[start : start + a.size].reshape(a.shape))
+                start += a.size
+            arrays[:] = views
+            flat_state[slot] = [flat]
+        flat_scratch = [[np.empty_like(flat_p)] for _ in range(self.n_scratch)]
+        self._packed = (list(params), list(grads), flat_state, flat_scratch, flat_p, flat_g)
 
     def reset(self) -> None:
         """Forget the state and the step count (a schedule's own state is kept)."""
@@ -169,6 +255,10 @@ class Optimizer:
         self._state: dict[str, list[np.ndarray]] = {}
         self._shapes: tuple[tuple[int, ...], ...] | None = None
         self._scratch: list[list[np.ndarray]] | None = None
+        # (params, grads, flat state, flat scratch, flat params, flat grads) of step's
+        # fast path, or None; see _try_pack.
+        self._packed: tuple[Any, ...] | None = None
+        self._pack_tried: tuple[list[np.ndarray], list[np.ndarray]] | None = None
 
     def state_dict(self) -> dict[str, Any]:
         """Copy of the state as a flat dict, ready for ``np.savez(path, **d)``.
@@ -850,6 +940,12 @@ class LBFGS:
 
 
 _register(LBFGS, LBFGS.name, LBFGS.aliases)
+
+# Update rules that treat every entry of every array alike: they may run once on packed
+# flat arrays (Optimizer._try_pack).
+_PACKABLE_UPDATES = frozenset(
+    {SGD._update, AdaGrad._update, RMSProp._update, Adam._update, Nadam._update}
+)
 
 
 # -- registry -------------------------------------------------------------------------------

@@ -23,11 +23,19 @@ from . import losses as _losses
 from . import optimizers as _optimizers
 from . import schedules as _schedules
 from ._validation import check_matrix
-from .callbacks import Callback, ProgressBar
+from .callbacks import Callback, Checkpoint, CSVLogger, EarlyStopping, JSONLogger, ProgressBar
 from .io import load_tree, save_tree
 from .network import Sequential
 
 _SCHEDULE_UNITS = ("epoch", "step", "sample")
+
+# Callbacks known never to look at the layers' training-mode values (pre-activations...):
+# with only these, activations may work in place during a fit (Sequential._forward_train).
+_BLIND_CALLBACKS = (EarlyStopping, Checkpoint, ProgressBar, CSVLogger, JSONLogger)
+
+# Rows of X checked for NaN/inf at a time: bounds the temporary of the check to a few
+# MiB instead of a boolean copy of the whole data set.
+_FINITE_CHECK_ELEMENTS = 1 << 22
 
 
 class DivergenceWarning(UserWarning):
@@ -265,13 +273,30 @@ class Trainer:
             cb.on_train_begin(self)
         if resume_from is not None:
             self._load_state_dict(load_tree(resume_from, kind="checkpoint")[1])
-        self._good_params = [p.copy() for p in network.params]
+        # network.params builds a new list on every access: take it once per run. When the
+        # parameters are views of one flat array (Sequential._pack_storage), the epoch-end
+        # finiteness check and snapshot are one NumPy call each.
+        self._params = network.params
+        self._flat_params = _optimizers._packed_base(self._params)
+        if self._flat_params is not None:
+            self._good_flat = self._flat_params.copy()
+            self._good_params = _views_like(self._good_flat, self._params)
+        else:
+            self._good_flat = None
+            self._good_params = [p.copy() for p in self._params]
         self._good_buffers = {k: v.copy() for k, v in network.buffers().items()}
         if self.lbfgs:
             self._fit_lbfgs(network, X, y, sample_weight)
         else:
-            with np.errstate(over="ignore", invalid="ignore"):
-                self._fit_stochastic(network, X, y, sample_weight)
+            # Nothing may read pre-activations during the fit unless a callback could.
+            network._inplace_activations = all(
+                type(cb) in _BLIND_CALLBACKS for cb in self.callbacks
+            )
+            try:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    self._fit_stochastic(network, X, y, sample_weight)
+            finally:
+                network._inplace_activations = False
         for cb in self.callbacks:
             cb.on_train_end(self)
         if not all(np.isfinite(p).all() for p in network.params):
@@ -282,35 +307,56 @@ class Trainer:
     def _fit_stochastic(self, network, X, y, sample_weight) -> None:
         n = X.shape[0]
         batch = n if self.batch_size is None else min(self.batch_size, n)
-        params = network.params
+        params = self._params
         decay = [r for r in network.regularized] if self.weight_decay else None
         loss, opt = self.loss, self.optimizer
         # Per-batch hooks cost a Python call per step: only call those that do something.
         begin = [cb for cb in self.callbacks if _overrides(cb, "on_batch_begin")]
         end = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
+        # Hoisted out of the batch loop: for tiny networks the loop's Python overhead is
+        # the cost of training.
+        rate_per_step = self.schedule_unit == "step"
+        clip = not (self.clip_value is None and self.clip_norm is None)
+        clip = clip or self.clip_global_norm is not None
+        l2, l1 = self.l2, self.l1
+        loss_and_gradients = network.loss_and_gradients
+        starts = range(0, n, batch)
+        if self.shuffle:
+            # Shuffled batches are gathered into two reused buffers (take with out=):
+            # no allocation per step, and X itself is never copied.
+            X_buf = np.empty((batch, *X.shape[1:]), dtype=X.dtype)
+            y_buf = np.empty((batch, *y.shape[1:]), dtype=y.dtype)
         while self.epoch < self.epochs and not self.stop_training:
             start_time = time.perf_counter()
             order = self._shuffle_rng.permutation(n) if self.shuffle else None
             lr = self._rate(epoch_start=True)
             total = 0.0
-            for start in range(0, n, batch):
+            for start in starts:
                 stop = min(start + batch, n)
                 if order is None:
                     Xb, yb = X[start:stop], y[start:stop]
                     wb = None if sample_weight is None else sample_weight[start:stop]
                 else:
                     idx = order[start:stop]
-                    Xb, yb = X[idx], y[idx]
+                    if stop - start == batch:
+                        Xo, yo = X_buf, y_buf
+                    else:
+                        Xo, yo = X_buf[: stop - start], y_buf[: stop - start]
+                    # mode="clip" lets NumPy write straight into `out` (the indices are a
+                    # permutation, always in range); "raise" would buffer.
+                    Xb = X.take(idx, axis=0, out=Xo, mode="clip")
+                    yb = y.take(idx, axis=0, out=yo, mode="clip")
                     wb = None if sample_weight is None else sample_weight[idx]
-                if self.schedule_unit == "step":
+                if rate_per_step:
                     lr = self._rate()
-                value, grads = network.loss_and_gradients(
-                    Xb, yb, loss, sample_weight=wb, l2=self.l2, l1=self.l1, check_input=False
+                value, grads = loss_and_gradients(
+                    Xb, yb, loss, sample_weight=wb, l2=l2, l1=l1, check_input=False
                 )
                 if self._exploded(value):
                     self._diverged(network, f"the loss reached {value:.3g} in epoch {self.epoch}")
                     return
-                self._clip(grads)
+                if clip:
+                    self._clip(grads)
                 self.grads = grads
                 for cb in begin:
                     cb.on_batch_begin(self)
@@ -332,7 +378,13 @@ class Trainer:
 
     def _end_epoch(self, network, record, lr, start_time) -> bool:
         """Validation, history, schedule and callbacks after an epoch; False if diverged."""
-        if not all(np.isfinite(p).all() for p in network.params):
+        flat = self._flat_params
+        finite = (
+            np.isfinite(flat).all()
+            if flat is not None
+            else all(np.isfinite(p).all() for p in self._params)
+        )
+        if not finite:
             self._diverged(network, f"the weights became NaN or infinite in epoch {self.epoch}")
             return False
         record["lr"] = float(lr) if lr is not None else _optimizer_rate(self.optimizer)
@@ -344,8 +396,15 @@ class Trainer:
                 record["val_score"] = float(self.metric(y_val, out))
         record["seconds"] = time.perf_counter() - start_time
         self.history.records.append(record)
-        self._good_params = [p.copy() for p in network.params]
-        self._good_buffers = {k: v.copy() for k, v in network.buffers().items()}
+        # Snapshot for a later divergence into the arrays allocated once per run.
+        if flat is not None:
+            np.copyto(self._good_flat, flat)
+        else:
+            for good, p in zip(self._good_params, self._params, strict=True):
+                np.copyto(good, p)
+        if self._good_buffers:
+            for k, v in network.buffers().items():
+                np.copyto(self._good_buffers[k], v)
         if self._schedule is not None:
             self._schedule.update(record["val_loss"] if self.has_validation else record["loss"])
             if self._schedule.stop:
@@ -447,7 +506,8 @@ class Trainer:
     def _check_data(self, network, X, y, sample_weight, xname, yname):
         if network.n_inputs is None:
             raise RuntimeError("the network is not built: call network.build(n_inputs) first")
-        X = check_matrix(X, xname, n_features=network.n_inputs, dtype=network.dtype)
+        X = check_matrix(X, xname, n_features=network.n_inputs, dtype=network.dtype, finite=False)
+        _check_finite_by_blocks(X, xname)
         y = np.asarray(y)
         if y.dtype.kind not in "fiub":
             raise TypeError(f"{yname} must be numeric, got dtype {y.dtype}")
@@ -513,6 +573,23 @@ class Trainer:
             raise ValueError("the checkpoint was written with a different list of callbacks")
         for cb, cb_state in zip(self.callbacks, state["callbacks"], strict=True):
             cb.load_state_dict(cb_state)
+
+
+def _check_finite_by_blocks(X: np.ndarray, argname: str) -> None:
+    """check_matrix's NaN/inf check, a block of rows at a time (bounded temporary)."""
+    rows = max(1, _FINITE_CHECK_ELEMENTS // max(1, X.shape[1]))
+    for start in range(0, X.shape[0], rows):
+        if not np.isfinite(X[start : start + rows]).all():
+            raise ValueError(f"{argname} contains NaN or infinity")
+
+
+def _views_like(flat: np.ndarray, arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Views of `flat` with the shapes of `arrays`, one after the other."""
+    views, start = [], 0
+    for a in arrays:
+        views.append(flat[start : start + a.size].reshape(a.shape))
+        start += a.size
+    return views
 
 
 def _overrides(callback: Callback, hook: str) -> bool:

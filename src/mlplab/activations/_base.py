@@ -159,6 +159,16 @@ class Activation:
         """Value while training; differs from ``__call__`` only for stochastic functions."""
         return self._forward(x)
 
+    def forward_train_inplace(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """:meth:`forward_train` that may overwrite `x` with the result and return it.
+
+        Only for a caller that owns `x` (a layer's scratch output) and will not need it
+        again. Functions whose backward pass needs only the output (relu, tanh...)
+        override this to save an allocation and a pass over memory; the default simply
+        calls :meth:`forward_train` and leaves `x` alone, which is always correct.
+        """
+        return self.forward_train(x, rng)
+
     def vjp_train(self, x: np.ndarray, y: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """Backpropagate through the last :meth:`forward_train` call.
 
