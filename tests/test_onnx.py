@@ -384,3 +384,44 @@ def test_export_unfitted_estimator_is_refused(tmp_path):
     with pytest.raises(ValueError, match="not fitted"):
         export_onnx(Unfitted(), tmp_path / "x.onnx")
     assert list(tmp_path.iterdir()) == []
+
+
+def _fitted_estimators():
+    """Real mlplab estimators fitted in float32: multiclass, binary, multilabel, regression."""
+    from sklearn.datasets import load_iris, make_multilabel_classification, make_regression
+
+    import mlplab
+
+    X_iris, y_iris = load_iris(return_X_y=True)
+    X_iris = ((X_iris - X_iris.mean(0)) / X_iris.std(0)).astype(np.float32)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y_iris]
+    X_ml, Y_ml = make_multilabel_classification(80, 5, n_classes=3, random_state=0)
+    X_reg, y_reg = make_regression(80, 4, n_targets=2, noise=0.1, random_state=0)
+    common = {"max_iter": 60, "random_state": 0}
+    return [
+        (mlplab.MLPClassifier((8,), activation="gelu", **common), X_iris, labels),
+        (mlplab.MLPClassifier((6,), batch_norm=True, **common), X_iris, y_iris > 0),
+        (mlplab.MLPClassifier((6, 5), activation=["elu", "tanh"], **common), X_ml, Y_ml),
+        (mlplab.MLPRegressor(hidden_layer_sizes=(8,), activation="mish", **common), X_reg, y_reg),
+    ]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("case", range(4), ids=["multiclass", "binary", "multilabel", "regression"])
+def test_export_fitted_estimators_matches_their_predictions(tmp_path, case):
+    estimator, X, y = _fitted_estimators()[case]
+    X = X.astype(np.float32)
+    estimator.fit(X, y)
+    path = export_onnx(estimator, tmp_path / "model.onnx")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    results = dict(zip(names, session.run(names, {"X": X}), strict=True))
+    if hasattr(estimator, "predict_proba"):
+        np.testing.assert_allclose(
+            results["output"], estimator.predict_proba(X), rtol=RTOL32, atol=ATOL32
+        )
+        np.testing.assert_array_equal(results["label"], estimator.predict(X))
+    else:
+        np.testing.assert_allclose(
+            results["output"], estimator.predict(X), rtol=RTOL32, atol=ATOL32
+        )

@@ -40,7 +40,9 @@ def test_xor_is_learned_by_a_2_2_1_network_from_most_seeds():
     """
     solved = 0
     for seed in range(10):
-        net = mlp([2, 2, 1], "sigmoid", "sigmoid", kernel_initializer="he_normal", random_state=seed)
+        net = mlp(
+            [2, 2, 1], "sigmoid", "sigmoid", kernel_initializer="he_normal", random_state=seed
+        )
         sgd = optimizers.SGD(learning_rate=0.5, momentum=0.9)
         Trainer("binary_crossentropy", sgd, epochs=3000, batch_size=None, shuffle=False).fit(
             net, XOR_X, XOR_Y

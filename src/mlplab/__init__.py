@@ -23,6 +23,7 @@ def __getattr__(name: str):
         return export_onnx
     raise AttributeError(f"module 'mlplab' has no attribute {name!r}")
 
+
 __all__ = [
     "Activation",
     "BatchNorm",
