@@ -274,8 +274,8 @@ class Diagnostics(Callback):
     max_steps : int or None
         Gradient, update and activation-moment statistics are averaged over about this
         many steps evenly spread over each epoch (every ``ceil(n_steps / max_steps)``-th
-        step, n_steps counted in the previous recorded epoch; every step of the first
-        one). None measures every step. Dead units are checked on every batch.
+        step, with n_steps the steps of an epoch). None measures every step. Dead units
+        are checked on every batch.
 
     Attributes
     ----------
@@ -301,7 +301,7 @@ class Diagnostics(Callback):
     """
 
     def __init__(
-        self, monitor_X: np.ndarray | None = None, every: int = 1, *, max_steps: int | None = 8
+        self, monitor_X: np.ndarray | None = None, every: int = 1, *, max_steps: int | None = 4
     ) -> None:
         if monitor_X is not None:
             monitor_X = check_matrix(monitor_X, "monitor_X")
@@ -335,7 +335,11 @@ class Diagnostics(Callback):
             else [k for k, s in enumerate(self._slot_list) if not s.fused]
         )
         self._step = 0  # steps taken in the current epoch
-        self._stride = 1  # measure every step of the first epoch
+        # Spread about max_steps measured steps over each epoch, the first one included.
+        n = getattr(trainer, "n_samples", None)
+        batch = getattr(trainer, "batch_size", None) or n
+        steps = -(-n // batch) if n else 1
+        self._stride = 1 if self.max_steps is None else max(1, -(-steps // self.max_steps))
         self.records = []
         self.runs.append(self.records)
 

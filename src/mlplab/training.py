@@ -229,6 +229,7 @@ class Trainer:
             )
             self._validation = (X_val, y_val)
         self.network = network
+        self.n_samples = X.shape[0]
         seeds = np.random.SeedSequence(_entropy(self.random_state))
         if n_init == 1:
             return self._run(network, X, y, sample_weight, seeds, resume_from, rebuild=False)
@@ -320,6 +321,18 @@ class Trainer:
         clip = clip or self.clip_global_norm is not None
         l2, l1 = self.l2, self.l1
         loss_and_gradients = network.loss_and_gradients
+        # Without penalties a step is Sequential._fit_step: the work that depends only on
+        # the fit (fused output? which layers work in place? the gradient list) is done
+        # once here, and so is the check that every target row sums to exactly 1.
+        plan = None if (l2 or l1) else network._fit_plan(loss)
+        unit_rows = (
+            plan is not None
+            and plan[0]
+            and type(loss)._fused_value_and_gradient
+            is _losses.CategoricalCrossentropy._fused_value_and_gradient
+            and bool(np.all(np.add.reduce(y, axis=1) == 1))
+        )
+        fit_step = network._fit_step
         starts = range(0, n, batch)
         if self.shuffle:
             # Shuffled batches are gathered into two reused buffers (take with out=):
@@ -349,9 +362,12 @@ class Trainer:
                     wb = None if sample_weight is None else sample_weight[idx]
                 if rate_per_step:
                     lr = self._rate()
-                value, grads = loss_and_gradients(
-                    Xb, yb, loss, sample_weight=wb, l2=l2, l1=l1, check_input=False
-                )
+                if plan is not None:
+                    value, grads = fit_step(Xb, yb, loss, wb, plan, unit_rows)
+                else:
+                    value, grads = loss_and_gradients(
+                        Xb, yb, loss, sample_weight=wb, l2=l2, l1=l1, check_input=False
+                    )
                 if self._exploded(value):
                     self._diverged(network, f"the loss reached {value:.3g} in epoch {self.epoch}")
                     return
@@ -462,9 +478,8 @@ class Trainer:
     def _rate(self, epoch_start: bool = False) -> float | None:
         if self._schedule is None:
             return None
-        t = {"epoch": self.epoch, "step": self.step, "sample": self.samples_seen}[
-            self.schedule_unit
-        ]
+        unit = self.schedule_unit
+        t = self.epoch if unit == "epoch" else self.step if unit == "step" else self.samples_seen
         return float(self._schedule.rate(t))
 
     def _exploded(self, value: float) -> bool:
