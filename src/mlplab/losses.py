@@ -168,17 +168,27 @@ class Loss:
         return _reduce(self._per_sample(y, y_pred), w), _scale(self._gradient(y, y_pred), w)
 
     def _value_and_gradient_from_logits_unchecked(
-        self, y_true: np.ndarray, z: np.ndarray, sample_weight: np.ndarray | None
+        self,
+        y_true: np.ndarray,
+        z: np.ndarray,
+        sample_weight: np.ndarray | None,
+        unit_rows: bool = False,
     ) -> tuple[float, np.ndarray]:
-        """``(value_from_logits, gradient_from_logits)`` for inputs already validated."""
+        """``(value_from_logits, gradient_from_logits)`` for inputs already validated.
+
+        `unit_rows`: the caller has checked that every row of `y_true` sums to exactly 1
+        (in `z`'s dtype); a loss may use it to skip work whose result it makes exact.
+        """
         self._require_fused()
         y = y_true.astype(z.dtype, copy=False)
         w = _weights_unchecked(sample_weight, z.dtype)
         self._check_true(y)
+        if unit_rows:
+            return self._fused_value_and_gradient(y, z, w, unit_rows=True)
         return self._fused_value_and_gradient(y, z, w)
 
     def _fused_value_and_gradient(
-        self, y: np.ndarray, z: np.ndarray, w: np.ndarray | None
+        self, y: np.ndarray, z: np.ndarray, w: np.ndarray | None, unit_rows: bool = False
     ) -> tuple[float, np.ndarray]:
         """Value and gradient from logits; subclasses may share work between the two."""
         return (
@@ -274,6 +284,10 @@ def _weights_unchecked(sample_weight: np.ndarray | None, dtype: np.dtype) -> np.
     if total <= 0:
         raise ValueError("sample_weight must not be all zero")
     return (w / total).astype(dtype)
+
+
+# From this many rows (batch size), CategoricalCrossentropy takes row maxima column-wise.
+_COLUMN_MAX_MIN_ROWS = 32
 
 
 def _reduce(per_sample: np.ndarray, w: np.ndarray | None) -> float:
@@ -467,22 +481,33 @@ class CategoricalCrossentropy(Loss):
     def _gradient_from_logits(self, y, z):
         return softmax(z) * np.sum(y, axis=1, keepdims=True) - y
 
-    def _fused_value_and_gradient(self, y, z, w):
+    def _fused_value_and_gradient(self, y, z, w, unit_rows=False):
         # One exp(z - max) serves both the log-softmax of the value and the softmax of
         # the gradient; every operation is the one the two separate methods do, in the
-        # same order, so the results are identical bit for bit.
-        m = np.maximum.reduce(z, axis=1, keepdims=True)  # np.max without its wrapper
+        # same order, so the results are identical bit for bit. Two exact shortcuts:
+        # the per-sample values are reduced before their sign is flipped (rounding to
+        # nearest is symmetric, so -sum(x) == sum(-x) and -dot(w, x) == dot(w, -x)), and
+        # with `unit_rows` (every row of y sums to exactly 1, checked once per fit by
+        # the Trainer) the softmax is not multiplied by those sums (x * 1.0 == x).
+        if z.shape[0] >= _COLUMN_MAX_MIN_ROWS:
+            # The row maxima as elementwise maxima of the columns of a transposed copy:
+            # NumPy reduces a few entries per row slowly, and a maximum does not depend
+            # on the order it is taken in (up to which of +0.0 and -0.0 wins a tie, which
+            # can only flip the sign of a loss that is exactly zero).
+            m = np.maximum.reduce(z.T.copy(), axis=0)[:, None]
+        else:
+            m = np.maximum.reduce(z, axis=1, keepdims=True)  # np.max without its wrapper
         zm = np.subtract(z, m)
         e = np.exp(zm)
         s = np.add.reduce(e, axis=1, keepdims=True)
         zm -= np.log(s)  # log-softmax
         zm *= y
-        per_sample = np.add.reduce(zm, axis=1)
-        np.negative(per_sample, out=per_sample)
+        log_likelihood = np.add.reduce(zm, axis=1)
         e /= s  # softmax
-        e *= np.add.reduce(y, axis=1, keepdims=True)
+        if not unit_rows:
+            e *= np.add.reduce(y, axis=1, keepdims=True)
         e -= y
-        value = _reduce(per_sample, w)
+        value = -_reduce(log_likelihood, w)
         if not math.isfinite(value):
             # A row whose max is ±inf makes the value NaN here; softmax then takes the
             # row's limit instead, so redo both the separate ways (NaN logits too).

@@ -9,6 +9,7 @@ db^m = Σ_n δ^m) and into δ^{m−1} = F′(u^{m−1}) ⊙ (δ^m (W^m)ᵀ).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -213,6 +214,57 @@ class Sequential:
                 out = layer.forward(out, True)
             previous = layer
         return out
+
+    def _fit_plan(self, loss: _losses.Loss) -> tuple[bool, list[Any], list[Any], list[np.ndarray]]:
+        """What :meth:`_fit_step` needs, fixed for a whole fit: computed once by the Trainer.
+
+        Returns whether the loss is fused with the output layer, the training-mode forward
+        callables (in-place activations where :meth:`_forward_train` would use them), the
+        backward callables from the last layer below the fused one down, and the list of
+        gradient arrays.
+        """
+        fused = self._fused_output(loss)
+        stop = len(self.layers) - 1 if fused else len(self.layers)
+        forward: list[Any] = []
+        previous = None
+        for layer in self.layers[:stop]:
+            if self._inplace_activations and type(layer) is Activation and type(previous) is Dense:
+                forward.append(layer._forward_train_inplace)
+            else:
+                forward.append(functools.partial(layer.forward, training=True))
+            previous = layer
+        backward = [layer.backward for layer in reversed(self.layers[:stop])]
+        return fused, forward, backward, self.grads
+
+    def _fit_step(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        loss: _losses.Loss,
+        sample_weight: np.ndarray | None,
+        plan: tuple[bool, list[Any], list[Any], list[np.ndarray]],
+        unit_rows: bool = False,
+    ) -> tuple[float, list[np.ndarray]]:
+        """``loss_and_gradients(X, y, loss, check_input=False)`` without penalties.
+
+        The Trainer's per-step path: same operations in the same order, so the same
+        results bit for bit, minus the per-step Python work that only depends on the fit
+        (`plan` from :meth:`_fit_plan`). `unit_rows` says every row of the targets sums
+        to exactly 1 (see :meth:`CategoricalCrossentropy._fused_value_and_gradient`).
+        """
+        fused, forward, backward, grads = plan
+        out = X
+        for f in forward:
+            out = f(out)
+        if fused:
+            value, delta = loss._value_and_gradient_from_logits_unchecked(
+                y, out, sample_weight, unit_rows
+            )
+        else:
+            value, delta = loss._value_and_gradient_unchecked(y, out, sample_weight)
+        for b in backward:
+            delta = b(delta)
+        return float(value), grads
 
     def backward(self, grad: np.ndarray, start: int | None = None) -> None:
         """Backpropagate dLoss/d(output) through the layers, filling :attr:`grads`.

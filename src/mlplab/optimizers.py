@@ -131,6 +131,8 @@ class Optimizer:
     aliases: ClassVar[tuple[str, ...]] = ()
     stepwise: ClassVar[bool] = True
     n_scratch: ClassVar[int] = 1
+    # State slots that the fast path may store as the rows of one 2-D array.
+    _paired_slots: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -185,12 +187,7 @@ class Optimizer:
             elif not (type(lr) is float and 0.0 <= lr < math.inf):
                 lr = check_positive(lr, "lr", allow_zero=True)  # anything unusual: full check
             self.t += 1
-            state, scratch = self._state, self._scratch
-            self._state, self._scratch = packed[2], packed[3]
-            try:
-                self._update([packed[4]], [packed[5]], lr)
-            finally:
-                self._state, self._scratch = state, scratch
+            self._packed_update(packed, lr)
             return
         if len(params) != len(grads):
             raise ValueError(f"got {len(params)} parameter arrays but {len(grads)} gradients")
@@ -220,6 +217,15 @@ class Optimizer:
         ):
             self._try_pack(params, grads)
 
+    def _packed_update(self, packed: tuple[Any, ...], lr: float) -> None:
+        """:meth:`_update` on the flat arrays of the fast path (see :meth:`_try_pack`)."""
+        state, scratch = self._state, self._scratch
+        self._state, self._scratch = packed[2], packed[3]
+        try:
+            self._update([packed[4]], [packed[5]], lr)
+        finally:
+            self._state, self._scratch = state, scratch
+
     def _try_pack(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         """Prepare the fast path of :meth:`step` when params and grads are packed.
 
@@ -238,8 +244,20 @@ class Optimizer:
         if any(a.dtype != flat_p.dtype for arrays in self._state.values() for a in arrays):
             return  # e.g. float64 state loaded for float32 parameters: keep its arithmetic
         flat_state = {}
+        # Slots updated by the same operations (Adam's m and v) become the two rows of
+        # one array, so that each such operation is one NumPy call for both. That only
+        # pays for small networks, where a step's cost is its number of NumPy calls; for
+        # large ones it costs an extra pass over memory.
+        paired = self._paired_slots
+        if flat_p.size > _PAIR_MAX_SIZE or not all(slot in self._state for slot in paired):
+            paired = ()
+        pair = np.empty((len(paired), flat_p.size), dtype=flat_p.dtype) if paired else None
         for slot, arrays in self._state.items():
-            flat = np.concatenate([a.ravel() for a in arrays])
+            if slot in paired:
+                flat = pair[paired.index(slot)]
+                np.concatenate([a.ravel() for a in arrays], out=flat)
+            else:
+                flat = np.concatenate([a.ravel() for a in arrays])
             views, start = [], 0
             for a in arrays:
                 views.append(flat[start : start + a.size].reshape(a.shape))
@@ -248,6 +266,7 @@ class Optimizer:
             flat_state[slot] = [flat]
         flat_scratch = [[np.empty_like(flat_p)] for _ in range(self.n_scratch)]
         self._packed = (list(params), list(grads), flat_state, flat_scratch, flat_p, flat_g)
+        self._pair = pair
 
     def reset(self) -> None:
         """Forget the state and the step count (a schedule's own state is kept)."""
@@ -259,6 +278,9 @@ class Optimizer:
         # fast path, or None; see _try_pack.
         self._packed: tuple[Any, ...] | None = None
         self._pack_tried: tuple[list[np.ndarray], list[np.ndarray]] | None = None
+        # The 2-D array whose rows are the flat arrays of _paired_slots, or None.
+        self._pair: np.ndarray | None = None
+        self._pair_scratch: tuple[Any, ...] | None = None
 
     def state_dict(self) -> dict[str, Any]:
         """Copy of the state as a flat dict, ready for ``np.savez(path, **d)``.
@@ -645,9 +667,44 @@ class Adam(Optimizer):
         self.eps = check_positive(eps, "eps")
         self.amsgrad = _check_bool(amsgrad, "amsgrad")
 
+    _paired_slots = ("m", "v")
+
     @property
     def slots(self) -> tuple[str, ...]:
         return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
+
+    def _packed_update(self, packed: tuple[Any, ...], lr: float) -> None:
+        # The rule of _update with m and v as the rows of one array (Optimizer._try_pack):
+        # ``m *= β₁; v *= β₂`` is one broadcast multiply, and so are the two products by
+        # (1 − β); each entry goes through the same operations with the same constants
+        # (cast to the array's dtype as the Python floats are), so the results are the
+        # same bit for bit, in 10 NumPy calls instead of 12.
+        mv = self._pair
+        if mv is None or self.amsgrad:
+            super()._packed_update(packed, lr)
+            return
+        b1, b2, t = self.beta_1, self.beta_2, self.t
+        cached = self._pair_scratch
+        if cached is None or cached[0] != (b1, b2) or cached[1].shape != mv.shape:
+            dtype = mv.dtype
+            keep = np.array([[b1], [b2]], dtype=dtype)
+            new = np.array([[1.0 - b1], [1.0 - b2]], dtype=dtype)
+            s2 = np.empty_like(mv)
+            cached = ((b1, b2), s2, s2[0], s2[1], keep, new, mv[0], mv[1])
+            self._pair_scratch = cached
+        _, s2, s, s_1, keep, new, m, v = cached
+        w, g = packed[4], packed[5]
+        lr_t = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+        mv *= keep
+        np.copyto(s, g)
+        np.multiply(g, g, out=s_1)
+        s2 *= new
+        mv += s2
+        np.sqrt(v, out=s)
+        s += self.eps
+        np.divide(m, s, out=s)
+        s *= lr_t
+        w -= s
 
     def _update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], lr: float) -> None:
         (tmp,) = self._scratch
@@ -943,6 +1000,9 @@ _register(LBFGS, LBFGS.name, LBFGS.aliases)
 
 # Update rules that treat every entry of every array alike: they may run once on packed
 # flat arrays (Optimizer._try_pack).
+# Largest number of parameters for which Optimizer._try_pack pairs state slots.
+_PAIR_MAX_SIZE = 1 << 14
+
 _PACKABLE_UPDATES = frozenset(
     {SGD._update, AdaGrad._update, RMSProp._update, Adam._update, Nadam._update}
 )

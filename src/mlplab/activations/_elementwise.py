@@ -76,6 +76,30 @@ def _slope_derivative(x: np.ndarray, slope: float) -> np.ndarray:
 _MASK_MIN_SIZE = 2048
 
 
+# Read-only zero arrays by (shape, dtype), for np.maximum(x, zeros): NumPy's maximum
+# against a scalar 0 runs a loop about 4x slower than against an array of zeros of the
+# same shape, with the same result bit for bit (-0.0 and NaN included). Training batches
+# come in one or two shapes per layer; the cache is small and bounded.
+_ZEROS: dict[tuple[tuple[int, ...], str], np.ndarray] = {}
+_ZEROS_MAX_ENTRIES = 32
+_ZEROS_MAX_SIZE = 1 << 20
+
+
+def _zeros_for(x: np.ndarray) -> np.ndarray | int:
+    """A read-only zero array shaped like `x` (cached), or 0 for very large `x`."""
+    key = (x.shape, x.dtype.str)
+    zeros = _ZEROS.get(key)
+    if zeros is None:
+        if x.size > _ZEROS_MAX_SIZE:
+            return 0
+        if len(_ZEROS) >= _ZEROS_MAX_ENTRIES:
+            _ZEROS.clear()
+        zeros = np.zeros(x.shape, dtype=x.dtype)
+        zeros.flags.writeable = False
+        _ZEROS[key] = zeros
+    return zeros
+
+
 def _zero_where_not_positive(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``grad[y <= 0] = 0`` in place, bit for bit, without a data-dependent branch.
 
@@ -497,8 +521,11 @@ class ReLU(Activation):
             return grad
         return _zero_where_not_positive(grad, y)
 
+    def forward_train(self, x, rng):
+        return np.maximum(x, _zeros_for(x))
+
     def forward_train_inplace(self, x, rng):
-        return np.maximum(x, 0, out=x)
+        return np.maximum(x, _zeros_for(x), out=x)
 
 
 class ReLU6(Activation):
