@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -291,19 +290,6 @@ def test_experiment_list_and_run(capsys, tmp_path):
     assert (tmp_path / "xor" / "xor_decision_regions.png").stat().st_size > 2000
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("mlplab.playground.cli") is not None,
-    reason="the playground command exists",
-)
-def test_playground_missing_is_a_one_line_error(capsys):
-    code, _, err = run(capsys, "playground")
-    assert_one_line_error(code, err)
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("mlplab.playground.cli") is None,
-    reason="no playground command in this installation",
-)
 def test_playground_is_delegated(capsys):
     code, out, _ = run(capsys, "playground", "--help")
     assert code == 0 and out

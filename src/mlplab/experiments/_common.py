@@ -8,52 +8,29 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from .. import datasets
 from ..layers import Activation, Dense
 from ..network import Sequential
 
 # -- data -------------------------------------------------------------------------------
-# mlplab.datasets is used when it is installed; the fallbacks generate the same problems.
 
 
 def xor_data() -> tuple[np.ndarray, np.ndarray]:
     """The four XOR points and their labels."""
-    try:
-        from ..datasets import logic
-
-        X, y = logic("xor")
-        return np.asarray(X, dtype=float), np.asarray(y).astype(int).ravel()
-    except ImportError:
-        X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-        return X, np.array([0, 1, 1, 0])
+    X, y = datasets.logic("xor")
+    return np.asarray(X, dtype=float), np.asarray(y).astype(int).ravel()
 
 
 def digits_data() -> tuple[np.ndarray, np.ndarray]:
     """The 8×8 digits (1797 images): raw pixel values (non-negative) and labels."""
-    try:
-        from ..datasets import digits
-
-        X, y = digits()
-    except ImportError:
-        from sklearn.datasets import load_digits
-
-        X, y = load_digits(return_X_y=True)
+    X, y = datasets.digits()
     return np.asarray(X, dtype=float), np.asarray(y).astype(int)
 
 
 def spirals_data(n_samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaved spirals (a problem no linear model gets far on)."""
-    try:
-        from ..datasets import spirals
-
-        X, y = spirals(n_samples=n_samples, n_arms=2, noise=noise, random_state=seed)
-        return np.asarray(X, dtype=float), np.asarray(y).astype(int)
-    except ImportError:
-        rng = np.random.default_rng(seed)
-        per = n_samples // 2
-        t = np.sqrt(rng.uniform(0.05, 1.0, per)) * 3 * np.pi
-        arm = np.column_stack([t * np.cos(t), t * np.sin(t)]) / (3 * np.pi)
-        X = np.vstack([arm, -arm]) + noise * rng.standard_normal((2 * per, 2))
-        return X, np.repeat([0, 1], per)
+    X, y = datasets.spirals(n_samples=n_samples, n_arms=2, noise=noise, random_state=seed)
+    return np.asarray(X, dtype=float), np.asarray(y).astype(int)
 
 
 TARGET_FUNCTIONS = ("square", "reciprocal", "sine", "step")
@@ -63,26 +40,8 @@ def function_data(
     name: str, n_samples: int, noise: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Samples ``(x, f(x))`` of one of the course's four target functions."""
-    try:
-        from ..datasets import function
-
-        X, y = function(name, n_samples=n_samples, noise=noise, random_state=seed)
-        return np.asarray(X, dtype=float).reshape(-1, 1), np.asarray(y, dtype=float).ravel()
-    except ImportError:
-        rng = np.random.default_rng(seed)
-        x = np.sort(rng.uniform(-1.0, 1.0, n_samples))
-        if name == "square":
-            y = x**2
-        elif name == "reciprocal":
-            x = np.sort(rng.uniform(0.1, 1.0, n_samples))
-            y = 1.0 / x
-        elif name == "sine":
-            y = np.sin(np.pi * x)
-        elif name == "step":
-            y = (x > 0).astype(float)
-        else:
-            raise ValueError(f"unknown function {name!r}") from None
-        return x.reshape(-1, 1), y + noise * rng.standard_normal(n_samples)
+    X, y = datasets.function(name, n_samples=n_samples, noise=noise, random_state=seed)
+    return np.asarray(X, dtype=float).reshape(-1, 1), np.asarray(y, dtype=float).ravel()
 
 
 def standardize(X: np.ndarray) -> np.ndarray:
