@@ -183,7 +183,7 @@ class Activation(Layer):
     def _forward_train_inplace(self, x: np.ndarray) -> np.ndarray:
         """Training forward that may overwrite `x`, a scratch buffer nobody reads again.
 
-        Used by :meth:`Sequential._forward_train` only. When the function does work in
+        Used by :meth:`Sequential._train_forward_steps` only. When the function does work in
         place its backward pass needs only the output, so the input is not kept.
         """
         y = self.function.forward_train_inplace(x, self._rng)

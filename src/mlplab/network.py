@@ -63,7 +63,7 @@ class Sequential:
         self.dtype = check_float_dtype(dtype)
         self.random_state = random_state
         self.n_inputs: int | None = None
-        # Set by the Trainer while nothing can observe pre-activations (see _forward_train).
+        # Set by the Trainer while nothing can observe pre-activations (see _train_forward_steps).
         self._inplace_activations = False
         if n_inputs is not None:
             self.build(n_inputs)
@@ -193,46 +193,37 @@ class Sequential:
             out = layer.forward(out, training)
         return out
 
-    def _forward_train(self, X: np.ndarray, stop: int) -> np.ndarray:
-        """``_forward(X, True, stop)``, applying activations in place where that is safe.
+    def _train_forward_steps(self, stop: int) -> list[Any]:
+        """The training-mode forward callables of layers[:stop], in order.
 
         A Dense layer's training output is its own scratch buffer, which nothing reads
         after the activation that follows it: that activation may overwrite it (saving
         an allocation and a pass over memory) when its backward pass needs only its
         output. The pre-activation is then gone, so this is only done while
         ``_inplace_activations`` is set: the Trainer sets it during a fit when no
-        callback can look at the layers' values.
+        callback can look at the layers' values. Every other layer uses ``forward``.
         """
-        if not self._inplace_activations:
-            return self._forward(X, True, stop)
-        out = X
+        steps: list[Any] = []
         previous = None
         for layer in self.layers[:stop]:
-            if type(layer) is Activation and type(previous) is Dense:
-                out = layer._forward_train_inplace(out)
+            if self._inplace_activations and type(layer) is Activation and type(previous) is Dense:
+                steps.append(layer._forward_train_inplace)
             else:
-                out = layer.forward(out, True)
+                steps.append(functools.partial(layer.forward, training=True))
             previous = layer
-        return out
+        return steps
 
     def _fit_plan(self, loss: _losses.Loss) -> tuple[bool, list[Any], list[Any], list[np.ndarray]]:
         """What :meth:`_fit_step` needs, fixed for a whole fit: computed once by the Trainer.
 
         Returns whether the loss is fused with the output layer, the training-mode forward
-        callables (in-place activations where :meth:`_forward_train` would use them), the
+        callables (from :meth:`_train_forward_steps`), the
         backward callables from the last layer below the fused one down, and the list of
         gradient arrays.
         """
         fused = self._fused_output(loss)
         stop = len(self.layers) - 1 if fused else len(self.layers)
-        forward: list[Any] = []
-        previous = None
-        for layer in self.layers[:stop]:
-            if self._inplace_activations and type(layer) is Activation and type(previous) is Dense:
-                forward.append(layer._forward_train_inplace)
-            else:
-                forward.append(functools.partial(layer.forward, training=True))
-            previous = layer
+        forward = self._train_forward_steps(stop)
         backward = [layer.backward for layer in reversed(self.layers[:stop])]
         return fused, forward, backward, self.grads
 
@@ -244,13 +235,15 @@ class Sequential:
         sample_weight: np.ndarray | None,
         plan: tuple[bool, list[Any], list[Any], list[np.ndarray]],
         unit_rows: bool = False,
+        l2: float = 0.0,
+        l1: float = 0.0,
     ) -> tuple[float, list[np.ndarray]]:
-        """``loss_and_gradients(X, y, loss, check_input=False)`` without penalties.
+        """``loss_and_gradients(X, y, loss, check_input=False, l2=l2, l1=l1)``.
 
-        The Trainer's per-step path: same operations in the same order, so the same
-        results bit for bit, minus the per-step Python work that only depends on the fit
-        (`plan` from :meth:`_fit_plan`). `unit_rows` says every row of the targets sums
-        to exactly 1 (see :meth:`CategoricalCrossentropy._fused_value_and_gradient`).
+        The Trainer's per-step path: inputs are validated once per fit, so the loss
+        skips its per-batch checks, and what depends only on the fit comes from `plan`
+        (:meth:`_fit_plan`). `unit_rows` says every row of the targets sums to exactly
+        1 (see :meth:`CategoricalCrossentropy._fused_value_and_gradient`).
         """
         fused, forward, backward, grads = plan
         out = X
@@ -264,7 +257,26 @@ class Sequential:
             value, delta = loss._value_and_gradient_unchecked(y, out, sample_weight)
         for b in backward:
             delta = b(delta)
-        return float(value), grads
+        value = float(value)
+        if l2 or l1:
+            value = self._add_penalties(value, X, sample_weight, l2, l1)
+        return value, grads
+
+    def _add_penalties(
+        self, value: float, X: np.ndarray, sample_weight: np.ndarray | None, l2: float, l1: float
+    ) -> float:
+        """Add the L2/L1 penalties on weights to `value` and to the gradients in place."""
+        n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        for p, g, reg in zip(self.params, self.grads, self.regularized, strict=True):
+            if not reg:
+                continue
+            if l2:
+                value += 0.5 * l2 * float(np.vdot(p, p)) / n
+                g += (l2 / n) * p
+            if l1:
+                value += l1 * float(np.abs(p).sum()) / n
+                g += (l1 / n) * np.sign(p)
+        return value
 
     def backward(self, grad: np.ndarray, start: int | None = None) -> None:
         """Backpropagate dLoss/d(output) through the layers, filling :attr:`grads`.
@@ -332,40 +344,23 @@ class Sequential:
                     f"y must have shape {(X.shape[0], self.n_outputs)} (n_samples, n_outputs), "
                     f"got {y.shape}"
                 )
+        if not check_input:
+            # The training loop's path (L-BFGS calls it too): data validated once per fit.
+            return self._fit_step(X, y, loss, sample_weight, self._fit_plan(loss), False, l2, l1)
         fused = self._fused_output(loss)
         stop = len(self.layers) - 1 if fused else len(self.layers)
-        if not check_input:
-            # The training loop's path: data validated once per fit, so the loss skips
-            # its per-batch checks, and the fused loss computes value and gradient from
-            # one softmax. Same results as the checked branch below, bit for bit.
-            out = self._forward_train(X, stop)
-            if fused:
-                value, delta = loss._value_and_gradient_from_logits_unchecked(y, out, sample_weight)
-            else:
-                value, delta = loss._value_and_gradient_unchecked(y, out, sample_weight)
-        elif fused:
-            z = self._forward(X, True, stop)
+        z = self._forward(X, True, stop)
+        if fused:
             value = loss.value_from_logits(y, z, sample_weight)
             delta = loss.gradient_from_logits(y, z, sample_weight)
         else:
-            out = self._forward(X, True, stop)
-            value = loss(y, out, sample_weight)
-            delta = loss.gradient(y, out, sample_weight)
+            value = loss(y, z, sample_weight)
+            delta = loss.gradient(y, z, sample_weight)
         self.backward(delta, start=stop)
         value = float(value)
-        grads = self.grads
         if l2 or l1:
-            n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-            for p, g, reg in zip(self.params, grads, self.regularized, strict=True):
-                if not reg:
-                    continue
-                if l2:
-                    value += 0.5 * l2 * float(np.vdot(p, p)) / n
-                    g += (l2 / n) * p
-                if l1:
-                    value += l1 * float(np.abs(p).sum()) / n
-                    g += (l1 / n) * np.sign(p)
-        return value, grads
+            value = self._add_penalties(value, X, sample_weight, l2, l1)
+        return value, self.grads
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Inference-mode output for `X`; same as ``forward(X, training=False)``."""

@@ -30,7 +30,7 @@ from .network import Sequential
 _SCHEDULE_UNITS = ("epoch", "step", "sample")
 
 # Callbacks known never to look at the layers' training-mode values (pre-activations...):
-# with only these, activations may work in place during a fit (Sequential._forward_train).
+# with only these, activations may work in place during a fit (Sequential._train_forward_steps).
 _BLIND_CALLBACKS = (EarlyStopping, Checkpoint, ProgressBar, CSVLogger, JSONLogger)
 
 # Rows of X checked for NaN/inf at a time: bounds the temporary of the check to a few
@@ -320,14 +320,12 @@ class Trainer:
         clip = not (self.clip_value is None and self.clip_norm is None)
         clip = clip or self.clip_global_norm is not None
         l2, l1 = self.l2, self.l1
-        loss_and_gradients = network.loss_and_gradients
-        # Without penalties a step is Sequential._fit_step: the work that depends only on
-        # the fit (fused output? which layers work in place? the gradient list) is done
-        # once here, and so is the check that every target row sums to exactly 1.
-        plan = None if (l2 or l1) else network._fit_plan(loss)
+        # A step is Sequential._fit_step: the work that depends only on the fit (fused
+        # output? which layers work in place? the gradient list) is done once here, and so
+        # is the check that every target row sums to exactly 1.
+        plan = network._fit_plan(loss)
         unit_rows = (
-            plan is not None
-            and plan[0]
+            plan[0]
             and type(loss)._fused_value_and_gradient
             is _losses.CategoricalCrossentropy._fused_value_and_gradient
             and bool(np.all(np.add.reduce(y, axis=1) == 1))
@@ -342,7 +340,7 @@ class Trainer:
         while self.epoch < self.epochs and not self.stop_training:
             start_time = time.perf_counter()
             order = self._shuffle_rng.permutation(n) if self.shuffle else None
-            lr = self._rate(epoch_start=True)
+            lr = self._rate()
             total = 0.0
             for start in starts:
                 stop = min(start + batch, n)
@@ -362,12 +360,7 @@ class Trainer:
                     wb = None if sample_weight is None else sample_weight[idx]
                 if rate_per_step:
                     lr = self._rate()
-                if plan is not None:
-                    value, grads = fit_step(Xb, yb, loss, wb, plan, unit_rows)
-                else:
-                    value, grads = loss_and_gradients(
-                        Xb, yb, loss, sample_weight=wb, l2=l2, l1=l1, check_input=False
-                    )
+                value, grads = fit_step(Xb, yb, loss, wb, plan, unit_rows, l2, l1)
                 if self._exploded(value):
                     self._diverged(network, f"the loss reached {value:.3g} in epoch {self.epoch}")
                     return
@@ -475,7 +468,7 @@ class Trainer:
             self.stop_reason = str(result.message)
 
     # -- helpers ------------------------------------------------------------------------
-    def _rate(self, epoch_start: bool = False) -> float | None:
+    def _rate(self) -> float | None:
         if self._schedule is None:
             return None
         unit = self.schedule_unit
