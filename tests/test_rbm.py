@@ -506,3 +506,39 @@ def test_pickle_round_trip():
     rbm = BernoulliRBM(n_components=4, n_iter=1, random_state=0).fit(X_DIGITS[:30])
     again = pickle.loads(pickle.dumps(rbm))
     assert_array_equal(again.transform(X_DIGITS[:30]), rbm.transform(X_DIGITS[:30]))
+
+
+# -- ONNX ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("dtype", "rtol"), [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_onnx_export_of_transform(tmp_path, dtype, rtol):
+    pytest.importorskip("onnx", reason="needs the onnx extra: pip install mlplab[onnx]")
+    ort = pytest.importorskip("onnxruntime", reason="needs the onnx extra")
+    X = X_DIGITS[:200]
+    rbm = BernoulliRBM(n_components=20, n_iter=2, random_state=0).fit(X.astype(dtype))
+    # large weights reach the sigmoid's saturated tails as well
+    rbm.components_ *= 50
+    path = mlplab.export_onnx(rbm, tmp_path / "rbm.onnx", dtype=dtype)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["X"]
+    (out,) = session.run(["output"], {"X": X.astype(dtype)})
+    expected = rbm.transform(X.astype(dtype))
+    assert out.dtype == dtype and out.shape == (200, 20)
+    assert_allclose(out, expected, rtol=rtol, atol=rtol * 1e-3)
+
+
+def test_onnx_export_defaults_to_float32_and_checks_its_arguments(tmp_path):
+    pytest.importorskip("onnx", reason="needs the onnx extra: pip install mlplab[onnx]")
+    ort = pytest.importorskip("onnxruntime", reason="needs the onnx extra")
+    rbm = BernoulliRBM(n_components=5, n_iter=1, random_state=0).fit(X_DIGITS[:30])
+    path = mlplab.export_onnx(rbm, tmp_path / "rbm.onnx", input_name="pixels", output_name="h")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (out,) = session.run(["h"], {"pixels": X_DIGITS[:30].astype(np.float32)})
+    assert out.dtype == np.float32
+    assert_allclose(out, rbm.transform(X_DIGITS[:30]), rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match="not fitted"):
+        mlplab.export_onnx(BernoulliRBM(), tmp_path / "unfitted.onnx")
+    with pytest.raises(ValueError, match="dtype"):
+        mlplab.export_onnx(rbm, tmp_path / "f16.onnx", dtype=np.float16)
+    with pytest.raises(ValueError, match="must differ"):
+        mlplab.export_onnx(rbm, tmp_path / "same.onnx", input_name="a", output_name="a")
+    assert not (tmp_path / "unfitted.onnx").exists()
