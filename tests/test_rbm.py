@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -12,9 +13,13 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
 from sklearn.neural_network import BernoulliRBM as SkBernoulliRBM
+from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from threadpoolctl import threadpool_limits
 
 import mlplab
 from mlplab import BernoulliRBM
@@ -430,6 +435,39 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
+# -- scikit-learn's example: RBM features for a linear classifier -----------------------------
+def test_pipeline_features_beat_raw_pixels_on_nudged_digits():
+    from mlplab.experiments.rbm_features import RAW_CS, nudge
+
+    # 400 images and their shifted copies, split before nudging (no copy of a test
+    # image in training)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X_DIGITS[:400], Y_DIGITS[:400], test_size=0.2, random_state=0, stratify=Y_DIGITS[:400]
+    )
+    X_train, y_train = nudge(X_train, y_train)
+    X_test, y_test = nudge(X_test, y_test)
+    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # newton-cg may stop at max_iter on raw pixels
+        raw = max(
+            LogisticRegression(C=C, solver="newton-cg", max_iter=200)
+            .fit(X_train, y_train)
+            .score(X_test, y_test)
+            for C in RAW_CS
+        )
+        model = Pipeline(
+            [
+                (
+                    "rbm",
+                    BernoulliRBM(n_components=64, learning_rate=0.06, n_iter=20, random_state=0),
+                ),
+                ("logistic", LogisticRegression(C=6000, solver="newton-cg", max_iter=200)),
+            ]
+        ).fit(X_train, y_train)
+        rbm_accuracy = model.score(X_test, y_test)
+    assert raw < 0.9  # shifted digits are hard for a linear model of the pixels
+    assert rbm_accuracy > raw + 0.04
+
+
 # -- files -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_save_load_round_trip_continues_exactly(tmp_path, dtype):
@@ -542,3 +580,23 @@ def test_onnx_export_defaults_to_float32_and_checks_its_arguments(tmp_path):
     with pytest.raises(ValueError, match="must differ"):
         mlplab.export_onnx(rbm, tmp_path / "same.onnx", input_name="a", output_name="a")
     assert not (tmp_path / "unfitted.onnx").exists()
+
+
+# -- the experiment --------------------------------------------------------------------------
+def test_rbm_features_experiment(tmp_path):
+    from mlplab import experiments
+
+    assert "rbm-features" in experiments.names()
+    result = experiments.run("rbm-features", tmp_path, quick=True, seed=0)
+    data = result.data
+    nudged = data["accuracy"]["nudged"]
+    assert set(nudged["rbm"]) == {16, 64}
+    assert nudged["best_raw"] == max(nudged["raw"].values())
+    assert data["gain_points"]["nudged"] == pytest.approx(
+        100 * (nudged["rbm"][data["shown"]] - nudged["best_raw"])
+    )
+    assert result.held == (data["gain_points"]["nudged"] >= 5)
+    assert result.held  # the quick setting shows the gain too (about 9 points, seed 0)
+    assert data["components_shape"] == [64, 64]
+    assert [p.name for p in result.figures] == ["rbm_features.png"]
+    assert result.figures[0].stat().st_size > 10_000
