@@ -281,7 +281,11 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         The gradient of the mean log-likelihood is E_data[v hᵀ] - E_model[v hᵀ]: the
         data term uses P(h | v_data); the model term uses one Gibbs step of the
-        persistent chains (visible samples from ``h_samples_``, then P(h | v)).
+        persistent chains (visible samples from ``h_samples_``, then P(h | v)). Both
+        sums are divided by the number of data rows, as in scikit-learn, so the chains'
+        term is their mean only when the batch has as many rows as there are chains
+        (``batch_size``; not for the short last batch of a fit, nor for a
+        ``partial_fit`` batch of another size).
 
         Parameters
         ----------
