@@ -19,6 +19,7 @@ NAMES = [
     "initialization",
     "learning-rate-schedules",
     "optimizers",
+    "rbm-features",
     "universal-approximation",
     "vanishing-gradients",
     "xor",

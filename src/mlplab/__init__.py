@@ -11,6 +11,7 @@ from .estimators import MLPClassifier, MLPRegressor, load
 from .gradient_check import gradient_check
 from .layers import Activation, BatchNorm, Dense, Dropout, Maxout, PReLU
 from .network import Sequential, mlp
+from .rbm import BernoulliRBM
 
 __version__ = "0.1.0"
 
@@ -27,6 +28,7 @@ def __getattr__(name: str):
 __all__ = [
     "Activation",
     "BatchNorm",
+    "BernoulliRBM",
     "Dense",
     "Dropout",
     "MLPClassifier",

@@ -966,7 +966,7 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot store a class label of type {type(value).__name__}")
 
 
-def load(path: str | os.PathLike[str]) -> BaseMLP:
+def load(path: str | os.PathLike[str]) -> BaseEstimator:
     """Load an estimator written by ``MLPClassifier.save`` / ``MLPRegressor.save``.
 
     The file is read with ``allow_pickle=False`` and verified (format, version,
@@ -978,7 +978,7 @@ def load(path: str | os.PathLike[str]) -> BaseMLP:
 
     Returns
     -------
-    MLPClassifier or MLPRegressor
+    MLPClassifier, MLPRegressor or BernoulliRBM
         The fitted estimator; it predicts exactly as the one saved.
 
     Raises
@@ -991,9 +991,11 @@ def load(path: str | os.PathLike[str]) -> BaseMLP:
     """
     from .estimators import MLPClassifier, MLPRegressor
     from .io import ModelFileError
+    from .rbm import BernoulliRBM
 
     kind, tree = load_tree(path)
     classes = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
+    classes["BernoulliRBM"] = BernoulliRBM
     if kind not in classes:
         raise ModelFileError(f"{path} holds a {kind!r}, not an mlplab estimator")
     if not isinstance(tree, dict):

@@ -47,6 +47,7 @@ from .activations import _elementwise as _ew
 from .activations import _elementwise_modern as _modern
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer, Maxout, PReLU
 from .network import Sequential
+from .rbm import BernoulliRBM
 
 __all__ = ["UnsupportedActivationError", "export_onnx", "supported_activations", "to_onnx"]
 
@@ -609,6 +610,44 @@ def _classifier_head(classes: Any, network: Sequential, label_name: str, onnx: A
     return head
 
 
+def _rbm_transform(
+    rbm: BernoulliRBM, *, opset: int, input_name: str, output_name: str, dtype: Any
+) -> Any:
+    """Graph of ``BernoulliRBM.transform``: ``sigmoid(X @ components_.T + intercept_hidden_)``."""
+    onnx = _import_onnx()
+    if not hasattr(rbm, "components_"):
+        raise ValueError("BernoulliRBM is not fitted (it has no components_): call fit first")
+    opset = _check_opset(onnx, opset)
+    dt = np.dtype(np.float32 if dtype is None else dtype)
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 or float64, got {dt}")
+    if input_name == output_name:
+        raise ValueError(f"input_name and output_name must differ, both are {input_name!r}")
+    n_components, n_features = rbm.components_.shape
+    g = _Graph(onnx, dt, opset)
+    weights = g.const(np.ascontiguousarray(rbm.components_.T))
+    z = g.add(g.op("MatMul", input_name, weights), g.const(rbm.intercept_hidden_))
+    g.nodes.append(onnx.helper.make_node("Identity", [_sigmoid(g, z)], [output_name]))
+    elem = onnx.helper.np_dtype_to_tensor_dtype(dt)
+    graph = onnx.helper.make_graph(
+        g.nodes,
+        "mlplab_BernoulliRBM",
+        [onnx.helper.make_tensor_value_info(input_name, elem, ["N", n_features])],
+        [onnx.helper.make_tensor_value_info(output_name, elem, ["N", n_components])],
+        g.initializers,
+    )
+    opsets = [onnx.helper.make_opsetid("", opset)]
+    model = onnx.helper.make_model(
+        graph,
+        opset_imports=opsets,
+        producer_name="mlplab",
+        producer_version=_version(),
+        ir_version=onnx.helper.find_min_ir_version_for(opsets),
+    )
+    onnx.checker.check_model(model)
+    return model
+
+
 def export_onnx(
     model: Any,
     path: str | os.PathLike[str],
@@ -626,7 +665,9 @@ def export_onnx(
     model : Sequential or fitted estimator
         A built :class:`~mlplab.network.Sequential`, or a fitted estimator: any object
         with a ``network_`` attribute holding its Sequential (``MLPClassifier``,
-        ``MLPRegressor``). An estimator with ``classes_`` is a classifier.
+        ``MLPRegressor``). An estimator with ``classes_`` is a classifier. A fitted
+        :class:`~mlplab.BernoulliRBM` exports its ``transform``: input (N, n_features),
+        output the hidden probabilities (N, n_components).
     path : str or path-like
         Destination file, written atomically (a temporary file in the same folder,
         then ``os.replace``): readers never see a partial model.
@@ -658,6 +699,11 @@ def export_onnx(
     """
     onnx = _import_onnx()
     head = None
+    if isinstance(model, BernoulliRBM):  # no Sequential inside: a graph of its own
+        proto = _rbm_transform(
+            model, opset=opset, input_name=input_name, output_name=output_name, dtype=dtype
+        )
+        return _write_model(proto, path)
     if isinstance(model, Sequential):
         network, graph_name = model, "mlplab_sequential"
     else:
@@ -678,6 +724,11 @@ def export_onnx(
         graph_name=graph_name,
         head=head,
     )
+    return _write_model(proto, path)
+
+
+def _write_model(proto: Any, path: str | os.PathLike[str]) -> Path:
+    """Write `proto` to `path` atomically (a temporary file, then ``os.replace``)."""
     path = Path(path)
     data = proto.SerializeToString()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")

@@ -39,6 +39,7 @@ _MODULES = {
     "optimizers": "optimizers",
     "zero-centred": "zero_centred",
     "learning-rate-schedules": "schedules",
+    "rbm-features": "rbm_features",
 }
 
 __all__ = ["Experiment", "ExperimentResult", "Outcome", "get", "names", "run"]
