@@ -11,6 +11,7 @@ outputs turn into predictions and scores.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import warnings
@@ -677,14 +678,27 @@ class BaseMLP(BaseEstimator):
             est._stop_state = _decode_fitted("stop", private["stop_state"])
             est._optimizer_state = _decode_fitted("opt", private["optimizer_state"])
             spec = tree["network"]
-            net = est._build_network(
-                int(spec["n_inputs"]),
-                [int(h) for h in spec["hidden"]],
-                int(spec["n_outputs"]),
-                np.dtype(spec["dtype"]),
-                np.random.default_rng(0),
-            )
+            sizes = [spec["n_inputs"], *spec["hidden"], spec["n_outputs"]]
+            if not all(type(d) is int and d >= 1 for d in sizes):
+                raise ModelFileError(f"the saved layer sizes {sizes} are not all integers >= 1")
             saved = spec["params"]
+            if not isinstance(saved, list) or not all(isinstance(a, np.ndarray) for a in saved):
+                raise ModelFileError("the saved weights are not a list of arrays")
+            # Refuse before allocating: the architecture the file declares must need
+            # exactly as many numbers as the file holds (Dense weights and biases, and
+            # batch norm's gamma and beta per hidden layer).
+            declared = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+            if est.batch_norm:
+                declared += 2 * sum(sizes[1:-1])
+            held = sum(a.size for a in saved)
+            if declared != held:
+                raise ModelFileError(
+                    f"the file declares a network of {declared} parameters (layer sizes "
+                    f"{sizes}) but holds {held}: it is corrupted or was edited"
+                )
+            net = est._build_network(
+                sizes[0], sizes[1:-1], sizes[-1], np.dtype(spec["dtype"]), np.random.default_rng(0)
+            )
             if len(saved) != len(net.params) or any(
                 np.shape(s) != p.shape for s, p in zip(saved, net.params, strict=True)
             ):
@@ -695,7 +709,7 @@ class BaseMLP(BaseEstimator):
             est.network_ = net
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except Exception as exc:  # whatever an edited tree trips over, it is malformed
             raise ModelFileError(f"the model file's content is malformed: {exc!r}") from exc
         return est
 
