@@ -227,6 +227,21 @@ def test_validation_scores_record_the_diverged_epoch_as_measured(iris):
     assert np.isfinite(est.predict(X[:, 1:])).all() and math.isfinite(est.loss_)
 
 
+def test_partial_fit_after_a_divergence_starts_a_fresh_optimizer(iris):
+    X, _ = iris
+    est = MLPRegressor(solver="sgd", learning_rate_init=1e7, batch_size=16, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.warns(DivergenceWarning, match="the loss reached"):
+            est.partial_fit(X[:, 1:], X[:, 0])
+    kept = est.loss_
+    # The velocities of the diverged call are NaN: continuing them would diverge again.
+    est.set_params(learning_rate_init=1e-3)
+    est.partial_fit(X[:, 1:], X[:, 0])
+    assert math.isfinite(est.loss_curve_[-1]) and est.loss_curve_[-1] < 2 * kept
+    assert np.isfinite(est.predict(X[:, 1:])).all()
+
+
 def test_weights_from_before_the_step_that_broke_them():
     """The old trainer snapshotted after the exploding step; the kept loss was 1e31."""
     rng = np.random.default_rng(0)

@@ -551,6 +551,10 @@ class BaseMLP(BaseEstimator):
                 if isinstance(opt.learning_rate, (int, float))
                 else None,
             }
+            if history.diverged:
+                # Moments and rate of a diverged run are no start for the next
+                # partial_fit: it begins a fresh optimizer from the weights kept.
+                self._optimizer_state = None
         if history.records and "val_loss" in history.records[0]:
             scores = [float(v) for v in history["val_score"]]
             val_losses = [float(v) for v in history["val_loss"]]

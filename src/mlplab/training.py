@@ -68,8 +68,10 @@ class Divergence:
     of magnitude (heavy-tailed targets, unshuffled data). A finite epoch loss within
     `factor` of the best ends a streak, and a blown-up loss that is coming back down
     does not count, so a finite, improving fit is never stopped. The trainer then
-    keeps weights whose loss is finite and measured (see :class:`Trainer`). L-BFGS,
-    whose line search only accepts points with a finite loss, does not use this rule.
+    keeps weights whose loss is finite and measured (see :class:`Trainer`). The rule
+    sees the epochs of one run, i.e. one ``fit`` call: an estimator's ``partial_fit``
+    call is a run of one epoch, where only tests 1 and 2 can apply. L-BFGS, whose line
+    search only accepts points with a finite loss, does not use this rule.
 
     Parameters
     ----------
