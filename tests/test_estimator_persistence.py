@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 
 import mlplab
 from mlplab import MLPClassifier, MLPRegressor, activations, callbacks, schedules
-from mlplab.io import ModelFileError, save_tree
+from mlplab.io import ModelFileError, load_tree, save_tree
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -238,3 +240,109 @@ def test_interrupted_save_leaves_the_old_file(fitted, saved, monkeypatch):
     assert saved.read_bytes() == before
     assert os.listdir(saved.parent) == [saved.name]  # no temporary file left behind
     assert isinstance(mlplab.load(saved), MLPClassifier)
+
+
+# -- corruption: every damaged file is a clear ValueError/OSError, never anything else -------
+def _damaged_versions(data: bytes):
+    """Byte flips at many offsets, truncations at many lengths, 40-byte overwrites."""
+    rng = np.random.default_rng(0)
+    for offset in np.linspace(0, len(data) - 1, 300).astype(int):
+        for mask in (0xFF, 0x01) if offset % 3 == 0 else (0xFF,):
+            damaged = bytearray(data)
+            damaged[offset] ^= mask
+            yield f"flip {mask:#x} at {offset}", bytes(damaged)
+    for length in np.linspace(0, len(data) - 1, 100).astype(int):
+        yield f"truncated to {length}", data[:length]
+    for offset in np.linspace(0, len(data) - 41, 60).astype(int):
+        damaged = bytearray(data)
+        damaged[offset : offset + 40] = rng.integers(0, 256, 40, dtype=np.uint8).tobytes()
+        yield f"40 random bytes at {offset}", bytes(damaged)
+
+
+def test_fuzzed_files_fail_cleanly_or_load_intact(fitted, tmp_path):
+    est, X = fitted["modern"]  # batch norm buffers, optimizer state, schedule object
+    original = tmp_path / "model.mlplab"
+    est.save(original)
+    expected = est.predict_proba(X)
+    data = original.read_bytes()
+    target = tmp_path / "damaged.mlplab"
+    outcomes = {"refused": 0, "intact": 0}
+    for what, damaged in _damaged_versions(data):
+        target.write_bytes(damaged)
+        try:
+            loaded = mlplab.load(target)
+        except (ValueError, OSError) as exc:  # ModelFileError is a ValueError
+            assert str(target) in str(exc) or "malformed" in str(exc), (what, exc)
+            outcomes["refused"] += 1
+            continue
+        # A byte the format does not depend on (a zip timestamp...): content verified.
+        np.testing.assert_array_equal(loaded.predict_proba(X), expected, err_msg=what)
+        outcomes["intact"] += 1
+    assert outcomes["refused"] > 10 * outcomes["intact"]
+
+
+def test_a_mangled_array_header_is_a_model_file_error(saved):
+    """Overwriting an npy header used to escape as tokenize.TokenError."""
+    with zipfile.ZipFile(saved) as zf:
+        # The largest entry (the JSON): zipfile reads small ones whole, and their CRC
+        # check then fails before the header is parsed.
+        info = max(zf.infolist(), key=lambda i: i.file_size)
+    data = bytearray(saved.read_bytes())
+    # The member's bytes follow its local header: 30 bytes, its name and extra field.
+    local = info.header_offset
+    name_len, extra_len = (
+        int.from_bytes(data[local + k : local + k + 2], "little") for k in (26, 28)
+    )
+    start = local + 30 + name_len + extra_len
+    assert data[start : start + 6] == b"\x93NUMPY"
+    data[start + 10 : start + 50] = b"(" * 40  # the header dict starts after 10 bytes
+    saved.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="corrupted"):
+        mlplab.load(saved)
+
+
+def _peak_memory(function):
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_absurd_array_shapes_are_refused_before_allocating(saved, tmp_path):
+    # An .npy entry whose header claims 10^12 float64 (8 TB) over 8 bytes of data.
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)}
+    )
+    path = tmp_path / "huge.mlplab"
+    with zipfile.ZipFile(saved) as zf, zipfile.ZipFile(path, "w") as out:
+        for info in zf.infolist():
+            out.writestr(info.filename, zf.read(info.filename))
+        out.writestr("a999.npy", header.getvalue() + b"\0" * 8)
+
+    def load():
+        with pytest.raises(ModelFileError, match=r"declares shape \(1000000000000,\)"):
+            mlplab.load(path)
+
+    assert _peak_memory(load) < 50 * 2**20
+
+
+def test_an_absurd_declared_network_is_refused_before_allocating(saved, tmp_path):
+    kind, tree = load_tree(saved)
+    tree["network"]["hidden"] = [10**6]  # 10^6 units: 10^12 parameters with n_inputs 10^6
+    tree["network"]["n_inputs"] = 10**6
+    path = tmp_path / "absurd.mlplab"
+    save_tree(path, tree, kind=kind)  # a valid container and checksum: only the content lies
+
+    def load():
+        with pytest.raises(ModelFileError, match="declares a network of 1000004000003 parameters"):
+            mlplab.load(path)
+
+    assert _peak_memory(load) < 50 * 2**20
+    tree["network"]["hidden"] = ["many"]
+    save_tree(path, tree, kind=kind)
+    with pytest.raises(ModelFileError, match="layer sizes"):
+        mlplab.load(path)

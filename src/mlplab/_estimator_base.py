@@ -11,6 +11,7 @@ outputs turn into predictions and scores.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import warnings
@@ -114,6 +115,11 @@ class BaseMLP(BaseEstimator):
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
         "clip_value": [Interval(Real, 0, None, closed="neither"), None],
         "n_init": [Interval(Integral, 1, None, closed="left")],
+        "divergence_factor": [
+            Interval(Real, 1, None, closed="neither"),
+            Options(Real, {np.inf}),
+        ],
+        "divergence_patience": [Interval(Integral, 1, None, closed="left")],
         "callbacks": [list, tuple, None],
         "diagnostics": ["boolean"],
     }
@@ -365,6 +371,15 @@ class BaseMLP(BaseEstimator):
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
+        for part, w in (("validation split", w_val), ("training split", w_tr)):
+            if w is not None and not w.sum() > 0:
+                raise ValueError(
+                    f"early_stopping=True: the sample weights of the {part} "
+                    f"({len(w)} of {len(sample_weight)} samples, validation_fraction="
+                    f"{self.validation_fraction}) are all zero, so it cannot be "
+                    "scored or trained on. Give more samples a non-zero sample_weight, "
+                    "change validation_fraction, or pass validation_data."
+                )
         return X_tr, Y_tr, w_tr, (X_val, Y_val, w_val)
 
     def _make_optimizer(self, net: Sequential, incremental: bool) -> tuple[Any, Any, str]:
@@ -431,6 +446,7 @@ class BaseMLP(BaseEstimator):
             enabled=stochastic,
             optimizer_state=None if first_pass or not incremental else self._optimizer_state,
             samples_seen=int(self.t_),
+            verbose=bool(self.verbose),
         )
         callbacks: list[Callback] = [stopper]
         for i, cb in enumerate(self.callbacks or ()):
@@ -475,7 +491,8 @@ class BaseMLP(BaseEstimator):
             clip_norm=self.clip_norm,
             callbacks=callbacks,
             metric=metric,
-            verbose=bool(self.verbose),
+            divergence_factor=float(self.divergence_factor),
+            divergence_patience=int(self.divergence_patience),
             max_fun=int(self.max_fun),
             tol=float(self.tol),
             random_state=np.random.default_rng(train_seed),
@@ -486,32 +503,42 @@ class BaseMLP(BaseEstimator):
         """Copy what the kept run did into scikit-learn's fitted attributes."""
         losses = [float(v) for v in history["loss"]]
         if self.solver == "lbfgs":
-            result = getattr(trainer, "lbfgs_result", None)
-            if result is not None:
-                self.n_iter_ = min(int(result.nit), int(self.max_iter))
-                self.loss_ = float(result.fun)
-                if result.status != 0:
-                    message = result.message
-                    if isinstance(message, bytes):
-                        message = message.decode()
-                    warnings.warn(
-                        f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
-                        f"(status={result.status}): {message}. Increase the number of "
-                        "iterations to improve the convergence (max_iter="
-                        f"{self.max_iter}). You might also want to scale the data.",
-                        ConvergenceWarning,
-                        stacklevel=4,
+            result = history.optimize_result
+            self.n_iter_ = min(int(result.nit), int(self.max_iter))
+            self.loss_ = float(result.fun)
+            if result.status != 0:
+                # scikit-learn's warning (sklearn.utils.optimize._check_optimize_result)
+                # for every stop that is not convergence: max_iter, max_fun, line search.
+                message = result.message
+                if isinstance(message, bytes):
+                    message = message.decode()
+                text = (
+                    f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
+                    f"(status={result.status}):\n{message}\n"
+                )
+                if self.n_iter_ == self.max_iter:
+                    text += (
+                        "\nIncrease the number of iterations to improve the convergence "
+                        f"(max_iter={self.max_iter})."
                     )
-            else:  # diverged before L-BFGS returned
-                self.n_iter_ = len(losses)
-                self.loss_ = losses[-1] if losses else math.nan
+                text += (
+                    "\nYou might also want to scale the data as shown in:\n"
+                    "    https://scikit-learn.org/stable/modules/preprocessing.html"
+                )
+                warnings.warn(text, ConvergenceWarning, stacklevel=4)
         else:
             self.n_iter_ = len(losses)
             self.t_ += n_train * len(losses)
-            if losses:
-                self.loss_ = losses[-1]
+            # loss_curve_ records what was measured (a diverged epoch's NaN too); after
+            # a divergence loss_ and best_loss_ describe the weights kept.
             self.loss_curve_.extend(losses)
+            if history.diverged:
+                self.loss_ = history.final_loss
+            elif losses:
+                self.loss_ = losses[-1]
             state = stopper.final_state(history)
+            if history.diverged and not self.early_stopping:
+                state["best_loss"] = self.loss_
             self._stop_state = state
             if self.early_stopping:
                 self.best_validation_score_ = state["best_score"]
@@ -524,6 +551,10 @@ class BaseMLP(BaseEstimator):
                 if isinstance(opt.learning_rate, (int, float))
                 else None,
             }
+            if history.diverged:
+                # Moments and rate of a diverged run are no start for the next
+                # partial_fit: it begins a fresh optimizer from the weights kept.
+                self._optimizer_state = None
         if history.records and "val_loss" in history.records[0]:
             scores = [float(v) for v in history["val_score"]]
             val_losses = [float(v) for v in history["val_loss"]]
@@ -677,14 +708,27 @@ class BaseMLP(BaseEstimator):
             est._stop_state = _decode_fitted("stop", private["stop_state"])
             est._optimizer_state = _decode_fitted("opt", private["optimizer_state"])
             spec = tree["network"]
-            net = est._build_network(
-                int(spec["n_inputs"]),
-                [int(h) for h in spec["hidden"]],
-                int(spec["n_outputs"]),
-                np.dtype(spec["dtype"]),
-                np.random.default_rng(0),
-            )
+            sizes = [spec["n_inputs"], *spec["hidden"], spec["n_outputs"]]
+            if not all(type(d) is int and d >= 1 for d in sizes):
+                raise ModelFileError(f"the saved layer sizes {sizes} are not all integers >= 1")
             saved = spec["params"]
+            if not isinstance(saved, list) or not all(isinstance(a, np.ndarray) for a in saved):
+                raise ModelFileError("the saved weights are not a list of arrays")
+            # Refuse before allocating: the architecture the file declares must need
+            # exactly as many numbers as the file holds (Dense weights and biases, and
+            # batch norm's gamma and beta per hidden layer).
+            declared = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+            if est.batch_norm:
+                declared += 2 * sum(sizes[1:-1])
+            held = sum(a.size for a in saved)
+            if declared != held:
+                raise ModelFileError(
+                    f"the file declares a network of {declared} parameters (layer sizes "
+                    f"{sizes}) but holds {held}: it is corrupted or was edited"
+                )
+            net = est._build_network(
+                sizes[0], sizes[1:-1], sizes[-1], np.dtype(spec["dtype"]), np.random.default_rng(0)
+            )
             if len(saved) != len(net.params) or any(
                 np.shape(s) != p.shape for s, p in zip(saved, net.params, strict=True)
             ):
@@ -695,7 +739,7 @@ class BaseMLP(BaseEstimator):
             est.network_ = net
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except Exception as exc:  # whatever an edited tree trips over, it is malformed
             raise ModelFileError(f"the model file's content is malformed: {exc!r}") from exc
         return est
 
@@ -725,7 +769,9 @@ class _SklearnStopping(Callback):
         enabled: bool,
         optimizer_state: dict[str, Any] | None,
         samples_seen: int,
+        verbose: bool = False,
     ) -> None:
+        self.verbose = verbose
         self.early_stopping = early_stopping
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -759,6 +805,11 @@ class _SklearnStopping(Callback):
         trainer.samples_seen = self.samples_seen
 
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        if self.verbose:
+            # scikit-learn's lines, numbered within this fit (or partial_fit) call.
+            print(f"Iteration {logs['epoch'] + 1}, loss = {logs['loss']:.8f}")
+            if "val_score" in logs:
+                print(f"Validation score: {logs['val_score']:f}")
         if not self.enabled:
             return
         if self.early_stopping:
@@ -775,17 +826,25 @@ class _SklearnStopping(Callback):
             self.best_loss = min(self.best_loss, loss)
             what = "Training loss"
         if self.count > self.n_iter_no_change:
+            message = (
+                f"{what} did not improve more than tol={self.tol:f} for "
+                f"{self.n_iter_no_change} consecutive epochs."
+            )
             lr = getattr(trainer.optimizer, "learning_rate", None)
             if self.adaptive and isinstance(lr, float) and lr > 1e-6:
                 trainer.optimizer.learning_rate = lr / 5.0
                 self.count = 0
+                self._say(f"{message} Setting learning rate to {lr / 5.0:f}")
                 return
+            too_small = " Learning rate too small." if self.adaptive else ""
+            self._say(f"{message}{too_small} Stopping.")
             self.stopped = True
             trainer.stop_training = True
-            trainer.stop_reason = (
-                f"{what} did not improve more than tol={self.tol:f} for "
-                f"{self.n_iter_no_change} consecutive epochs."
-            )
+            trainer.stop_reason = message
+
+    def _say(self, line: str) -> None:
+        if self.verbose:
+            print(line)
 
     def on_train_end(self, trainer: Trainer) -> None:
         if self.enabled and self.early_stopping and self.best_params is not None:

@@ -69,7 +69,9 @@ _COMMON_PARAMS_DOC = """
     tol : float, default=1e-4
         Improvement that counts for ``n_iter_no_change``; gradient tolerance of 'lbfgs'.
     verbose : bool or int, default=False
-        Show a progress bar over the epochs (on a terminal).
+        Print scikit-learn's progress lines to standard output: ``Iteration 3, loss =
+        0.41325000`` after each epoch (each L-BFGS iteration too), ``Validation score:
+        0.966667`` when there is a validation set, and why training stopped.
     warm_start : bool, default=False
         Continue from the fitted network on the next ``fit``.
     momentum : float, default=0.9
@@ -117,8 +119,22 @@ _COMMON_PARAMS_DOC = """
     clip_value : float or None, default=None
         Clip every gradient entry to ``[-clip_value, clip_value]``.
     n_init : int, default=1
-        Train from this many random initializations and keep the best run (lowest
-        final validation loss, or training loss). Fresh fits only.
+        Train from this many random initializations and keep the run whose returned
+        weights have the lowest validation loss (or training loss without a validation
+        set), measured on those weights. Fresh fits only.
+    divergence_factor : float, default=1e4
+        A stochastic fit stops with a ``DivergenceWarning`` when a batch loss or a
+        weight becomes NaN or infinite, or when its epoch loss has stayed above
+        ``divergence_factor`` times the best epoch loss before it for
+        ``divergence_patience`` epochs in a row without coming back down (``np.inf``
+        turns this last test off). It then keeps the weights with the lowest training
+        loss among those at the start of the last two epochs, at the end of the best
+        epoch and at the start; if none has a finite loss, fit raises scikit-learn's
+        ``ValueError`` ("Solver produced non-finite parameter weights...").
+        See :class:`mlplab.training.Divergence`.
+    divergence_patience : int, default=3
+        Epochs in a row above ``divergence_factor`` × the best epoch loss that count as
+        a divergence when the loss is not coming back down.
     callbacks : list of Callback or None, default=None
         :mod:`mlplab.callbacks` hooks run by the trainer (e.g. ``EarlyStopping``,
         ``CSVLogger``). They are not saved by :meth:`save`.
@@ -128,13 +144,16 @@ _COMMON_PARAMS_DOC = """
 
 _COMMON_ATTRS_DOC = """
     loss_ : float
-        Loss at the end of training (with the L2 penalty).
+        Loss at the end of training (with the L2 penalty): the last epoch's average,
+        or, after a divergence, the training loss of the weights kept.
     best_loss_ : float or None
-        Lowest training loss; None with early stopping. Stochastic solvers only (as in
-        scikit-learn, 'lbfgs' does not set it, nor ``loss_curve_``,
-        ``validation_scores_`` and ``best_validation_score_``).
+        Lowest training loss (after a divergence, that of the weights kept); None with
+        early stopping. Stochastic solvers only (as in scikit-learn, 'lbfgs' does not
+        set it, nor ``loss_curve_``, ``validation_scores_`` and
+        ``best_validation_score_``).
     loss_curve_ : list of float
-        Training loss of each epoch.
+        Training loss of each epoch, as measured (NaN or inf for an epoch that
+        diverged).
     validation_scores_ : list of float or None
         Score (accuracy or R²) of each epoch on the validation set, when there is one
         (the ``early_stopping`` split or ``validation_data``).
@@ -256,6 +275,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         clip_norm: float | None = None,
         clip_value: float | None = None,
         n_init: int = 1,
+        divergence_factor: float = 1e4,
+        divergence_patience: int = 3,
         class_weight: dict | str | None = None,
         callbacks: list | None = None,
         diagnostics: bool = False,
@@ -293,6 +314,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.clip_norm = clip_norm
         self.clip_value = clip_value
         self.n_init = n_init
+        self.divergence_factor = divergence_factor
+        self.divergence_patience = divergence_patience
         self.class_weight = class_weight
         self.callbacks = callbacks
         self.diagnostics = diagnostics
@@ -627,6 +650,8 @@ default='squared_error'
         clip_norm: float | None = None,
         clip_value: float | None = None,
         n_init: int = 1,
+        divergence_factor: float = 1e4,
+        divergence_patience: int = 3,
         callbacks: list | None = None,
         diagnostics: bool = False,
     ) -> None:
@@ -664,6 +689,8 @@ default='squared_error'
         self.clip_norm = clip_norm
         self.clip_value = clip_value
         self.n_init = n_init
+        self.divergence_factor = divergence_factor
+        self.divergence_patience = divergence_patience
         self.callbacks = callbacks
         self.diagnostics = diagnostics
 

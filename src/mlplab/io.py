@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -121,6 +122,60 @@ def save_tree(path: str | os.PathLike[str], tree: Any, kind: str) -> Path:
     return path
 
 
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` file written by :func:`save_tree`, read defensively.
+
+    Every entry must be an uncompressed ``.npy`` member (as ``np.savez`` writes them)
+    whose header declares exactly as many bytes as the member holds, so nothing larger
+    than the file itself is ever allocated, whatever the file claims. Only numeric and
+    boolean arrays (and the unicode ``__meta__`` string) are accepted; object arrays,
+    and so pickles, never are.
+    """
+    arrays: dict[str, np.ndarray] = {}
+    file_size = path.stat().st_size
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename
+            if not name.endswith(".npy") or name[:-4] in arrays:
+                raise ModelFileError(f"{path} holds an unexpected entry {name!r}")
+            if (
+                info.compress_type != zipfile.ZIP_STORED
+                or info.file_size != info.compress_size
+                or info.file_size > file_size
+            ):
+                raise ModelFileError(
+                    f"{path}: entry {name!r} declares {info.file_size} bytes in a file of "
+                    f"{file_size} (or is compressed): the file is corrupted"
+                )
+            key = name[:-4]
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version == (1, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+                elif version == (2, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+                else:
+                    raise ModelFileError(f"{path}: entry {name!r} has npy version {version}")
+                allowed = "U" if key == "__meta__" else _ALLOWED_DTYPE_KINDS
+                if dtype.hasobject or dtype.kind not in allowed:
+                    raise ModelFileError(f"{path} holds array {key!r} of unsupported dtype {dtype}")
+                if any(d < 0 for d in shape):
+                    raise ModelFileError(f"{path}: array {key!r} has a negative size")
+                nbytes = math.prod(shape) * dtype.itemsize
+                held = info.file_size - member.tell()
+                if nbytes != held:
+                    raise ModelFileError(
+                        f"{path}: array {key!r} declares shape {shape} ({nbytes} bytes) but "
+                        f"its entry holds {held} bytes: the file is corrupted"
+                    )
+                data = member.read(nbytes)
+                if len(data) != nbytes or member.read(1):  # the read also checks the CRC
+                    raise ModelFileError(f"{path}: array {key!r} is truncated")
+            flat = np.frombuffer(bytearray(data), dtype=dtype)
+            arrays[key] = flat.reshape(shape, order="F" if fortran else "C")
+    return arrays
+
+
 def load_tree(path: str | os.PathLike[str], kind: str | None = None) -> tuple[str, Any]:
     """Read a file written by :func:`save_tree`; return ``(kind, tree)``.
 
@@ -136,17 +191,19 @@ def load_tree(path: str | os.PathLike[str], kind: str | None = None) -> tuple[st
     if not path.is_file():
         raise FileNotFoundError(f"no such model file: {str(path)!r}")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if "__meta__" not in data.files:
-                raise ModelFileError(f"{path} is not an mlplab file (no __meta__ entry)")
-            meta = json.loads(str(data["__meta__"]))
-            arrays = {k: data[k] for k in data.files if k != "__meta__"}
+        arrays = _read_arrays(path)
+        if "__meta__" not in arrays:
+            raise ModelFileError(f"{path} is not an mlplab file (no __meta__ entry)")
+        meta = json.loads(str(arrays.pop("__meta__")[()]))
     except ModelFileError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
-        raise ModelFileError(f"{path} is truncated or corrupted: {exc}") from exc
-    except (ValueError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path} is corrupted or not an mlplab file: {exc}") from exc
+    except Exception as exc:
+        # A damaged archive or npy header fails in many ways (BadZipFile, EOFError,
+        # NotImplementedError for an unknown compression, tokenize.TokenError from a
+        # mangled header, UnicodeDecodeError, RecursionError...): all mean "corrupted".
+        raise ModelFileError(
+            f"{path} is truncated or corrupted: {type(exc).__name__}: {exc}"
+        ) from exc
     if not isinstance(meta, dict) or meta.get("format") != "mlplab":
         raise ModelFileError(f"{path} is not an mlplab file")
     version = meta.get("version")
@@ -160,7 +217,9 @@ def load_tree(path: str | os.PathLike[str], kind: str | None = None) -> tuple[st
         raise ModelFileError(f"{path} failed its checksum: the file was modified or corrupted")
     if kind is not None and meta.get("kind") != kind:
         raise ModelFileError(f"{path} holds a {meta.get('kind')!r}, not a {kind!r}")
-    for key, a in arrays.items():
-        if a.dtype.kind not in _ALLOWED_DTYPE_KINDS:
-            raise ModelFileError(f"{path} holds array {key!r} of unsupported dtype {a.dtype}")
-    return meta["kind"], _unflatten(json.loads(tree_json), arrays)
+    try:
+        return meta["kind"], _unflatten(json.loads(tree_json), arrays)
+    except ModelFileError:
+        raise
+    except Exception as exc:  # a checksum is not a signature: the tree may still be odd
+        raise ModelFileError(f"{path} holds a malformed tree: {type(exc).__name__}") from exc

@@ -317,7 +317,10 @@ class BatchNorm(Layer):
     While training, each unit is standardized with the batch mean and (biased)
     variance, then scaled by ``gamma`` and shifted by ``beta``; running averages
     ``running = (1 - momentum) * running + momentum * batch`` (unbiased variance, as
-    PyTorch) are used outside training.
+    PyTorch) are used outside training. As in PyTorch, a training batch needs at least
+    two rows: one row has variance 0 and nothing to normalize against, and would drag
+    the running variance towards 0 (:class:`~mlplab.training.Trainer` folds a last
+    single row into the batch before it).
 
     Parameters
     ----------
@@ -351,6 +354,11 @@ class BatchNorm(Layer):
             scale = gamma / np.sqrt(self.running_var + self.eps)
             return (x - self.running_mean) * scale + beta
         n = x.shape[0]
+        if n < 2:
+            raise ValueError(
+                f"BatchNorm needs more than 1 row per batch while training, got {n}: the "
+                "variance of one row is 0, so it cannot be normalized"
+            )
         mean = x.mean(axis=0)
         xc = x - mean
         var = np.mean(xc * xc, axis=0)
@@ -360,7 +368,7 @@ class BatchNorm(Layer):
         m = self.momentum
         self.running_mean *= 1 - m
         self.running_mean += m * mean
-        unbiased = var * (n / (n - 1)) if n > 1 else var
+        unbiased = var * (n / (n - 1))
         self.running_var *= 1 - m
         self.running_var += m * unbiased
         return xhat * gamma + beta

@@ -634,8 +634,9 @@ class Adam(Optimizer):
         w ← w − α_t m / (√v + ε)
 
     This is exactly scikit-learn's ``AdamOptimizer`` update. It is the paper's
-    bias-corrected update ``α m̂ / (√v̂ + ε)`` except for where ε sits: here ε is added to
-    ``√v`` before the bias correction, i.e. the paper's rule with ``ε √(1 − β₂ᵗ)``.
+    bias-corrected update ``α m̂ / (√v̂ + ε′)`` except for where ε sits: here ε is added
+    to ``√v`` before the bias correction, i.e. the paper's rule with
+    ``ε′ = ε / √(1 − β₂ᵗ)`` (since ``√v̂ = √v / √(1 − β₂ᵗ)``).
     With ``amsgrad=True`` (Reddi et al. 2018) ``v`` in the denominator is replaced by its
     running maximum ``v_max ← max(v_max, v)``.
 

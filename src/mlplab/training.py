@@ -9,6 +9,7 @@ regularization, clipping, callbacks) and :meth:`Trainer.fit` runs it on a
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import os
 import time
@@ -25,6 +26,7 @@ from . import schedules as _schedules
 from ._validation import check_matrix
 from .callbacks import Callback, Checkpoint, CSVLogger, EarlyStopping, JSONLogger, ProgressBar
 from .io import load_tree, save_tree
+from .layers import BatchNorm
 from .network import Sequential
 
 _SCHEDULE_UNITS = ("epoch", "step", "sample")
@@ -38,8 +40,155 @@ _BLIND_CALLBACKS = (EarlyStopping, Checkpoint, ProgressBar, CSVLogger, JSONLogge
 _FINITE_CHECK_ELEMENTS = 1 << 22
 
 
+#: scikit-learn's error when training leaves no weights with a finite loss to return.
+NON_FINITE_WEIGHTS = (
+    "Solver produced non-finite parameter weights. The input data may contain large "
+    "values and need to be preprocessed."
+)
+
+
 class DivergenceWarning(UserWarning):
-    """Training diverged (NaN, inf or exploding loss); the last finite weights were kept."""
+    """Training diverged; weights with a finite, measured loss were kept (see Divergence)."""
+
+
+class Divergence:
+    """When a run of the stochastic solvers has diverged: the one place this is decided.
+
+    A run diverges when
+
+    1. a mini-batch loss is NaN or infinite;
+    2. after an epoch, a weight or a batch-norm statistic is NaN or infinite (a
+       non-finite gradient makes the weights non-finite at its step, so it is caught
+       here or by the next batch's loss);
+    3. the epoch loss has blown up and keeps growing: it has been above `factor` times
+       the lowest loss of the epochs before it (when that is positive) for at least
+       `patience` consecutive epochs, and it is not lower than at the first of them.
+
+    Batch losses are never compared with one another: they legitimately vary by orders
+    of magnitude (heavy-tailed targets, unshuffled data). A finite epoch loss within
+    `factor` of the best ends a streak, and a blown-up loss that is coming back down
+    does not count, so a finite, improving fit is never stopped. The trainer then
+    keeps weights whose loss is finite and measured (see :class:`Trainer`). The rule
+    sees the epochs of one run, i.e. one ``fit`` call: an estimator's ``partial_fit``
+    call is a run of one epoch, where only tests 1 and 2 can apply. L-BFGS, whose line
+    search only accepts points with a finite loss, does not use this rule.
+
+    Parameters
+    ----------
+    factor : float
+        How far above the best epoch loss an epoch counts as blown up, > 1;
+        ``math.inf`` turns test 3 off (tests 1 and 2 always apply).
+    patience : int
+        Blown-up epochs in a row before test 3 can fire, >= 1.
+
+    Attributes
+    ----------
+    best : float
+        Lowest epoch loss of the run so far (inf before the first epoch).
+    streak : int
+        Blown-up epochs in a row up to the last one.
+    """
+
+    def __init__(self, factor: float = 1e4, patience: int = 3) -> None:
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor > 1:
+            raise ValueError(f"divergence_factor must be a number > 1, got {factor!r}")
+        self.factor = float(factor)
+        self.patience = _positive_int(patience, "divergence_patience")
+        self.reset()
+
+    def reset(self, losses: Sequence[float] = ()) -> None:
+        """Start a run; a resumed run replays the epoch `losses` it had recorded."""
+        self.best = math.inf
+        self.streak = 0
+        self._streak_start = math.inf
+        for loss in losses:
+            self.epoch_diverged(loss)
+
+    def epoch_diverged(self, loss: float) -> bool:
+        """Record one epoch's loss; whether the run has now diverged (tests 1 and 3)."""
+        if not math.isfinite(loss):
+            return True
+        if 0 < self.best and loss > self.factor * self.best:
+            if self.streak == 0:
+                self._streak_start = loss
+            self.streak += 1
+        else:
+            self.streak = 0
+        self.best = min(self.best, loss)
+        return self.streak >= self.patience and loss >= self._streak_start
+
+    @staticmethod
+    def arrays_test(arrays: Sequence[np.ndarray]) -> Callable[[], bool]:
+        """Test 2, prepared once per run: a function telling whether `arrays` hold NaN or inf.
+
+        ``x · 0`` is 0 for every finite x and NaN for an infinite or NaN one, so one dot
+        product with zeros per array answers (exactly), and for small networks several
+        times faster than ``np.isfinite(a).all()``. The arrays must stay the same
+        objects (the network's own parameter and buffer arrays do during a run).
+        """
+        pairs = [(a.reshape(-1), np.zeros(a.size, dtype=a.dtype)) for a in arrays]
+
+        def diverged() -> bool:
+            return not all(math.isfinite(a.dot(zeros)) for a, zeros in pairs)
+
+        return diverged
+
+    def __repr__(self) -> str:
+        return f"Divergence(factor={self.factor!r}, patience={self.patience!r})"
+
+
+class _Snapshot:
+    """A copy of a network's parameters and buffers, in arrays allocated once per run.
+
+    `what` describes the moment saved, e.g. ``"the start of epoch {}"``, filled with the
+    epoch number given to :meth:`save` (only when a message needs it).
+    """
+
+    def __init__(self, params: list[np.ndarray], buffers: dict[str, np.ndarray], what: str):
+        # When the parameters tile one flat array (Sequential._pack_storage), one copy
+        # of it replaces one per array: that is what keeps snapshots cheap for tiny
+        # networks. Buffers are the layers' own arrays (BatchNorm's running averages).
+        flat = _optimizers._packed_base(params)
+        self._live = ([flat] if flat is not None else list(params)) + list(buffers.values())
+        self._copies = [a.copy() for a in self._live]
+        self._pairs = list(zip(self._copies, self._live, strict=True))
+        self.what = what
+        self.epoch = -1  # -1: nothing saved yet
+
+    @property
+    def valid(self) -> bool:
+        return self.epoch >= 0
+
+    @property
+    def label(self) -> str:
+        return self.what.format(self.epoch)
+
+    def save(self, epoch: int) -> None:
+        for copy_, live in self._pairs:
+            np.copyto(copy_, live)
+        self.epoch = epoch
+
+    def restore(self) -> None:
+        for copy_, live in self._pairs:
+            np.copyto(live, copy_)
+
+    def state(self) -> dict[str, Any] | None:
+        if not self.valid:
+            return None
+        return {"epoch": self.epoch, "arrays": [c.copy() for c in self._copies]}
+
+    def load(self, state: dict[str, Any] | None) -> None:
+        self.epoch = -1
+        if state is None:
+            return
+        arrays = state["arrays"]
+        if len(arrays) != len(self._copies) or any(
+            np.shape(a) != c.shape for a, c in zip(arrays, self._copies, strict=True)
+        ):
+            raise ValueError("the checkpoint does not match this network's parameter shapes")
+        for copy_, saved in zip(self._copies, arrays, strict=True):
+            copy_[...] = saved
+        self.epoch = int(state["epoch"])
 
 
 @dataclass
@@ -47,13 +196,29 @@ class History:
     """What happened in each epoch: one dict per epoch.
 
     Keys: ``epoch`` (from 0), ``loss`` (training loss with penalties, averaged over the
-    epoch's batches as scikit-learn does), ``lr``, ``seconds``, and ``val_loss`` /
-    ``val_score`` when validation data was given.
+    epoch's batches weighted by their numbers of rows, as scikit-learn does), ``lr``,
+    ``seconds``, and ``val_loss`` / ``val_score`` when validation data was given. An
+    epoch that diverged is recorded with what was measured: a NaN or infinite
+    ``loss``, and NaN validation values when they could not be measured.
+
+    Attributes
+    ----------
+    stop_reason : str or None
+        Why training ended before the maximum number of epochs, if it did.
+    diverged : bool
+        Whether the run diverged (:class:`Divergence`).
+    final_loss : float or None
+        Training loss (with penalties, inference mode) of the weights the run ended
+        with; measured when the run diverged or restarts were ranked, else None.
+    optimize_result : scipy.optimize.OptimizeResult or None
+        SciPy's result, for L-BFGS runs.
     """
 
     records: list[dict[str, float]] = field(default_factory=list)
     stop_reason: str | None = None
     diverged: bool = False
+    final_loss: float | None = None
+    optimize_result: Any = None
 
     def __getitem__(self, key: str) -> list[float]:
         """The column `key` over epochs, e.g. ``history["loss"]``."""
@@ -87,7 +252,9 @@ class Trainer:
         Maximum number of epochs (L-BFGS: maximum iterations).
     batch_size : int or None
         Samples per step: 1 is stochastic gradient descent, None the full batch.
-        The last, partial batch of an epoch is used as it is.
+        The last, partial batch of an epoch is used as it is, except that a network
+        with batch normalization never trains on a one-row batch: a last batch of one
+        row joins the batch before it, and ``batch_size=1`` is refused.
     shuffle : bool
         Draw a new order of the samples each epoch (seeded).
     l2, l1 : float
@@ -108,14 +275,30 @@ class Trainer:
         gives ``val_score`` each epoch.
     verbose : bool
         Show a progress bar (only on a terminal).
-    divergence_factor : float
-        The run is declared diverged when a batch loss is NaN or inf, or exceeds this
-        factor times the first batch's loss.
+    divergence_factor, divergence_patience : float, int
+        The knobs of :class:`Divergence`: a run also diverges when its epoch loss has
+        stayed above `divergence_factor` times the best epoch loss before it for
+        `divergence_patience` epochs in a row without coming back down (``math.inf``
+        turns this test off). NaN or infinite losses and weights always end a run.
     max_fun, tol
         L-BFGS only: maximum loss evaluations and tolerance.
     random_state : int, Generator or None
         Seeds the shuffles, the training-time randomness and, with ``n_init > 1``, the
         re-initializations.
+
+    Notes
+    -----
+    When a run diverges (:class:`Divergence`) it stops with a
+    :class:`DivergenceWarning`, and the network gets the weights (and batch-norm
+    statistics) that have the lowest training loss among those at the start of the
+    diverged epoch, at the start of the epoch before it, at the end of the epoch with
+    the lowest loss and at the start of the run, measured again on the whole training
+    set in inference mode (``History.final_loss``); weights whose forward pass
+    overflows do not count. The copies are taken once per epoch, not per step. When
+    none of them has a finite loss, as when not even the first steps stay finite,
+    ``fit`` raises scikit-learn's ``ValueError("Solver produced non-finite parameter
+    weights...")``; L-BFGS raises a ValueError when the loss at its starting point is
+    not finite.
     """
 
     def __init__(
@@ -138,6 +321,7 @@ class Trainer:
         metric: Callable[[np.ndarray, np.ndarray], float] | None = None,
         verbose: bool = False,
         divergence_factor: float = 1e4,
+        divergence_patience: int = 3,
         max_fun: int = 15000,
         tol: float = 1e-4,
         random_state: int | np.random.Generator | None = None,
@@ -173,9 +357,7 @@ class Trainer:
             callbacks.append(ProgressBar())
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
         self.metric = metric
-        if not divergence_factor > 1:
-            raise ValueError(f"divergence_factor must be > 1, got {divergence_factor!r}")
-        self.divergence_factor = float(divergence_factor)
+        self.divergence = Divergence(divergence_factor, divergence_patience)
         self.max_fun = _positive_int(max_fun, "max_fun")
         self.tol = _non_negative(tol, "tol")
         self.random_state = random_state
@@ -208,18 +390,27 @@ class Trainer:
             Scored after every epoch (``val_loss``, and ``val_score`` with a metric).
         n_init : int
             Train from this many independent random initializations and keep the run
-            with the lowest final validation loss (training loss without validation).
+            whose final weights (those the run returns, after callbacks such as early
+            stopping restored theirs) have the lowest validation loss, or training
+            loss without validation data; both measured in inference mode.
         resume_from : path, optional
             A file written by :class:`~mlplab.callbacks.Checkpoint`: continue that run.
 
         Returns
         -------
         History
+
+        Raises
+        ------
+        ValueError
+            If a run ends with no weights whose training loss is finite
+            (:data:`NON_FINITE_WEIGHTS`), or L-BFGS cannot start from a finite loss.
         """
         n_init = _positive_int(n_init, "n_init")
         if resume_from is not None and n_init != 1:
             raise ValueError("resume_from cannot be combined with n_init > 1")
         X, y, sample_weight = self._check_data(network, X, y, sample_weight, "X", "y")
+        self._check_batch_norm(network, X.shape[0])
         self.has_validation = validation_data is not None
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
@@ -238,17 +429,22 @@ class Trainer:
             network.random_state = np.random.default_rng(child.spawn(1)[0])
             network.build(network.n_inputs)
             history = self._run(network, X, y, sample_weight, child, None, rebuild=True)
-            key = "val_loss" if self.has_validation else "loss"
-            final = min(history[key]) if history.records else math.inf
-            if best is None or final < best[0]:
-                snapshot = [p.copy() for p in network.params]
+            if self.has_validation:
+                score = self._measure(network, *self._validation, None, penalties=False)
+            else:
+                if history.final_loss is None:
+                    history.final_loss = self._measure(network, X, y, sample_weight)
+                score = history.final_loss
+            if best is None or score < best[0]:
+                weights = [p.copy() for p in network.params]
                 buffers = {k: v.copy() for k, v in network.buffers().items()}
-                best = (final, snapshot, buffers, history)
+                best = (score, weights, buffers, history)
         assert best is not None
         for p, saved in zip(network.params, best[1], strict=True):
             p[...] = saved
         network.set_buffers(best[2])
         self.history = best[3]
+        self.lbfgs_result = best[3].optimize_result
         return best[3]
 
     def save_checkpoint(self, path: str | os.PathLike[str]) -> None:
@@ -269,23 +465,28 @@ class Trainer:
         self.step = 0
         self.samples_seen = 0
         self.epoch = 0
-        self._first_batch_loss: float | None = None
+        self.divergence.reset()
+        # network.params builds a new list on every access: take it once per run.
+        self._params = network.params
+        buffers = network.buffers()
+        # What the epoch-end finiteness test reads: the flat array that the parameters
+        # tile (one NumPy call) when they do, and the batch-norm statistics.
+        flat = _optimizers._packed_base(self._params)
+        tested = [flat] if flat is not None else list(self._params)
+        self._not_finite = Divergence.arrays_test(tested + list(buffers.values()))
+        # Weights a divergence can go back to (see the class notes): those the run
+        # started from, the start of this epoch and of the one before (two copies that
+        # swap roles each epoch) and the end of the best epoch.
+        self._initial = _Snapshot(self._params, buffers, "the start of the run")
+        self._start = _Snapshot(self._params, buffers, "the start of epoch {}")
+        self._before = _Snapshot(self._params, buffers, "the start of epoch {}")
+        self._best = _Snapshot(self._params, buffers, "the end of epoch {} (the lowest loss)")
         for cb in self.callbacks:
             cb.on_train_begin(self)
         if resume_from is not None:
             self._load_state_dict(load_tree(resume_from, kind="checkpoint")[1])
-        # network.params builds a new list on every access: take it once per run. When the
-        # parameters are views of one flat array (Sequential._pack_storage), the epoch-end
-        # finiteness check and snapshot are one NumPy call each.
-        self._params = network.params
-        self._flat_params = _optimizers._packed_base(self._params)
-        if self._flat_params is not None:
-            self._good_flat = self._flat_params.copy()
-            self._good_params = _views_like(self._good_flat, self._params)
         else:
-            self._good_flat = None
-            self._good_params = [p.copy() for p in self._params]
-        self._good_buffers = {k: v.copy() for k, v in network.buffers().items()}
+            self._initial.save(0)
         if self.lbfgs:
             self._fit_lbfgs(network, X, y, sample_weight)
         else:
@@ -300,9 +501,12 @@ class Trainer:
                 network._inplace_activations = False
         for cb in self.callbacks:
             cb.on_train_end(self)
-        if not all(np.isfinite(p).all() for p in network.params):
-            self._diverged(network, "the weights became NaN or infinite")
         self.history.stop_reason = self.stop_reason
+        if self.history.diverged:
+            # Callbacks may have put back other weights (early stopping): describe those.
+            self.history.final_loss = self._measure(network, X, y, sample_weight)
+            if not math.isfinite(self.history.final_loss):
+                raise ValueError(NON_FINITE_WEIGHTS)
         return self.history
 
     def _fit_stochastic(self, network, X, y, sample_weight) -> None:
@@ -331,38 +535,56 @@ class Trainer:
             and bool(np.all(np.add.reduce(y, axis=1) == 1))
         )
         fit_step = network._fit_step
-        starts = range(0, n, batch)
+        # The batches of every epoch, fixed for the fit: (start, stop, X rows, y rows,
+        # weights) with views made once. Unshuffled batches are views of X; shuffled
+        # ones are gathered into reused buffers (take with out=): no allocation per
+        # step, and X itself is never copied.
+        edges = _batch_edges(n, batch, _has_batch_norm(network))
+        rows = max(b - a for a, b in itertools.pairwise(edges))
         if self.shuffle:
-            # Shuffled batches are gathered into two reused buffers (take with out=):
-            # no allocation per step, and X itself is never copied.
-            X_buf = np.empty((batch, *X.shape[1:]), dtype=X.dtype)
-            y_buf = np.empty((batch, *y.shape[1:]), dtype=y.dtype)
+            X_buf = np.empty((rows, *X.shape[1:]), dtype=X.dtype)
+            y_buf = np.empty((rows, *y.shape[1:]), dtype=y.dtype)
+            batches = [
+                (a, b, X_buf[: b - a], y_buf[: b - a], None) for a, b in itertools.pairwise(edges)
+            ]
+        else:
+            batches = [
+                (a, b, X[a:b], y[a:b], None if sample_weight is None else sample_weight[a:b])
+                for a, b in itertools.pairwise(edges)
+            ]
+        finite = math.isfinite
         while self.epoch < self.epochs and not self.stop_training:
             start_time = time.perf_counter()
+            self._start, self._before = self._before, self._start
+            self._start.save(self.epoch)
             order = self._shuffle_rng.permutation(n) if self.shuffle else None
             lr = self._rate()
             total = 0.0
-            for start in starts:
-                stop = min(start + batch, n)
-                if order is None:
-                    Xb, yb = X[start:stop], y[start:stop]
-                    wb = None if sample_weight is None else sample_weight[start:stop]
-                else:
+            for start, stop, Xb, yb, wb in batches:
+                if order is not None:
                     idx = order[start:stop]
-                    if stop - start == batch:
-                        Xo, yo = X_buf, y_buf
-                    else:
-                        Xo, yo = X_buf[: stop - start], y_buf[: stop - start]
-                    # mode="clip" lets NumPy write straight into `out` (the indices are a
-                    # permutation, always in range); "raise" would buffer.
-                    Xb = X.take(idx, axis=0, out=Xo, mode="clip")
-                    yb = y.take(idx, axis=0, out=yo, mode="clip")
-                    wb = None if sample_weight is None else sample_weight[idx]
+                    # mode="clip" lets NumPy write straight into the buffer (the indices
+                    # are a permutation, always in range); "raise" would buffer.
+                    X.take(idx, axis=0, out=Xb, mode="clip")
+                    y.take(idx, axis=0, out=yb, mode="clip")
+                    if sample_weight is not None:
+                        wb = sample_weight[idx]
                 if rate_per_step:
                     lr = self._rate()
                 value, grads = fit_step(Xb, yb, loss, wb, plan, unit_rows, l2, l1)
-                if self._exploded(value):
-                    self._diverged(network, f"the loss reached {value:.3g} in epoch {self.epoch}")
+                # scikit-learn's epoch loss: batch losses weighted by their numbers of rows.
+                total += value * (stop - start)
+                if not finite(value):  # Divergence, test 1
+                    record = {"epoch": self.epoch, "loss": total / stop}
+                    self._record_epoch(network, record, lr, start_time, measured=False)
+                    self._diverged(
+                        network,
+                        X,
+                        y,
+                        sample_weight,
+                        f"the loss reached {value} in epoch {self.epoch}",
+                        batch_index=start,
+                    )
                     return
                 if clip:
                     self._clip(grads)
@@ -378,42 +600,46 @@ class Trainer:
                 self.step += 1
                 for cb in end:
                     cb.on_batch_end(self)
-                total += value * ((stop - start) if wb is None else float(np.sum(wb)))
             self.samples_seen += n
-            denom = n if sample_weight is None else float(np.sum(sample_weight))
-            record = {"epoch": self.epoch, "loss": total / denom}
-            if not self._end_epoch(network, record, lr, start_time):
+            record = {"epoch": self.epoch, "loss": total / n}
+            broken = self._not_finite()  # Divergence, test 2
+            self._record_epoch(network, record, lr, start_time, measured=not broken)
+            if broken:
+                what = f"the weights became NaN or infinite in epoch {self.epoch}"
+                self._diverged(network, X, y, sample_weight, what, batch_index=None)
                 return
+            improved = record["loss"] < self.divergence.best
+            if self.divergence.epoch_diverged(record["loss"]):  # test 3
+                what = (
+                    f"the epoch loss stayed above {self.divergence.factor:g} × the best "
+                    f"epoch loss ({self.divergence.best:.4g}) for "
+                    f"{self.divergence.streak} epochs and reached {record['loss']:.4g}"
+                )
+                self._diverged(network, X, y, sample_weight, what, batch_index=None)
+                return
+            if improved:
+                self._best.save(self.epoch)
+            self._end_epoch(record)
 
-    def _end_epoch(self, network, record, lr, start_time) -> bool:
-        """Validation, history, schedule and callbacks after an epoch; False if diverged."""
-        flat = self._flat_params
-        finite = (
-            np.isfinite(flat).all()
-            if flat is not None
-            else all(np.isfinite(p).all() for p in self._params)
-        )
-        if not finite:
-            self._diverged(network, f"the weights became NaN or infinite in epoch {self.epoch}")
-            return False
+    def _record_epoch(self, network, record, lr, start_time, measured: bool = True) -> None:
+        """Complete an epoch's record (rate, validation, time) and append it to the history."""
         record["lr"] = float(lr) if lr is not None else _optimizer_rate(self.optimizer)
         if self.has_validation:
-            X_val, y_val = self._validation
-            out = network._forward(X_val, False, len(network.layers))
-            record["val_loss"] = float(self.loss(y_val, out))
-            if self.metric is not None:
-                record["val_score"] = float(self.metric(y_val, out))
+            if measured:
+                X_val, y_val = self._validation
+                out = network._forward(X_val, False, len(network.layers))
+                record["val_loss"] = float(self.loss(y_val, out))
+                if self.metric is not None:
+                    record["val_score"] = float(self.metric(y_val, out))
+            else:
+                record["val_loss"] = math.nan
+                if self.metric is not None:
+                    record["val_score"] = math.nan
         record["seconds"] = time.perf_counter() - start_time
         self.history.records.append(record)
-        # Snapshot for a later divergence into the arrays allocated once per run.
-        if flat is not None:
-            np.copyto(self._good_flat, flat)
-        else:
-            for good, p in zip(self._good_params, self._params, strict=True):
-                np.copyto(good, p)
-        if self._good_buffers:
-            for k, v in network.buffers().items():
-                np.copyto(self._good_buffers[k], v)
+
+    def _end_epoch(self, record) -> None:
+        """Schedule and callbacks after an epoch recorded in the history."""
         if self._schedule is not None:
             self._schedule.update(record["val_loss"] if self.has_validation else record["loss"])
             if self._schedule.stop:
@@ -422,14 +648,87 @@ class Trainer:
         self.epoch += 1
         for cb in self.callbacks:
             cb.on_epoch_end(self, record)
-        return True
+
+    def _diverged(self, network, X, y, sample_weight, what: str, batch_index: int | None) -> None:
+        """Stop the run and put back the kept weights (see the class notes)."""
+        self.stop_training = True
+        self.history.diverged = True
+        # A first batch that is not finite condemns the weights the epoch started from.
+        candidates = [self._start, self._before, self._best, self._initial]
+        if batch_index == 0:
+            candidates.remove(self._start)
+        kept, kept_loss = None, math.inf
+        for snap in candidates:
+            if not snap.valid:
+                continue
+            snap.restore()
+            value = self._measure(network, X, y, sample_weight)
+            if value < kept_loss:
+                kept, kept_loss = snap, value
+        if kept is None:
+            # Nothing finite to return: Trainer._run raises NON_FINITE_WEIGHTS, leaving
+            # the network as the run found it.
+            (self._initial if self._initial.valid else self._start).restore()
+            self.stop_reason = f"training diverged: {what}, and no weights had a finite loss"
+            return
+        kept.restore()
+        self.stop_reason = (
+            f"training diverged: {what}. The weights of {kept.label} were restored "
+            f"(training loss {kept_loss:.6g}). Try a lower learning rate, gradient "
+            "clipping (clip_norm / clip_global_norm), or standardized inputs."
+        )
+        warnings.warn(self.stop_reason, DivergenceWarning, stacklevel=5)
+
+    def _measure(self, network, X, y, sample_weight, penalties: bool = True) -> float:
+        """Loss of the network's current weights on (X, y), in inference mode.
+
+        The training loss, with the L1/L2 penalties when `penalties`, computed from the
+        logits where the loss is fused with the output (as in training), a block of
+        rows at a time. inf when it is not finite, or when the forward pass overflows
+        anywhere on the way (weights that predict could not use without NaN or
+        overflow warnings).
+        """
+        loss = self.loss
+        fused = network._fused_output(loss)
+        stop = len(network.layers) - 1 if fused else len(network.layers)
+        widest = max([X.shape[1], *(layer.n_out or 0 for layer in network.layers)])
+        rows = max(1, _FINITE_CHECK_ELEMENTS // widest)
+        n = X.shape[0]
+        total = 0.0
+        try:
+            with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                for start in range(0, n, rows):
+                    part = slice(start, start + rows)
+                    w = None if sample_weight is None else sample_weight[part]
+                    weight = min(n, start + rows) - start if w is None else float(np.sum(w))
+                    if weight == 0:
+                        continue  # rows of weight 0 do not count (and have no mean)
+                    out = network._forward(X[part], False, stop)
+                    if fused:
+                        value = loss.value_from_logits(y[part], out, w)
+                    else:
+                        value = loss(y[part], out, w)
+                    total += float(value) * weight
+                value = total / (n if sample_weight is None else float(np.sum(sample_weight)))
+                if penalties and (self.l2 or self.l1):
+                    # The penalty of Sequential._add_penalties (which also adds to the
+                    # gradient arrays: scratch space that nothing reads after this).
+                    value = network._add_penalties(value, X, sample_weight, self.l2, self.l1)
+        except (FloatingPointError, ValueError):  # overflow, or outside the loss's domain
+            return math.inf
+        return value if math.isfinite(value) else math.inf
 
     def _fit_lbfgs(self, network, X, y, sample_weight) -> None:
         theta0 = network.pack().astype(np.float64)
         start_time = [time.perf_counter()]
+        # The last point evaluated: SciPy's first call is the start, checked below,
+        # and its iteration callback gets the point of the last accepted evaluation.
+        last: dict[str, Any] = {"x": None}
 
         def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
             network.unpack(theta.astype(network.dtype, copy=False))
+            if last["x"] is not None and np.array_equal(theta, last["x"]):
+                return last["value"], last["grad"].copy()
             with np.errstate(over="ignore", invalid="ignore"):
                 value, _ = network.loss_and_gradients(
                     X,
@@ -443,17 +742,25 @@ class Trainer:
             if not math.isfinite(value):
                 # Tell the line search this point is unusable rather than crash it.
                 return math.inf, np.zeros_like(theta)
-            return value, network.pack_grads().astype(np.float64)
+            grad = network.pack_grads().astype(np.float64)
+            last.update(x=theta.copy(), value=value, grad=grad.copy())
+            return value, grad
 
         def callback(theta: np.ndarray) -> bool | None:
-            network.unpack(theta.astype(network.dtype, copy=False))
             value, _ = fun(theta)
-            network.unpack(theta.astype(network.dtype, copy=False))
             record = {"epoch": self.epoch, "loss": value}
-            self._end_epoch(network, record, None, start_time[0])
+            self._record_epoch(network, record, None, start_time[0])
+            self._end_epoch(record)
             start_time[0] = time.perf_counter()
             return self.stop_training or None
 
+        value, _ = fun(theta0)
+        if not math.isfinite(value):
+            raise ValueError(
+                "L-BFGS cannot start: the training loss at the initial weights is not "
+                "finite. The input data may contain large values and need to be "
+                "preprocessed."
+            )
         result = self.optimizer.minimize(
             fun,
             theta0,
@@ -463,7 +770,9 @@ class Trainer:
             callback=callback,
         )
         network.unpack(result.x.astype(network.dtype, copy=False))
+        _refresh_batch_norm(network, X)
         self.lbfgs_result = result
+        self.history.optimize_result = result
         if not self.stop_reason:
             self.stop_reason = str(result.message)
 
@@ -474,27 +783,6 @@ class Trainer:
         unit = self.schedule_unit
         t = self.epoch if unit == "epoch" else self.step if unit == "step" else self.samples_seen
         return float(self._schedule.rate(t))
-
-    def _exploded(self, value: float) -> bool:
-        if not math.isfinite(value):
-            return True
-        if self._first_batch_loss is None:
-            self._first_batch_loss = max(value, 1e-12)
-            return False
-        return value > self.divergence_factor * self._first_batch_loss
-
-    def _diverged(self, network: Sequential, what: str) -> None:
-        for p, good in zip(network.params, self._good_params, strict=True):
-            p[...] = good
-        network.set_buffers(self._good_buffers)
-        self.stop_training = True
-        self.history.diverged = True
-        self.stop_reason = (
-            f"training diverged: {what}. The weights of the last finite epoch were restored. "
-            "Try a lower learning rate, gradient clipping (clip_norm / clip_global_norm), "
-            "or standardized inputs."
-        )
-        warnings.warn(self.stop_reason, DivergenceWarning, stacklevel=4)
 
     def _clip(self, grads: list[np.ndarray]) -> None:
         if self.clip_value is not None:
@@ -510,6 +798,23 @@ class Trainer:
             if norm > self.clip_global_norm:
                 for g in grads:
                     g *= self.clip_global_norm / norm
+
+    def _check_batch_norm(self, network: Sequential, n: int) -> None:
+        """Batch norm cannot learn from a batch of one row: refuse fits that would need one."""
+        if not _has_batch_norm(network):
+            return
+        if n < 2:
+            raise ValueError(
+                "a network with batch normalization needs at least 2 samples to train, "
+                f"got {n} sample"
+            )
+        if self.batch_size == 1 and not self.lbfgs:
+            raise ValueError(
+                "batch_size=1 cannot train a network with batch normalization "
+                "(batch_norm=True): a batch of one row has variance 0, so it cannot be "
+                "normalized and the running statistics would learn nothing from it. "
+                "Use batch_size >= 2."
+            )
 
     def _check_data(self, network, X, y, sample_weight, xname, yname):
         if network.n_inputs is None:
@@ -546,7 +851,6 @@ class Trainer:
             "epoch": self.epoch,
             "step": self.step,
             "samples_seen": self.samples_seen,
-            "first_batch_loss": self._first_batch_loss,
             "params": [p.copy() for p in net.params],
             "buffers": {k: v.copy() for k, v in net.buffers().items()},
             "optimizer": self.optimizer.state_dict(),
@@ -555,6 +859,10 @@ class Trainer:
             "train_rng": net.rng.bit_generator.state,
             "history": self.history.records,
             "callbacks": [cb.state_dict() for cb in self.callbacks],
+            # Saved at an epoch's end: the next epoch's "before" is this epoch's start.
+            "divergence_snapshots": {
+                name: getattr(self, f"_{name}").state() for name in ("initial", "start", "best")
+            },
         }
 
     def _load_state_dict(self, state: dict[str, Any]) -> None:
@@ -575,8 +883,11 @@ class Trainer:
         self.epoch = state["epoch"]
         self.step = state["step"]
         self.samples_seen = state["samples_seen"]
-        self._first_batch_loss = state["first_batch_loss"]
         self.history.records = [dict(r) for r in state["history"]]
+        self.divergence.reset([r["loss"] for r in self.history.records])
+        snapshots = state.get("divergence_snapshots", {})  # absent from older checkpoints
+        for name in ("initial", "start", "best"):
+            getattr(self, f"_{name}").load(snapshots.get(name))
         if len(state["callbacks"]) != len(self.callbacks):
             raise ValueError("the checkpoint was written with a different list of callbacks")
         for cb, cb_state in zip(self.callbacks, state["callbacks"], strict=True):
@@ -591,13 +902,41 @@ def _check_finite_by_blocks(X: np.ndarray, argname: str) -> None:
             raise ValueError(f"{argname} contains NaN or infinity")
 
 
-def _views_like(flat: np.ndarray, arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Views of `flat` with the shapes of `arrays`, one after the other."""
-    views, start = [], 0
-    for a in arrays:
-        views.append(flat[start : start + a.size].reshape(a.shape))
-        start += a.size
-    return views
+def _has_batch_norm(network: Sequential) -> bool:
+    return any(isinstance(layer, BatchNorm) for layer in network.layers)
+
+
+def _batch_edges(n: int, batch: int, no_single_row: bool) -> list[int]:
+    """Row indices where the batches of an epoch start, then `n`.
+
+    With `no_single_row` (batch norm) a last batch of one row joins the batch before it.
+    """
+    edges = [*range(0, n, batch), n]
+    if no_single_row and len(edges) > 2 and edges[-1] - edges[-2] == 1:
+        del edges[-2]
+    return edges
+
+
+def _refresh_batch_norm(network: Sequential, X: np.ndarray) -> None:
+    """Set every BatchNorm's running statistics from one training pass over all of X.
+
+    L-BFGS evaluates the loss at many trial points of its line searches; the running
+    averages those evaluations leave mix them all. One full-batch pass at the final
+    weights with momentum 1 replaces them by the statistics of the training data
+    (mean and unbiased variance of each layer's input).
+    """
+    layers = [layer for layer in network.layers if isinstance(layer, BatchNorm)]
+    if not layers:
+        return
+    momenta = [layer.momentum for layer in layers]
+    try:
+        for layer in layers:
+            layer.momentum = 1.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            network._forward(X, True, len(network.layers))
+    finally:
+        for layer, m in zip(layers, momenta, strict=True):
+            layer.momentum = m
 
 
 def _overrides(callback: Callback, hook: str) -> bool:
