@@ -737,8 +737,9 @@ def _train_figures(model, record, folder: Path, ext: str, y_test, y_pred) -> lis
     loss = "log-loss" if task == "classification" else "MSE of the standardized target"
     curves = {k: record.column(k) for k in ("loss", "val_loss", "val_score")}
     curves = {k: v for k, v in curves.items() if v}
-    if est.solver != "lbfgs":
-        curves["lr"] = record.column("lr")
+    rates = record.column("lr")
+    if est.solver != "lbfgs" and rates and max(rates) > min(rates):  # a schedule: show it
+        curves["lr"] = rates
     x_label = "L-BFGS iteration" if est.solver == "lbfgs" else "epoch"
     todo: list[tuple[str, Any]] = []
     if curves.get("loss"):  # a run that diverged in its first epoch has no curve
