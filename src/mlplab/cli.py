@@ -1,20 +1,30 @@
 """The ``mlplab`` command: train, predict, activations, experiment, playground.
 
-``mlplab train`` with no arguments trains a modern network on the digits and writes the
-model and a report to a new folder under ``runs/``. Mistakes (a missing file, an unknown
-column, option or name, a bad value) print one line ``mlplab: error: ...`` on stderr
-and exit with status 1 (2 for command-line syntax), never a traceback.
+``mlplab train`` with no arguments trains a modern network on the digits; with
+``--data FILE --target COLUMN`` it trains on a CSV or Parquet table, preprocessing it
+automatically (:mod:`mlplab.tabular`). Each run writes a new folder under ``runs/``
+holding the model (``model/``: preprocessing and network), a report, metrics and
+figures; the folder appears whole at the end or not at all. ``mlplab predict`` applies a
+saved model to a table, streaming it in chunks.
+
+Mistakes (a missing file, an unknown column, option or name, a bad value) are found before
+any data is read where possible and print one line ``mlplab: error: ...`` on stderr with
+exit status 1 (2 for command-line syntax), never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
+import difflib
+import gzip
 import json
 import math
+import os
+import secrets
+import shutil
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +32,9 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-__all__ = ["main"]
+from .callbacks import Callback
+
+__all__ = ["infer_task", "main"]
 
 PROG = "mlplab"
 
@@ -34,13 +46,31 @@ DEFAULTS: dict[str, Any] = {
     "optimizer": "adam",
     "learning_rate": 1e-3,
     "schedule": "constant",
-    "epochs": 80,
     "batch_size": 64,
     "alpha": 1e-4,
     "dropout": 0.0,
     "batch_norm": True,
     "seed": 0,
 }
+#: Below this many training rows, the small-table defaults apply: the validation score
+#: is noisy, so smaller steps, dropout and more patience keep early stopping from
+#: latching onto a lucky epoch (diabetes, 442 rows: held-out R² 0.41 instead of 0.37
+#: over eight splits, on par with a hand-tuned scikit-learn MLP).
+SMALL_TABLE = 1000
+SMALL_DEFAULTS: dict[str, Any] = {"learning_rate": 3e-4, "dropout": 0.2, "patience": 20}
+#: Share of the rows held out for the test scores.
+TEST_FRACTION = 0.2
+#: Early stopping needs at least this many validation rows; fewer give a noisy score.
+MIN_VALIDATION_ROWS = 50
+#: The default validation split holds at most this many rows: enough for a steady score,
+#: and the trainer scores them in one pass each epoch (activations of every row at once).
+MAX_VALIDATION_ROWS = 5_000
+#: The default number of epochs aims at this many optimizer steps (within 50..500 epochs).
+TARGET_STEPS = 3000
+#: Rows per block when predicting a held-out matrix (bounds the activations' memory).
+PREDICT_BLOCK = 8192
+_FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".parquet", ".pq", ".json", ".npz", ".png")
+_OUTPUT_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 
 
 class CLIError(Exception):
@@ -54,94 +84,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-# -- CSV ------------------------------------------------------------------------------------
+def infer_task(values: Any) -> str:
+    """'regression' or 'classification' for target values (see mlplab.tabular.infer_task)."""
+    from .tabular import infer_task as _infer
+
+    return _infer(np.asarray(list(values) if not hasattr(values, "dtype") else values))
 
 
-def read_csv(path: str | Path) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV file (comma, semicolon or tab separated).
-
-    Raises
-    ------
-    CLIError
-        If the file is missing, empty, or has rows of the wrong length.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise CLIError(f"no such file: {path}")
-    text = path.read_text(encoding="utf-8-sig")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = [row for row in csv.reader(io.StringIO(text), dialect) if row]
-    if len(rows) < 2:
-        raise CLIError(f"{path} needs a header row and at least one data row")
-    header = [h.strip() for h in rows[0]]
-    for i, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise CLIError(
-                f"{path}, line {i}: {len(row)} values but the header has {len(header)} columns"
-            )
-    return header, [[v.strip() for v in row] for row in rows[1:]]
-
-
-def _numeric(column: list[str], name: str, path: str | Path) -> np.ndarray:
-    try:
-        return np.array([float(v) for v in column], dtype=np.float64)
-    except ValueError:
-        bad = next(v for v in column if not _is_float(v))
-        raise CLIError(f"column {name!r} of {path} is not numeric (value {bad!r})") from None
-
-
-def _is_float(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _column(header: list[str], name: str, path: str | Path) -> int:
-    if name not in header:
-        raise CLIError(f"{path} has no column {name!r}; its columns are: {', '.join(header)}")
-    return header.index(name)
-
-
-def load_table(
-    path: str | Path, target: str | None, features: list[str] | None = None
-) -> tuple[np.ndarray, list[str] | None, list[str]]:
-    """Feature matrix, raw target values (or None) and the feature names of a CSV file."""
-    header, rows = read_csv(path)
-    columns = list(zip(*rows, strict=True))
-    if features is None:
-        features = [h for h in header if h != target]
-    if not features:
-        raise CLIError(f"{path} has no feature columns besides the target {target!r}")
-    X = np.column_stack(
-        [_numeric(list(columns[_column(header, f, path)]), f, path) for f in features]
-    )
-    if not np.isfinite(X).all():
-        raise CLIError(f"{path} has missing or infinite feature values")
-    y = None
-    if target is not None:
-        y = list(columns[_column(header, target, path)])
-    return X, y, features
-
-
-def infer_task(values: list[str]) -> str:
-    """'regression' for float-valued targets with many distinct values, else 'classification'."""
-    if not all(_is_float(v) for v in values):
-        return "classification"
-    numbers = np.array([float(v) for v in values])
-    distinct = np.unique(numbers).size
-    if np.all(numbers == np.round(numbers)) and distinct <= max(20, len(numbers) // 20):
-        return "classification"
-    return "regression" if distinct > 10 else "classification"
-
-
-# -- train ----------------------------------------------------------------------------------
-
-
+# -- argument types --------------------------------------------------------------------------
 def _int_list(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(s) for s in text.replace(" ", "").split(",") if s)
@@ -152,23 +102,48 @@ def _int_list(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def _positive_float(text: str) -> float:
+def _name_list(text: str) -> list[str]:
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected column names like a,b, got {text!r}")
+    return names
+
+
+def _number(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or not math.isfinite(value):
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _number(text)
+    if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
 
 
 def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value < 0 or not math.isfinite(value):
+    value = _number(text)
+    if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = _number(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text!r}")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = _number(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a rate in [0, 1), got {text!r}")
     return value
 
 
@@ -182,26 +157,117 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _new_run_folder(base: Path) -> Path:
+def _char(text: str) -> str:
+    value = {"\\t": "\t", "tab": "\t"}.get(text, text)
+    if len(value) != 1:
+        raise argparse.ArgumentTypeError(f"expected one character, got {text!r}")
+    return value
+
+
+# -- checks made before any data is read -------------------------------------------------------
+def _check_activations(text: str, n_hidden: int) -> Any:
+    from . import activations
+
+    known = activations.names(include_aliases=True)
+    names = [a.strip().lower() for a in text.split(",")]
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise CLIError(
+                f"--activation: unknown activation {name!r}{hint} "
+                f"(known: {', '.join(sorted(activations.names()))})"
+            )
+    if len(names) > 1 and len(names) != n_hidden:
+        raise CLIError(
+            f"--activation lists {len(names)} activations for {n_hidden} hidden layers "
+            "(give one, or one per layer)"
+        )
+    return names if len(names) > 1 else names[0]
+
+
+def _check_out_folder(path: Path) -> None:
+    """--out must be a folder we can create or write into, not a file."""
+    if path.exists() and not path.is_dir():
+        raise CLIError(f"--out {path} is a file; --out is the folder that receives the runs")
+    if not path.exists() and path.name.lower().endswith(_FILE_SUFFIXES):
+        raise CLIError(
+            f"--out {path} looks like a file name; --out is the folder that receives the runs"
+        )
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise CLIError(f"--out {path}: cannot write into {existing}")
+
+
+def _check_output_file(path: Path) -> None:
+    """--output must be a CSV name in a folder we can write."""
+    if path.is_dir():
+        raise CLIError(f"--output {path} is a folder; give a file name such as predictions.csv")
+    if not path.name.lower().endswith(_OUTPUT_SUFFIXES):
+        raise CLIError(
+            f"--output {path}: predictions are written as CSV; use a name ending in "
+            f"{', '.join(_OUTPUT_SUFFIXES)}"
+        )
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise CLIError(f"--output {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CLIError(f"--output {path}: cannot write into {folder}")
+
+
+def _check_plot_path(path: str) -> None:
+    if Path(path).suffix.lower() not in (".png", ".svg"):
+        raise CLIError(f"--plot {path}: figures are written as .png or .svg")
+
+
+# -- files that honour the umask ------------------------------------------------------------
+def _new_folder(path: Path) -> None:
+    """mkdir with mode 0o777, so that the umask decides (0755 under umask 022)."""
+    os.mkdir(path, 0o777)
+
+
+def _unique_run_name(base: Path) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = base / stamp
     k = 2
     while folder.exists():
         folder = base / f"{stamp}-{k}"
         k += 1
-    folder.mkdir(parents=True)
     return folder
 
 
+class _TrainingRecord(Callback):
+    """Keeps each epoch's (or L-BFGS iteration's) record and how training ended.
+
+    The estimators keep no loss curve for L-BFGS; this callback sees every iteration.
+    """
+
+    def on_train_begin(self, trainer: Any) -> None:
+        self.records: list[dict[str, float]] = []
+        self.stop_reason: str | None = None
+        self.diverged = False
+
+    def on_epoch_end(self, trainer: Any, logs: dict[str, float]) -> None:
+        self.records.append(dict(logs))
+
+    def on_train_end(self, trainer: Any) -> None:
+        self.stop_reason = trainer.stop_reason
+        self.diverged = bool(trainer.history.diverged)
+
+    def column(self, key: str) -> list[float]:
+        return [float(r[key]) for r in self.records if key in r]
+
+
+# -- train ------------------------------------------------------------------------------------
 def _schedule(args: argparse.Namespace, epochs: int) -> Any:
     """The estimator's learning_rate parameter for --schedule."""
     from . import schedules
 
     lr = args.learning_rate
     name = args.schedule
-    if name == "constant":
-        return "constant"
-    if name in ("invscaling", "adaptive"):
+    if name in ("constant", "invscaling", "adaptive"):
         return name
     made = {
         "step": lambda: schedules.get("step", lr=lr, step_size=max(1, epochs // 3), gamma=0.2),
@@ -212,48 +278,418 @@ def _schedule(args: argparse.Namespace, epochs: int) -> Any:
     return made[name]()
 
 
-def _build_estimator(args: argparse.Namespace, task: str, n_samples: int) -> Any:
-    from .estimators import MLPClassifier, MLPRegressor
+def _check_train_args(args: argparse.Namespace) -> dict[str, Any]:
+    """Every check that needs no data; returns the settings derived from the flags."""
+    role_flags = [f"--{n}" for n in ("drop", "categorical", "numeric", "id") if getattr(args, n)]
+    if args.data is None:
+        if args.target is not None:
+            raise CLIError("--target needs --data FILE (without --data, the digits are used)")
+        if role_flags:
+            raise CLIError(f"{role_flags[0]} needs --data FILE")
+    else:
+        if args.target is None:
+            raise CLIError("--data needs --target COLUMN (the column to predict)")
+        from .tabular import TableError, check_table_path
 
-    activation: Any = args.activation.split(",") if "," in args.activation else args.activation
-    if isinstance(activation, list) and len(activation) != len(args.hidden):
-        raise CLIError(
-            f"--activation lists {len(activation)} activations for {len(args.hidden)} hidden layers"
-        )
-    cls = MLPClassifier if task == "classification" else MLPRegressor
-    from .callbacks import ProgressBar
+        try:
+            check_table_path(args.data)
+        except TableError as exc:
+            raise CLIError(str(exc)) from None
+        if args.sep is not None and args.sep == args.decimal:
+            raise CLIError(f"--sep and --decimal are both {args.sep!r}")
+    activation = _check_activations(args.activation, len(args.hidden))
+    _check_out_folder(Path(args.out))
+    lbfgs = args.optimizer == "lbfgs"
+    if lbfgs and args.schedule != "constant":
+        raise CLIError("--schedule applies to the stochastic optimizers, not to lbfgs")
+    if lbfgs and args.dropout:
+        raise CLIError("--dropout makes the loss random; lbfgs needs a deterministic loss")
+    weight_decay = args.weight_decay
+    if weight_decay is None:
+        weight_decay = 0.01 if args.optimizer == "adamw" else 0.0
+    elif lbfgs and weight_decay > 0:
+        raise CLIError("--weight-decay applies to the stochastic optimizers, not to lbfgs")
+    return {"activation": activation, "weight_decay": weight_decay, "lbfgs": lbfgs}
 
-    return cls(
-        hidden_layer_sizes=args.hidden,
-        activation=activation,
-        solver=args.optimizer,
-        alpha=args.alpha,
-        batch_size=min(args.batch_size, n_samples),
-        learning_rate=_schedule(args, args.epochs),
-        learning_rate_init=args.learning_rate,
-        max_iter=args.epochs,
-        random_state=args.seed,
-        early_stopping=True,
-        validation_fraction=0.1,
-        n_iter_no_change=15,
-        batch_norm=args.batch_norm,
-        dropout=args.dropout,
-        diagnostics=True,
-        callbacks=[ProgressBar()] if sys.stderr.isatty() else None,
+
+def _load_training_table(args: argparse.Namespace):
+    """(table, roles, source description, reading seconds) for --data or the digits."""
+    from . import tabular
+
+    start = time.perf_counter()
+    if args.data is None:
+        import pandas as pd
+
+        from .datasets import digits
+
+        X, y = digits()
+        names = [f"pixel_{i}" for i in range(X.shape[1])]
+        table = pd.DataFrame({n: X[:, j] for j, n in enumerate(names)} | {"digit": y})
+        roles = [
+            tabular.ColumnRole(n, "numeric", "integers", "pixel intensity 0-16") for n in names
+        ]
+        roles.append(tabular.ColumnRole("digit", "target", "integers", "the digit shown"))
+        return table, roles, "digits (8×8 handwritten digits)", "digit", time.perf_counter() - start
+    try:
+        with tabular.TableReader(
+            args.data, sep=args.sep, decimal=args.decimal, encoding=args.encoding
+        ) as reader:
+            columns = reader.columns
+            where = str(args.data)
+            target = _resolve(args.target, columns, where)
+            lists = {}
+            for flag in ("drop", "categorical", "numeric", "id"):
+                lists[flag] = [_resolve(n, columns, where) for n in (getattr(args, flag) or [])]
+            print(f"Reading {args.data} ...", flush=True)
+            table = tabular.read_table(reader, exact=[target])
+    except tabular.TableError as exc:
+        raise CLIError(str(exc)) from None
+    tabular.release_memory()  # the parser's freed buffers
+    roles = tabular.guess_roles(
+        table,
+        target,
+        numeric=lists["numeric"],
+        categorical=lists["categorical"],
+        ids=lists["id"],
+        drop=lists["drop"],
     )
+    return table, roles, str(args.data), target, time.perf_counter() - start
 
 
-def _split(X: np.ndarray, y: np.ndarray, task: str, seed: int):
+def _resolve(name: str, columns: Sequence[str], where: str) -> str:
+    from .tabular import column_not_found
+
+    if name in columns:
+        return name
+    raise CLIError(str(column_not_found(name, columns, where)))
+
+
+def _target_values(table, target: str, task_flag: str | None):
+    """(row mask with a target, values, task) for the target column."""
+    from .tabular import _as_text_values, _missing, infer_task
+
+    raw = table[target].to_numpy()
+    present = ~_missing(raw)
+    values = raw[present]
+    if values.size == 0:
+        raise CLIError(f"the target column {target!r} has no values")
+    task = task_flag or infer_task(values)
+    if task == "regression":
+        from .tabular import _parse_numbers
+
+        numbers = values.astype(np.float64) if values.dtype.kind in "biuf" else None
+        if numbers is None:
+            numbers = _parse_numbers(values).astype(np.float64)
+            if not np.isfinite(numbers).all():
+                bad = values[~np.isfinite(numbers)][0]
+                raise CLIError(
+                    f"the target column {target!r} is not numeric (value {bad!r}); "
+                    "use --task classification to predict it as labels"
+                )
+        if not np.isfinite(numbers).all():
+            raise CLIError(f"the target column {target!r} holds infinite values")
+        return present, numbers, task
+    if values.dtype.kind == "f" and np.all(values == np.round(values)):
+        labels = values.astype(np.int64)
+    elif values.dtype.kind in "biu":
+        labels = values
+    else:
+        labels = np.asarray(_as_text_values(values), dtype=object)
+    if np.unique(labels).size < 2:
+        raise CLIError(f"the target column {target!r} has a single class: nothing to learn")
+    return present, labels, task
+
+
+def _split(y: np.ndarray, task: str, seed: int, validation: float | None, lbfgs: bool):
+    """Row indices (train, validation, test): stratified by class where possible."""
     from sklearn.model_selection import train_test_split
 
-    stratify = None
+    n = y.shape[0]
+    if n < 10:
+        raise CLIError(f"need at least 10 rows with a target to train and test, got {n}")
+    rows = np.arange(n)
+
+    def cut(idx, size):
+        if task == "classification":
+            try:
+                return train_test_split(idx, test_size=size, random_state=seed, stratify=y[idx])
+            except ValueError:  # a class too rare to stratify
+                pass
+        return train_test_split(idx, test_size=size, random_state=seed)
+
+    rest, test = cut(rows, TEST_FRACTION)
+    if validation is not None:
+        n_val = round(validation * rest.size)
+    else:
+        n_val = min(MAX_VALIDATION_ROWS, round((0.1 if rest.size >= 2000 else 0.2) * rest.size))
+    if n_val < 2:
+        return np.sort(rest), np.empty(0, dtype=np.int64), np.sort(test)
+    train, val = cut(rest, n_val)
     if task == "classification":
-        _, counts = np.unique(y, return_counts=True)
-        if counts.min() >= 2 and len(counts) <= 0.2 * len(y):
-            stratify = y
-    if len(y) < 10:
-        raise CLIError(f"need at least 10 rows to train and test, got {len(y)}")
-    return train_test_split(X, y, test_size=0.2, random_state=seed, stratify=stratify)
+        # A class seen only in the validation rows cannot be learned: train on those rows.
+        unseen = ~np.isin(y[val], y[train])
+        train, val = np.concatenate([train, val[unseen]]), val[~unseen]
+    return np.sort(train), np.sort(val), np.sort(test)
+
+
+def _auto_epochs(n_train: int, batch: int, lbfgs: bool) -> int:
+    if lbfgs:
+        return 200
+    steps = math.ceil(n_train / max(1, min(batch, n_train)))
+    return int(min(500, max(50, math.ceil(TARGET_STEPS / steps))))
+
+
+def _predict_blocks(est: Any, X: np.ndarray, proba: bool = False) -> np.ndarray:
+    parts = []
+    for start in range(0, X.shape[0], PREDICT_BLOCK):
+        block = X[start : start + PREDICT_BLOCK]
+        parts.append(est.predict_proba(block) if proba else est.predict(block))
+    return np.concatenate(parts)
+
+
+def _readable_warning(w: warnings.WarningMessage, lbfgs: bool) -> str:
+    text = str(w.message).strip().splitlines()[0]
+    if lbfgs and "lbfgs" in text.lower():
+        return "L-BFGS hit the iteration limit (--epochs) before converging; more may help"
+    if "Maximum iterations" in text:
+        return "the epoch limit (--epochs) was reached while the model was still improving"
+    return text
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train, print a table of results and write the run folder."""
+    from sklearn.exceptions import ConvergenceWarning
+    from threadpoolctl import threadpool_limits
+
+    from . import tabular
+    from .estimators import MLPClassifier, MLPRegressor
+    from .training import DivergenceWarning
+
+    settings = _check_train_args(args)
+    table, roles, source, target, read_seconds = _load_training_table(args)
+    if args.data is not None:
+        print(f"Read {table.shape[0]} rows × {table.shape[1]} columns in {read_seconds:.1f} s.")
+    has_target, y_all, task = _target_values(table, target, args.task)
+    if not has_target.all():
+        n_missing = int((~has_target).sum())
+        print(f"note: {n_missing} rows have no {target!r} value and are left out")
+        table = table[has_target].reset_index(drop=True)
+    for role in roles:
+        if role.name == target:
+            role.seen, role.why = f"{role.seen}; {task}", f"--target ({task})"
+    _print_roles(roles, args.data is not None)
+    numeric = [r.name for r in roles if r.role == "numeric"]
+    categorical = [r.name for r in roles if r.role == "categorical"]
+    if not numeric and not categorical:
+        raise CLIError("no feature columns are left to train on (see the column table above)")
+
+    lbfgs = settings["lbfgs"]
+    train, val, test = _split(y_all, task, args.seed, args.validation_fraction, lbfgs)
+    early = not args.no_early_stopping and not lbfgs and val.size >= MIN_VALIDATION_ROWS
+    if not args.no_early_stopping and not lbfgs and 0 < val.size < MIN_VALIDATION_ROWS:
+        print(
+            f"note: {val.size} validation rows are too few to stop on; training runs every "
+            "epoch (hold out more with --validation-fraction)"
+        )
+    prep = tabular.Preprocessor.fit(table, numeric, categorical, rows=train)
+    width = prep.n_outputs
+    tabular.release_memory()  # the split's and the fit's temporaries
+    X_train, X_val, X_test = (
+        np.empty((idx.size, width), dtype=np.float32) for idx in (train, val, test)
+    )
+    for idx, out in ((train, X_train), (val, X_val), (test, X_test)):
+        prep.transform_into(table, idx, out)
+    del table  # the raw rows are no longer needed: only the float32 matrices stay
+    tabular.release_memory()
+
+    y_train, y_val, y_test = y_all[train], y_all[val], y_all[test]
+    mean, scale = 0.0, 1.0
+    if task == "regression":
+        mean = float(np.mean(y_train))
+        scale = float(np.std(y_train)) or 1.0
+    small = train.size < SMALL_TABLE and not lbfgs
+    defaults = (
+        SMALL_DEFAULTS
+        if small
+        else {
+            "learning_rate": DEFAULTS["learning_rate"],
+            "dropout": DEFAULTS["dropout"],
+            "patience": 10,
+        }
+    )
+    chosen = [k for k in defaults if getattr(args, k) is None]
+    for key in chosen:
+        setattr(args, key, defaults[key])
+    if small and chosen and not lbfgs:
+        shown = ", ".join(f"{k.replace('_', ' ')} {defaults[k]:g}" for k in chosen)
+        print(f"note: {train.size} training rows: small-table defaults {shown}")
+    batch = min(args.batch_size, train.size)
+    epochs = args.epochs or _auto_epochs(train.size, batch, lbfgs)
+    patience = args.patience
+    record = _TrainingRecord()
+    callbacks: list[Callback] = [record]
+    if sys.stderr.isatty():
+        from .callbacks import ProgressBar
+
+        callbacks.append(ProgressBar())
+    cls = MLPClassifier if task == "classification" else MLPRegressor
+    est = cls(
+        hidden_layer_sizes=args.hidden,
+        activation=settings["activation"],
+        solver=args.optimizer,
+        alpha=args.alpha,
+        batch_size=batch,
+        learning_rate=_schedule(args, epochs),
+        learning_rate_init=args.learning_rate,
+        max_iter=epochs,
+        random_state=args.seed,
+        early_stopping=early,
+        n_iter_no_change=patience if early else np.inf,
+        batch_norm=args.batch_norm,
+        dropout=args.dropout,
+        weight_decay=settings["weight_decay"],
+        diagnostics=True,
+        callbacks=callbacks,
+    )
+    fit_y = (y_train - mean) / scale if task == "regression" else y_train
+    validation = None
+    if val.size:
+        validation = (X_val, (y_val - mean) / scale if task == "regression" else y_val)
+    what = f"{train.size} rows for training, {val.size} for validation, {test.size} for testing"
+    print(f"Training on {source}: {what}.", flush=True)
+    if task == "regression" and validation is not None:
+        # Work around MLPRegressor.fit(validation_data=...) reading n_outputs_ before a
+        # first fit sets it (AttributeError); the fit sets it again itself.
+        est.n_outputs_ = 1
+    start = time.perf_counter()
+    # Networks this size run fastest on one BLAS thread (several contend on small products).
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(1, user_api="blas"):
+        warnings.simplefilter("always", ConvergenceWarning)
+        warnings.simplefilter("always", DivergenceWarning)
+        est.fit(X_train, fit_y, validation_data=validation)
+    seconds = time.perf_counter() - start
+    notes = []
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            notes.append(_readable_warning(w, lbfgs))
+        elif not issubclass(w.category, DivergenceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for note in dict.fromkeys(notes):
+        print(f"note: {note}")
+    est.set_params(callbacks=None)
+    del X_train, X_val, validation  # free them before the figures' imports and arrays
+
+    results, metrics, y_pred = _evaluate(est, task, X_test, y_test, mean, scale)
+    del X_test
+    tabular.release_memory()
+    stopped = _stop_summary(record, est, early, patience, epochs, lbfgs, task)
+    results.append(
+        ("iterations" if lbfgs else "epochs", f"{len(record.records)} of at most {epochs}")
+    )
+    results.append(("stopped", stopped))
+    results.append(("seconds", f"{seconds:.1f}"))
+    _print_table(results)
+    if record.diverged:
+        print(f"warning: training diverged: {stopped}", file=sys.stderr)
+
+    model = tabular.TabularModel(prep, est, task, target, roles, mean, scale, args.decimal)
+    metrics |= {
+        "task": task,
+        "epochs": len(record.records),
+        "max_epochs": epochs,
+        "stopped": stopped,
+        "diverged": record.diverged,
+        "seconds": seconds,
+        "train_rows": int(train.size),
+        "validation_rows": int(val.size),
+        "test_rows": int(test.size),
+    }
+    folder = _write_run(
+        args,
+        model,
+        record,
+        metrics,
+        results,
+        y_test,
+        y_pred,
+        source,
+        epochs,
+        settings,
+        early,
+        patience,
+    )
+    print(f"Model: {folder / 'model'}")
+    print(f"Report: {folder / 'report.md'}")
+    return 0
+
+
+def _print_roles(roles: list, verbose: bool) -> None:
+    """The column table: what each column holds and what is done with it."""
+    if not verbose:
+        return
+    rows = [
+        (r.name, r.seen, r.role, r.action() if r.role in ("numeric", "categorical") else r.why)
+        for r in roles
+    ]
+    head = ("column", "holds", "role", "what is done")
+    widths = [min(28, max(len(str(x[i])) for x in [head, *rows])) for i in range(3)]
+    for row in [head, *rows]:
+        cells = [str(c)[:w].ljust(w) for c, w in zip(row[:3], widths, strict=True)]
+        print("  " + "  ".join(cells) + "  " + str(row[3]))
+    left = [f"{r.name!r} ({r.why})" for r in roles if r.role in ("id", "dropped") and not r.forced]
+    if left:
+        print(f"note: not used as features: {'; '.join(left)}")
+
+
+def _evaluate(est, task, X_test, y_test, mean, scale):
+    from sklearn.metrics import (
+        accuracy_score,
+        log_loss,
+        mean_absolute_error,
+        mean_squared_error,
+        r2_score,
+    )
+
+    if task == "classification":
+        proba = _predict_blocks(est, X_test, proba=True)
+        pred = est.classes_[np.argmax(proba, axis=1)]
+        accuracy = float(accuracy_score(y_test, pred))
+        known = np.isin(y_test, est.classes_)
+        loss = float(log_loss(y_test[known], proba[known], labels=est.classes_))
+        results = [("test accuracy", f"{accuracy:.4f}"), ("test log-loss", f"{loss:.4f}")]
+        return results, {"test accuracy": accuracy, "test log-loss": loss}, pred
+    pred = _predict_blocks(est, X_test).astype(np.float64) * scale + mean
+    r2 = float(r2_score(y_test, pred))
+    mae = float(mean_absolute_error(y_test, pred))
+    rmse = float(math.sqrt(mean_squared_error(y_test, pred)))
+    results = [("test R²", f"{r2:.4f}"), ("test MAE", f"{mae:.4g}"), ("test RMSE", f"{rmse:.4g}")]
+    return results, {"test R²": r2, "test MAE": mae, "test RMSE": rmse}, pred
+
+
+def _stop_summary(record, est, early, patience, epochs, lbfgs, task) -> str:
+    n = len(record.records)
+    if record.diverged:
+        kept = f"epoch {n}" if n else "the initial weights"
+        return (
+            f"diverged in {'iteration' if lbfgs else 'epoch'} {n + 1} (the loss or the "
+            f"weights became infinite, NaN or exploded); kept {kept}"
+        )
+    if lbfgs:
+        if n >= epochs:
+            return f"reached the iteration limit (--epochs {epochs})"
+        return f"L-BFGS converged ({record.stop_reason or 'done'})"
+    if n >= epochs:
+        return f"reached the epoch limit (--epochs {epochs})"
+    if early:
+        scores = record.column("val_score")
+        name = "accuracy" if task == "classification" else "R²"
+        best = int(np.nanargmax(scores)) + 1 if scores else n
+        value = f", {name} {max(scores):.4f}" if scores else ""
+        return (
+            f"early stopping: validation {name} did not improve for {patience} epochs; "
+            f"kept epoch {best}{value}"
+        )
+    return record.stop_reason or "stopped"
 
 
 def _print_table(rows: list[tuple[str, str]], stream: Any = None) -> None:
@@ -263,204 +699,317 @@ def _print_table(rows: list[tuple[str, str]], stream: Any = None) -> None:
         print(f"  {key:<{width}}  {value}", file=stream)
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    """Train, print a table of results and write model, report and figures."""
-    from sklearn.metrics import log_loss, mean_squared_error, r2_score
-
-    if args.data is None:
-        from .datasets import digits
-
-        X, y_raw = digits()
-        y_values: np.ndarray = y_raw
-        features = [f"pixel_{i}" for i in range(X.shape[1])]
-        source, target, task = "digits (8×8 handwritten digits)", "digit", "classification"
-    else:
-        if args.target is None:
-            raise CLIError("--data needs --target COLUMN (the column to predict)")
-        X, y_list, features = load_table(args.data, args.target)
-        assert y_list is not None
-        task = args.task or infer_task(y_list)
-        if task == "regression":
-            y_values = _numeric(y_list, args.target, args.data)
-        else:
-            y_values = np.array(y_list)
-            if all(_is_float(v) for v in y_list):
-                numbers = np.array([float(v) for v in y_list])
-                if np.all(numbers == np.round(numbers)):
-                    y_values = numbers.astype(np.int64)
-            if np.unique(y_values).size < 2:
-                raise CLIError(f"the target column {args.target!r} has a single class")
-        source, target = str(args.data), args.target
-    X_train, X_test, y_train, y_test = _split(X, y_values, task, args.seed)
-    mean, scale = X_train.mean(axis=0), X_train.std(axis=0)
-    scale[scale == 0] = 1.0
-    est = _build_estimator(args, task, len(y_train))
-    print(f"Training on {source}: {len(y_train)} rows for training, {len(y_test)} for testing.")
-    start = time.perf_counter()
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-    from threadpoolctl import threadpool_limits
-
-    # Networks this size run fastest on one BLAS thread (several contend on small products).
-    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est.fit((X_train - mean) / scale, y_train)
-    seconds = time.perf_counter() - start
-    Z_test = (X_test - mean) / scale
-    pred = est.predict(Z_test)
-    if task == "classification":
-        score_name, score = "test accuracy", float(np.mean(pred == y_test))
-        loss = float(log_loss(y_test, est.predict_proba(Z_test), labels=est.classes_))
-    else:
-        score_name, score = "test R²", float(r2_score(y_test, pred))
-        loss = float(mean_squared_error(y_test, pred))
-    results = [
-        (score_name, f"{score:.4f}"),
-        ("test loss", f"{loss:.4f} ({'log-loss' if task == 'classification' else 'MSE'})"),
-        ("epochs", f"{est.n_iter_} (of at most {args.epochs}, early stopping)"),
-        ("seconds", f"{seconds:.1f}"),
-    ]
-    _print_table(results)
-
-    folder = _new_run_folder(Path(args.out))
-    est.set_params(callbacks=None)
-    est.feature_columns_ = list(features)
-    est.target_column_ = target
-    est.input_mean_ = mean
-    est.input_scale_ = scale
-    model_path = est.save(folder / "model.npz")
-    figures = _train_figures(est, folder, task, y_test, pred, Z_test)
-    _write_train_report(folder, args, source, task, est, results, figures, features, target)
-    metrics = {
-        "task": task,
-        score_name: score,
-        "test loss": loss,
-        "epochs": est.n_iter_,
-        "seconds": seconds,
-        "train rows": len(y_train),
-        "test rows": len(y_test),
-    }
-    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    print(f"Model: {model_path}")
-    print(f"Report: {folder / 'report.md'}")
-    return 0
+def _write_run(
+    args, model, record, metrics, results, y_test, y_pred, source, epochs, settings, early, patience
+) -> Path:
+    """Write the run into a hidden folder and rename it into place at the end."""
+    base = Path(args.out)
+    base.mkdir(parents=True, exist_ok=True)
+    final = _unique_run_name(base)
+    partial = base / f".{final.name}.partial-{secrets.token_hex(4)}"
+    _new_folder(partial)
+    try:
+        model.save(partial / "model")
+        figures = (
+            []
+            if args.figures == "none"
+            else _train_figures(model, record, partial, args.figures, y_test, y_pred)
+        )
+        _write_report(
+            partial, final, args, model, source, results, figures, epochs, settings, early, patience
+        )
+        text = json.dumps(metrics, indent=2, allow_nan=False, default=str) + "\n"
+        (partial / "metrics.json").write_text(text, encoding="utf-8")
+        os.rename(partial, final)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return final
 
 
-def _train_figures(est, folder: Path, task: str, y_test, pred, Z_test) -> list[Path]:
+def _train_figures(model, record, folder: Path, ext: str, y_test, y_pred) -> list[Path]:
+    """Draw and write each figure in turn (one figure in memory at a time)."""
     from . import plotting
+    from .tabular import release_memory
 
-    figures = [folder / "training_curves.png"]
-    plotting.plot_history(est, figures[-1])
+    est, task = model.estimator, model.task
+    score = "accuracy" if task == "classification" else "R²"
+    loss = "log-loss" if task == "classification" else "MSE of the standardized target"
+    curves = {k: record.column(k) for k in ("loss", "val_loss", "val_score")}
+    curves = {k: v for k, v in curves.items() if v}
+    rates = record.column("lr")
+    if est.solver != "lbfgs" and rates and max(rates) > min(rates):  # a schedule: show it
+        curves["lr"] = rates
+    x_label = "L-BFGS iteration" if est.solver == "lbfgs" else "epoch"
+    todo: list[tuple[str, Any]] = []
+    if curves.get("loss"):  # a run that diverged in its first epoch has no curve
+        todo.append(
+            (
+                "training_curves",
+                lambda: plotting.plot_history(
+                    curves, score_name=score, loss_name=loss, x_label=x_label
+                ),
+            )
+        )
     if task == "classification":
-        figures.append(folder / "confusion_matrix.png")
-        plotting.plot_confusion_matrix(y_test, pred, list(est.classes_), figures[-1])
+        labels = [str(c) for c in model.classes]
+        todo.append(
+            (
+                "confusion_matrix",
+                lambda: plotting.plot_confusion_matrix(
+                    np.asarray([str(v) for v in y_test]),
+                    np.asarray([str(v) for v in y_pred]),
+                    labels,
+                ),
+            )
+        )
     else:
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(4.2, 4.0), layout="constrained")
-        ax = fig.subplots()
-        ax.scatter(y_test, pred, s=8)
-        low, high = float(np.min(y_test)), float(np.max(y_test))
-        ax.plot([low, high], [low, high], "k:", lw=1)
-        ax.set_xlabel("true value")
-        ax.set_ylabel("prediction")
-        ax.set_title("test set")
-        figures.append(folder / "predictions.png")
-        fig.savefig(figures[-1], dpi=90)
-    if getattr(est, "diagnostics_", None):
-        figures.append(folder / "gradient_flow.png")
-        plotting.plot_gradient_flow(est.diagnostics_, figures[-1])
-        # Dead/saturated units are measured for the ReLU and sigmoid/tanh families only.
+        todo.append(
+            (
+                "predicted_vs_true",
+                lambda: plotting.plot_predicted_vs_true(y_test, y_pred, model.target),
+            )
+        )
+    diagnostics = getattr(est, "diagnostics_", None)
+    if diagnostics:
+        todo.append(("gradient_flow", lambda: plotting.plot_gradient_flow(diagnostics)))
+        output_layer = max(r["layer"] for r in diagnostics)
         if any(
             r.get("dead_fraction") is not None or r.get("saturated_fraction") is not None
-            for r in est.diagnostics_
+            for r in diagnostics
+            if r["layer"] < output_layer
         ):
-            figures.append(folder / "unit_health.png")
-            plotting.plot_unit_health(est.diagnostics_, figures[-1])
-    return figures
+            todo.append(("unit_health", lambda: plotting.plot_unit_health(diagnostics)))
+    paths = []
+    for name, draw in todo:
+        path = folder / f"{name}.{ext}"
+        fig = draw()
+        with path.open("wb") as fh:  # a plain open: the umask sets the mode
+            fig.savefig(fh, format=ext, dpi=100)
+        del fig
+        release_memory()  # the renderer's buffers, before the next figure
+        paths.append(path)
+    return paths
 
 
-def _write_train_report(folder, args, source, task, est, results, figures, features, target):
-    settings = [
+def _write_report(
+    folder, final, args, model, source, results, figures, epochs, settings, early, patience
+):
+    est = model.estimator
+    opt = args.optimizer
+    settings_rows = [
         ("data", source),
-        ("task", task),
-        ("target", target),
-        ("features", f"{len(features)} (standardized with the training rows' mean and std)"),
+        ("task", model.task),
+        ("target", model.target),
+        (
+            "features",
+            f"{model.preprocessor.n_outputs} network inputs from "
+            f"{len(model.preprocessor.columns)} columns",
+        ),
         ("hidden layers", ", ".join(map(str, args.hidden))),
         ("activation", args.activation),
         ("batch normalization", "yes" if args.batch_norm else "no"),
-        ("optimizer", args.optimizer),
-        ("learning rate", f"{args.learning_rate:g} ({args.schedule} schedule)"),
-        ("batch size", str(args.batch_size)),
+        (
+            "optimizer",
+            opt
+            + (f" (weight decay {settings['weight_decay']:g})" if settings["weight_decay"] else ""),
+        ),
+        (
+            "learning rate",
+            "—" if opt == "lbfgs" else f"{args.learning_rate:g} ({args.schedule} schedule)",
+        ),
+        ("batch size", "full batch" if opt == "lbfgs" else str(est.batch_size)),
+        ("epochs", f"at most {epochs}"),
+        ("early stopping", f"yes, patience {patience} epochs" if early else "no"),
         ("L2 (alpha)", f"{args.alpha:g}"),
         ("dropout", f"{args.dropout:g}"),
         ("seed", str(args.seed)),
     ]
+    if model.task == "regression":
+        settings_rows.append(
+            (
+                "target scaling",
+                f"standardized for training (mean {model.target_mean:.6g}, "
+                f"std {model.target_scale:.6g}); predictions in the original units",
+            )
+        )
     lines = [
         f"# mlplab train: {source}\n",
-        "## Results (held-out 20% test split)\n",
+        f"## Results (held-out {TEST_FRACTION:.0%} test split)\n",
         "| | |",
         "|---|---|",
     ]
     lines += [f"| {k} | {v} |" for k, v in results]
+    lines += ["", "## Columns\n", "| column | holds | role | what was done |", "|---|---|---|---|"]
+    for r in model.roles:
+        done = (
+            r.action()
+            if r.role in ("numeric", "categorical", "target")
+            else f"{r.action()} ({r.why})"
+        )
+        lines.append(f"| {_md(r.name)} | {_md(r.seen)} | {r.role} | {_md(done)} |")
     lines += ["", "## Settings\n", "| | |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in settings]
-    lines += ["", "## Figures\n"]
-    lines += [f"![{p.stem.replace('_', ' ')}]({p.name})\n" for p in figures]
+    lines += [f"| {k} | {_md(v)} |" for k, v in settings_rows]
+    if figures:
+        lines += ["", "## Figures\n"]
+        lines += [f"![{p.stem.replace('_', ' ')}]({p.name})\n" for p in figures]
     lines += [
+        "",
         "## Use the model\n",
         "```",
-        f"mlplab predict --model {folder / 'model.npz'} --data FILE.csv --output predictions.csv",
+        f"mlplab predict --model {final / 'model'} --data FILE --output predictions.csv",
         "```",
         "",
     ]
     (folder / "report.md").write_text("\n".join(lines), encoding="utf-8")
 
 
-# -- predict --------------------------------------------------------------------------------
+def _md(text: Any) -> str:
+    return str(text).replace("|", "\\|")
+
+
+# -- predict ----------------------------------------------------------------------------------
+def _model_folder(path: Path) -> Path:
+    if not path.exists():
+        raise CLIError(f"no such model: {path}")
+    if path.is_file():
+        path = path.parent
+    if (path / "model" / "preprocessing.npz").is_file():
+        path = path / "model"
+    return path
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    """Predict the rows of a CSV file with a saved model."""
-    from .estimators import load
+    """Predict the rows of a table with a saved model, streaming it in chunks."""
+    import pandas as pd
 
-    model_path = Path(args.model)
-    if not model_path.is_file():
-        raise CLIError(f"no such model file: {model_path}")
-    est = load(model_path)
-    features = getattr(est, "feature_columns_", None)
-    header, _ = read_csv(args.data)
-    if features is None:
-        target = None
-        features = header
-    else:
-        missing = [f for f in features if f not in header]
-        if missing:
-            shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-            raise CLIError(f"{args.data} lacks the model's feature column(s): {shown}")
-        target = None
-    X, _, _ = load_table(args.data, target, list(features))
-    if X.shape[1] != est.n_features_in_:
-        raise CLIError(
-            f"{args.data} has {X.shape[1]} feature columns; the model expects {est.n_features_in_}"
+    from . import tabular
+
+    folder = _model_folder(Path(args.model))
+    output = Path(args.output) if args.output else None
+    if output is not None:
+        _check_output_file(output)
+    try:
+        tabular.check_table_path(args.data)
+    except tabular.TableError as exc:
+        raise CLIError(str(exc)) from None
+    model = tabular.TabularModel.load(folder)
+    if args.proba and model.task != "classification":
+        raise CLIError("--proba needs a classification model; this one predicts numbers")
+    decimal = args.decimal or model.decimal
+    try:
+        reader = tabular.TableReader(
+            args.data,
+            sep=args.sep,
+            decimal=decimal,
+            encoding=args.encoding,
+            decimal_fallback=args.decimal is None,
         )
-    mean = getattr(est, "input_mean_", None)
-    if mean is not None:
-        X = (X - np.asarray(mean)) / np.asarray(est.input_scale_)
-    pred = est.predict(X)
-    name = getattr(est, "target_column_", None) or "prediction"
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([f"predicted_{name}" if name != "prediction" else name])
-    for value in np.asarray(pred).ravel():
-        writer.writerow([f"{value:.10g}" if isinstance(value, float | np.floating) else value])
-    if args.output:
-        Path(args.output).write_text(out.getvalue(), encoding="utf-8")
-        print(f"Wrote {len(pred)} predictions to {args.output}")
-    else:
-        sys.stdout.write(out.getvalue())
+    except tabular.TableError as exc:
+        raise CLIError(str(exc)) from None
+    with reader:
+        columns = reader.columns
+        needed = model.preprocessor.columns
+        missing = [c for c in needed if c not in columns]
+        if missing:
+            shown = ", ".join(repr(c) for c in missing[:8]) + (" ..." if len(missing) > 8 else "")
+            hint = ""
+            folded = {c.casefold(): c for c in columns}
+            close = [folded[m.casefold()] for m in missing if m.casefold() in folded]
+            if close:
+                hint = f" (names differ in case: {', '.join(repr(c) for c in close[:3])})"
+            raise CLIError(f"{args.data} lacks the model's column(s) {shown}{hint}")
+        ids = [c for c in model.id_columns if c in columns]
+        wanted = [c for c in columns if c in set(needed) | set(ids)]
+        name = f"predicted_{model.target}"
+        labels = [str(c) for c in model.classes] if model.task == "classification" else []
+        n_rows = 0
+        sink, tmp = _open_output(output)
+        try:
+            for chunk in _chunks(reader, wanted):
+                frame = pd.DataFrame({c: chunk[c].to_numpy() for c in ids})
+                X = model.preprocessor.transform(chunk)
+                if model.task == "classification":
+                    proba = model.estimator.predict_proba(X)
+                    frame[name] = model.estimator.classes_[np.argmax(proba, axis=1)]
+                    if args.proba:
+                        for j, label in enumerate(labels):
+                            frame[f"proba_{label}"] = proba[:, j]
+                else:
+                    out = model.estimator.predict(X).astype(np.float64)
+                    frame[name] = out * model.target_scale + model.target_mean
+                sink.write(_csv(frame, header=n_rows == 0, sep="\t" if _is_tsv(output) else ","))
+                n_rows += len(chunk)
+            if n_rows == 0:
+                sink.write(_csv(pd.DataFrame(columns=[*ids, name]), header=True, sep=","))
+            if tmp is not None:
+                sink.close()
+                os.replace(tmp, output)
+        except BaseException:
+            if tmp is not None:
+                sink.close()
+                tmp.unlink(missing_ok=True)
+            raise
+    if output is not None:
+        print(f"Wrote {n_rows} predictions to {output}")
     return 0
+
+
+def _chunks(reader, columns):
+    from .tabular import TableError
+
+    try:
+        yield from reader.chunks(columns)
+    except TableError as exc:
+        raise CLIError(str(exc)) from None
+
+
+def _is_tsv(path: Path | None) -> bool:
+    return path is not None and path.name.lower().removesuffix(".gz").endswith(".tsv")
+
+
+def _csv(frame, header: bool, sep: str) -> bytes:
+    return frame.to_csv(
+        index=False, header=header, sep=sep, lineterminator="\n", float_format="%.7g"
+    ).encode("utf-8")
+
+
+def _open_output(output: Path | None):
+    """A binary sink: stdout, or a temporary file beside `output` (renamed at the end)."""
+    if output is None:
+        return _TextSink(sys.stdout), None
+    tmp = output.parent / f".{output.name}.partial-{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask decides
+    raw = os.fdopen(fd, "wb")
+    if output.name.lower().endswith(".gz"):
+        return _GzipSink(raw), tmp
+    return raw, tmp
+
+
+class _TextSink:
+    """Bytes to a text stream (pytest's captured stdout has no .buffer)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data.decode("utf-8"))
+
+    def close(self) -> None:
+        pass
+
+
+class _GzipSink:
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.gz = gzip.GzipFile(fileobj=raw, mode="wb")
+
+    def write(self, data: bytes) -> None:
+        self.gz.write(data)
+
+    def close(self) -> None:
+        self.gz.close()
+        self.raw.close()
 
 
 # -- activations ----------------------------------------------------------------------------
@@ -470,6 +1019,8 @@ def cmd_activations(args: argparse.Namespace) -> int:
     """Print the catalog's properties; plot value and derivative with --plot."""
     from . import activations
 
+    if args.plot:
+        _check_plot_path(args.plot)
     names = args.names or activations.names()
     functions = [activations.get(n) for n in names]
     rows = []
@@ -569,78 +1120,135 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "train",
         help="train a network (digits by default) and write a report",
-        description="Train an MLP and write the model, figures and a report.",
+        description=(
+            "Train an MLP and write the model, figures and a report to a new folder. "
+            "With --data, columns are prepared automatically: numbers are imputed (median) "
+            "and standardized, categories one-hot encoded, IDs and constant columns left out."
+        ),
     )
-    p.add_argument("--data", metavar="FILE.csv", help="CSV file with a header row")
-    p.add_argument("--target", metavar="COLUMN", help="the column to predict (with --data)")
-    p.add_argument(
+    g = p.add_argument_group("data")
+    g.add_argument("--data", metavar="FILE", help="CSV (.csv, .tsv, .csv.gz) or Parquet table")
+    g.add_argument("--target", metavar="COLUMN", help="the column to predict (with --data)")
+    g.add_argument(
         "--task",
         choices=["classification", "regression"],
-        help="default: regression for float targets with many values",
+        help="default: regression for numbers with many values, else classification",
     )
-    p.add_argument(
+    g.add_argument("--sep", type=_char, metavar="C", help="CSV separator (default: sniffed)")
+    g.add_argument("--decimal", type=_char, default=".", metavar="C", help="decimal mark, e.g. ,")
+    g.add_argument("--encoding", default="utf-8", help="CSV text encoding (default: utf-8)")
+    for flag, what in (
+        ("drop", "columns not to use"),
+        ("categorical", "columns to one-hot encode"),
+        ("numeric", "columns to treat as numbers"),
+        ("id", "ID columns: not features, written next to each prediction"),
+    ):
+        g.add_argument(f"--{flag}", type=_name_list, metavar="COL[,COL...]", help=what)
+    g = p.add_argument_group("network and training")
+    g.add_argument(
         "--hidden",
         type=_int_list,
         default=DEFAULTS["hidden"],
         metavar="SIZES",
         help="hidden layer sizes, e.g. 128,64 (default: 128,64)",
     )
-    p.add_argument(
+    g.add_argument(
         "--activation",
         default=DEFAULTS["activation"],
         metavar="NAME[,NAME...]",
         help="one activation, or one per hidden layer (default: elu)",
     )
-    p.add_argument(
+    g.add_argument(
         "--optimizer",
         default=DEFAULTS["optimizer"],
         choices=["sgd", "adam", "adamw", "nadam", "rmsprop", "adagrad", "lbfgs"],
     )
-    p.add_argument(
+    g.add_argument(
         "--learning-rate",
         type=_positive_float,
-        default=DEFAULTS["learning_rate"],
         metavar="LR",
-        help="initial learning rate (default: 0.001)",
+        help=f"initial learning rate (default: 0.001; {SMALL_DEFAULTS['learning_rate']:g} "
+        f"under {SMALL_TABLE} training rows)",
     )
-    p.add_argument(
+    g.add_argument(
         "--schedule",
         default=DEFAULTS["schedule"],
         choices=["constant", "step", "exponential", "linear", "cosine", "invscaling", "adaptive"],
     )
-    p.add_argument(
+    g.add_argument(
         "--epochs",
         type=_positive_int,
-        default=DEFAULTS["epochs"],
-        help="maximum epochs (default: 80; early stopping may end sooner)",
+        help=f"maximum epochs (L-BFGS: iterations); default: about {TARGET_STEPS} steps, "
+        "50 to 500 epochs (L-BFGS: 200)",
     )
-    p.add_argument("--batch-size", type=_positive_int, default=DEFAULTS["batch_size"])
-    p.add_argument(
+    g.add_argument("--batch-size", type=_positive_int, default=DEFAULTS["batch_size"])
+    g.add_argument(
         "--alpha",
         type=_non_negative_float,
         default=DEFAULTS["alpha"],
         help="L2 penalty (default: 1e-4)",
     )
-    p.add_argument("--dropout", type=_non_negative_float, default=DEFAULTS["dropout"])
-    p.add_argument(
+    g.add_argument(
+        "--weight-decay",
+        type=_non_negative_float,
+        help="decoupled weight decay (default: 0.01 with adamw, else 0)",
+    )
+    g.add_argument(
+        "--dropout",
+        type=_rate,
+        help=f"dropout rate after each hidden layer (default: 0; "
+        f"{SMALL_DEFAULTS['dropout']:g} under {SMALL_TABLE} training rows)",
+    )
+    g.add_argument(
         "--no-batch-norm",
         dest="batch_norm",
         action="store_false",
         help="no batch normalization between layers",
     )
-    p.add_argument("--seed", type=int, default=DEFAULTS["seed"])
-    p.add_argument(
+    g.add_argument(
+        "--validation-fraction",
+        type=_fraction,
+        metavar="F",
+        help="share of the training rows held out for validation "
+        f"(default: 0.2, or 0.1 from 2000 rows, at most {MAX_VALIDATION_ROWS} rows)",
+    )
+    g.add_argument(
+        "--patience",
+        type=_positive_int,
+        help="epochs without a better validation score before stopping "
+        f"(default: 10; {SMALL_DEFAULTS['patience']} under {SMALL_TABLE} training rows)",
+    )
+    g.add_argument(
+        "--no-early-stopping",
+        action="store_true",
+        help=f"run every epoch (early stopping needs {MIN_VALIDATION_ROWS} validation rows)",
+    )
+    g.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    g = p.add_argument_group("output")
+    g.add_argument(
         "--out",
         default="runs",
         metavar="DIR",
         help="a new folder is created under it (default: runs)",
     )
+    g.add_argument("--figures", choices=["png", "svg", "none"], default="png", help="figure format")
     p.set_defaults(handler=cmd_train)
 
-    p = sub.add_parser("predict", help="predict a CSV file with a saved model")
-    p.add_argument("--model", required=True, metavar="PATH")
-    p.add_argument("--data", required=True, metavar="FILE.csv")
-    p.add_argument("--output", metavar="FILE", help="default: standard output")
+    p = sub.add_parser(
+        "predict",
+        help="predict a table with a saved model",
+        description="Predict each row of a table; columns are matched by name, extra ones "
+        "ignored. The file is streamed in chunks.",
+    )
+    p.add_argument("--model", required=True, metavar="PATH", help="a run folder or its model/")
+    p.add_argument("--data", required=True, metavar="FILE", help="CSV or Parquet table")
+    p.add_argument("--output", metavar="FILE.csv", help="default: standard output")
+    p.add_argument("--proba", action="store_true", help="add one probability column per class")
+    p.add_argument("--sep", type=_char, metavar="C", help="CSV separator (default: sniffed)")
+    p.add_argument(
+        "--decimal", type=_char, metavar="C", help="decimal mark (default: the training one)"
+    )
+    p.add_argument("--encoding", default="utf-8")
     p.set_defaults(handler=cmd_predict)
 
     p = sub.add_parser("activations", help="the activation catalog: properties and plots")
@@ -682,9 +1290,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(handler: Any, args: argparse.Namespace) -> int:
     """Call a subcommand; user and library errors become one line on stderr."""
+    from .io import ModelFileError
+
     try:
         return int(handler(args))
     except CLIError as exc:
+        return _fail(str(exc))
+    except ModelFileError as exc:
         return _fail(str(exc))
     except (ValueError, TypeError, KeyError, FileNotFoundError, OSError) as exc:
         # A library error: its message, without the traceback.

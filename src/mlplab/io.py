@@ -20,7 +20,7 @@ import hashlib
 import json
 import math
 import os
-import tempfile
+import secrets
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,23 @@ def _checksum(tree_json: str, arrays: dict[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
+def _create_temporary(folder: str | os.PathLike[str], name: str) -> tuple[Any, str]:
+    """A new, uniquely named file in `folder` for an atomic write of `name`, opened "wb".
+
+    Created with mode 0o666 so that the umask decides its permissions (0644 under umask
+    022), as for any plainly opened file; ``tempfile.mkstemp`` would force 0600, and the
+    renamed file would keep it.
+    """
+    for _ in range(100):
+        tmp = os.path.join(os.fspath(folder), f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        return os.fdopen(fd, "wb"), tmp
+    raise FileExistsError(f"could not create a temporary file in {os.fspath(folder)!r}")
+
+
 def save_tree(path: str | os.PathLike[str], tree: Any, kind: str) -> Path:
     """Write a tree of dicts, lists, arrays and JSON scalars to `path`, atomically.
 
@@ -108,9 +125,9 @@ def save_tree(path: str | os.PathLike[str], tree: Any, kind: str) -> Path:
         "tree": tree_json,
         "checksum": _checksum(tree_json, arrays),
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fh, tmp = _create_temporary(path.parent, path.name)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with fh:
             np.savez(fh, __meta__=np.array(json.dumps(meta)), **arrays)
             fh.flush()
             os.fsync(fh.fileno())

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -53,17 +52,22 @@ def _check_path(path: PathLike | None) -> Path | None:
 def save_figure(fig: Figure, path: PathLike) -> Path:
     """Write `fig` to `path` as PNG or SVG (by extension), atomically.
 
+    The file is written beside `path` under a temporary name, then renamed; its mode
+    follows the umask (0644 under umask 022), as a plainly opened file's would.
+
     Raises
     ------
     ValueError
         When `path` does not end in ``.png`` or ``.svg``.
     """
+    from .io import _create_temporary
+
     p = _check_path(path)
     assert p is not None
     folder = p.parent if str(p.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.", suffix=p.suffix)
+    fh, tmp = _create_temporary(folder, p.name)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with fh:
             fig.savefig(fh, format=_FORMATS[p.suffix.lower()], dpi=100)
         os.replace(tmp, p)
     except BaseException:
@@ -195,8 +199,15 @@ def _history_columns(history: Any) -> dict[str, np.ndarray]:
     return cols
 
 
-def plot_history(history: Any, path: PathLike | None = None) -> Figure:
-    """Training curves: loss, score and learning rate over epochs.
+def plot_history(
+    history: Any,
+    path: PathLike | None = None,
+    *,
+    score_name: str = "score",
+    loss_name: str | None = None,
+    x_label: str = "epoch",
+) -> Figure:
+    """Training curves: loss, score and learning rate over epochs (counted from 1).
 
     Parameters
     ----------
@@ -205,12 +216,18 @@ def plot_history(history: Any, path: PathLike | None = None) -> Figure:
         ``score``, ``val_score``, ``lr``; or a fitted estimator with ``loss_curve_`` and
         optionally ``validation_loss_curve_`` and ``validation_scores_``.
     path : str or path-like, optional
+    score_name : str
+        What the score is ("accuracy", "R²"): the score axis reads "validation accuracy".
+    loss_name : str, optional
+        What the loss is ("log-loss"), shown on the loss axis.
+    x_label : str
+        Unit of the horizontal axis ("epoch", or "L-BFGS iteration").
 
     Returns
     -------
     matplotlib.figure.Figure
         One panel for the losses, one for scores and one for the learning rate when
-        these are present.
+        these are present; each with a title and labelled axes.
     """
     out = _check_path(path)
     cols = _history_columns(history)
@@ -226,25 +243,32 @@ def plot_history(history: Any, path: PathLike | None = None) -> Figure:
             values = []
             for key, label in (("loss", "training"), ("val_loss", "validation")):
                 if key in cols:
-                    ax.plot(np.arange(cols[key].size), cols[key], label=label)
+                    ax.plot(np.arange(1, cols[key].size + 1), cols[key], label=label)
                     values.append(cols[key])
             finite = np.concatenate(values)
             finite = finite[np.isfinite(finite)]
             if finite.size and finite.min() > 0 and finite.max() / finite.min() > 50:
                 ax.set_yscale("log")
-            ax.set_ylabel("loss")
+            ax.set_ylabel(f"loss ({loss_name})" if loss_name else "loss")
+            ax.set_title("loss", fontsize=10)
         elif panel == "score":
+            shown = []
             for key, label in (("score", "training"), ("val_score", "validation")):
                 if key in cols:
-                    ax.plot(np.arange(cols[key].size), cols[key], label=label)
-            ax.set_ylabel("score")
+                    ax.plot(np.arange(1, cols[key].size + 1), cols[key], label=label)
+                    shown.append(label)
+            what = f"{shown[0]} {score_name}" if len(shown) == 1 else score_name
+            ax.set_ylabel(what)
+            ax.set_title(what, fontsize=10)
         else:
-            ax.plot(np.arange(cols["lr"].size), cols["lr"], color="C2")
+            ax.plot(np.arange(1, cols["lr"].size + 1), cols["lr"], color="C2")
             lr = cols["lr"][np.isfinite(cols["lr"])]
             if lr.size and lr.min() > 0 and lr.max() / lr.min() > 20:
                 ax.set_yscale("log")
             ax.set_ylabel("learning rate")
-        ax.set_xlabel("epoch")
+            ax.set_title("learning rate", fontsize=10)
+        ax.set_xlabel(x_label)
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
         if panel != "lr" and ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
@@ -418,6 +442,53 @@ def plot_regression_fit(
     return _finish(fig, out)
 
 
+def plot_predicted_vs_true(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    target: str = "target",
+    path: PathLike | None = None,
+) -> Figure:
+    """A regression's predictions against the true values, with the identity line.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of shape (n_samples,)
+        True and predicted values, in the target's units.
+    target : str
+        Name of the target, for the axes.
+    path : str or path-like, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Points on the dotted line are perfect predictions; the title gives R².
+    """
+    out = _check_path(path)
+    t = np.asarray(y_true, dtype=float).ravel()
+    p = np.asarray(y_pred, dtype=float).ravel()
+    if t.shape != p.shape or t.size == 0:
+        raise ValueError(
+            f"y_true and y_pred must have the same non-zero length, got {t.size} and {p.size}"
+        )
+    fig = Figure(figsize=(4.6, 4.4), layout="constrained")
+    ax = fig.subplots()
+    ax.scatter(t, p, s=10, alpha=0.6 if t.size > 200 else 0.85, color="C0", label="test rows")
+    finite = np.r_[t, p][np.isfinite(np.r_[t, p])]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    ax.plot(
+        [low, high], [low, high], color="k", linestyle=":", linewidth=1, label="prediction = truth"
+    )
+    residual = np.sum((t - p) ** 2)
+    total = np.sum((t - t.mean()) ** 2)
+    r2 = 1 - residual / total if total > 0 else float("nan")
+    ax.set_xlabel(f"true {target}")
+    ax.set_ylabel(f"predicted {target}")
+    ax.set_title(f"test set: predicted vs true (R² = {r2:.3f})", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    return _finish(fig, out)
+
+
 # -- diagnostics -----------------------------------------------------------------------
 def _records_of(diagnostics: Diagnostics | Sequence[Mapping[str, Any]]) -> list[Mapping]:
     records = diagnostics.records if isinstance(diagnostics, Diagnostics) else diagnostics
@@ -470,13 +541,16 @@ def plot_gradient_flow(
     ax_bar.bar(pos - 0.2, arrays["grad_max_abs"][-1], width=0.4, label="max |g|", color="C1")
     ax_bar.bar(pos + 0.2, arrays["grad_mean_abs"][-1], width=0.4, label="mean |g|", color="C0")
     ax_bar.set_xticks(pos, names, rotation=30 if len(names) > 6 else 0)
-    ax_bar.set_title(f"weight gradients, epoch {epochs[-1]}", fontsize=10)
+    ax_bar.set_title(f"weight gradients, epoch {epochs[-1] + 1}", fontsize=10)
+    ax_bar.set_xlabel("layer")
+    ax_bar.set_ylabel("|dLoss/dW|")
     _log_if_positive(ax_bar, np.r_[arrays["grad_max_abs"][-1], arrays["grad_mean_abs"][-1]])
     ax_bar.legend(fontsize=8)
+    shown = epochs + 1  # epochs counted from 1
     for j, name in enumerate(names):
-        ax_l2.plot(epochs, arrays["grad_l2"][:, j], marker="." if len(epochs) < 30 else None)
+        ax_l2.plot(shown, arrays["grad_l2"][:, j], marker="." if len(epochs) < 30 else None)
         ax_ratio.plot(
-            epochs,
+            shown,
             arrays["update_ratio"][:, j],
             label=name,
             marker="." if len(epochs) < 30 else None,
@@ -484,11 +558,15 @@ def plot_gradient_flow(
     _log_if_positive(ax_l2, arrays["grad_l2"])
     ax_l2.set_title("‖dLoss/dW‖ over epochs", fontsize=10)
     ax_l2.set_xlabel("epoch")
+    ax_l2.set_ylabel("L2 norm of the gradient")
     if np.isfinite(arrays["update_ratio"]).any():
-        ax_ratio.axhline(1e-3, color="0.5", linestyle=":", linewidth=1)
+        ax_ratio.axhline(
+            1e-3, color="0.5", linestyle=":", linewidth=1, label="1e-3 (rule-of-thumb ratio)"
+        )
         _log_if_positive(ax_ratio, arrays["update_ratio"])
     ax_ratio.set_title("update / weight ratio ‖ΔW‖/‖W‖", fontsize=10)
     ax_ratio.set_xlabel("epoch")
+    ax_ratio.set_ylabel("‖ΔW‖ / ‖W‖")
     ax_ratio.legend(fontsize=8, title="layer")
     for ax in (ax_bar, ax_l2, ax_ratio):
         ax.grid(alpha=0.3)
@@ -508,11 +586,17 @@ def plot_unit_health(
     Returns
     -------
     matplotlib.figure.Figure
-        Two panels; a layer appears where its activation defines the quantity (dead for
-        the ReLU family, saturated for the sigmoid/tanh family).
+        Two panels; a hidden layer appears where its activation defines the quantity
+        (dead for the ReLU family, saturated for the sigmoid/tanh family). The output
+        layer is left out: its units are the predictions, not features that can die.
     """
     out = _check_path(path)
     records = _records_of(diagnostics)
+    output_layer = max(r["layer"] for r in records)
+    hidden = [r for r in records if r["layer"] != output_layer]
+    if not hidden:
+        raise ValueError("diagnostics has no hidden layer: unit health is about hidden units")
+    records = hidden
     arrays = records_to_arrays(records)
     epochs, names = _epochs_and_names(records)
     fig = Figure(figsize=(9, 3.6), layout="constrained")
@@ -525,7 +609,8 @@ def plot_unit_health(
         shown = 0
         for j, name in enumerate(names):
             if np.isfinite(values[:, j]).any():
-                ax.plot(epochs, values[:, j], label=name, marker="." if len(epochs) < 30 else None)
+                marker = "." if len(epochs) < 30 else None
+                ax.plot(epochs + 1, values[:, j], label=name, marker=marker)
                 shown += 1
         if shown:
             ax.legend(fontsize=8, title="layer")
@@ -533,7 +618,7 @@ def plot_unit_health(
             ax.text(
                 0.5,
                 0.5,
-                "no layer of this family",
+                "no hidden layer of this family",
                 ha="center",
                 va="center",
                 transform=ax.transAxes,

@@ -1,0 +1,354 @@
+"""mlplab.tabular: reading messy tables, column roles, preprocessing and its safe storage."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlplab import tabular
+from mlplab.io import ModelFileError, load_tree, save_tree
+from mlplab.tabular import (
+    Preprocessor,
+    TableError,
+    TableReader,
+    TabularModel,
+    build_column_transformer,
+    guess_roles,
+    read_table,
+)
+
+
+def messy_frame(n: int = 120, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "Patient ID": [f"P-{i:04d}" for i in range(n)],
+            "age": rng.integers(20, 80, n).astype(float),
+            "sex": rng.choice(["F", "M"], n),
+            "bmi": rng.normal(25, 4, n).round(2),
+            "grade": rng.integers(1, 4, n),
+            "smoker": rng.choice([True, False], n),
+            "city": rng.choice(["Lisboa", "Porto", "Braga"], n).astype(object),
+            "constant": 7,
+            "y": rng.normal(size=n),
+        }
+    )
+    frame.loc[[3, 10], "bmi"] = np.nan
+    frame.loc[[5], "age"] = np.nan
+    frame.loc[[7, 8], "city"] = None
+    return frame
+
+
+def read(path: Path, **kwargs) -> pd.DataFrame:
+    with TableReader(path, **kwargs) as reader:
+        return read_table(reader)
+
+
+# -- reading -------------------------------------------------------------------------------
+def test_semicolons_decimal_comma_and_bom(tmp_path):
+    frame = messy_frame()
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False, sep=";", decimal=",", encoding="utf-8-sig")
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
+    with TableReader(path, decimal=",") as reader:
+        assert reader.sep == ";"
+        assert reader.columns[0] == "Patient ID"  # no BOM glued to the first name
+        table = read_table(reader)
+    np.testing.assert_allclose(table["bmi"], frame["bmi"].astype(np.float32), equal_nan=True)
+    assert table["bmi"].dtype == np.float32  # numbers are kept compact
+    assert list(table["sex"]) == list(frame["sex"])
+
+
+@pytest.mark.parametrize("name", ["t.csv.gz", "t.tsv", "t.txt"])
+def test_gzip_tabs_and_quoted_separators(tmp_path, name):
+    text = 'a\tb\tnote\n1\t2\t"x, y; z"\n3\t4\t"q"\n'
+    if name.endswith(".csv.gz"):
+        text = text.replace("\t", ",")
+        with gzip.open(tmp_path / name, "wt") as fh:
+            fh.write(text)
+    else:
+        (tmp_path / name).write_text(text)
+    table = read(tmp_path / name)
+    assert list(table.columns) == ["a", "b", "note"]
+    assert table["note"].iloc[0] == "x, y; z"
+    assert list(table["a"]) == [1, 3]
+
+
+def test_parquet(tmp_path):
+    pytest.importorskip("pyarrow", reason="Parquet needs pyarrow (mlplab[parquet])")
+    frame = messy_frame()
+    frame.to_parquet(tmp_path / "t.parquet")
+    with TableReader(tmp_path / "t.parquet") as reader:
+        assert reader.estimated_rows == len(frame)
+        table = read_table(reader)
+        chunks = list(reader.chunks(["age", "sex"], rows=50))
+    assert [len(c) for c in chunks] == [50, 50, 20]
+    np.testing.assert_allclose(table["age"], frame["age"], equal_nan=True)
+
+
+def test_duplicate_headers_are_refused_by_name(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("x,x,label\n1,2,a\n3,4,b\n")
+    with pytest.raises(TableError, match=r"duplicate column names: 'x' \(columns 1, 2\)"):
+        TableReader(path)
+    path.write_text("a, b ,b\n1,2,3\n")  # equal once the spaces are stripped
+    with pytest.raises(TableError, match="'b'"):
+        TableReader(path)
+
+
+def test_duplicate_parquet_columns_are_refused(tmp_path):
+    pa = pytest.importorskip("pyarrow", reason="Parquet needs pyarrow (mlplab[parquet])")
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_arrays([pa.array([1, 2]), pa.array([3, 4])], names=["x", "x"])
+    pq.write_table(table, tmp_path / "d.parquet")
+    with pytest.raises(TableError, match="duplicate column names: 'x'"):
+        TableReader(tmp_path / "d.parquet")
+
+
+def test_missing_column_message_suggests_the_close_name():
+    error = tabular.column_not_found("Diagnosis", ["id", "diagnosis", "x"], "data.csv")
+    assert str(error) == "no column 'Diagnosis' in data.csv; did you mean 'diagnosis'?"
+    error = tabular.column_not_found("nope", ["a", "b"], "data.csv")
+    assert str(error) == "no column 'nope' in data.csv; its columns are 'a', 'b'"
+
+
+def test_bad_files(tmp_path):
+    with pytest.raises(TableError, match="no such file"):
+        TableReader(tmp_path / "missing.csv")
+    (tmp_path / "x.xlsx").write_text("a")
+    with pytest.raises(TableError, match="unknown table format"):
+        TableReader(tmp_path / "x.xlsx")
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(TableError, match="empty"):
+        TableReader(tmp_path / "empty.csv")
+    (tmp_path / "head.csv").write_text("a,b\n")
+    with pytest.raises(TableError, match="no data rows"):
+        read(tmp_path / "head.csv")
+    (tmp_path / "latin.csv").write_bytes("name,v\nJosé,1\n".encode("latin-1") + b"x,2\n" * 10)
+    with pytest.raises(TableError, match="--encoding"):
+        TableReader(tmp_path / "latin.csv")
+    assert read(tmp_path / "latin.csv", encoding="latin-1")["name"].iloc[0] == "José"
+    (tmp_path / "same.csv").write_text("a;b\n1,5;2\n")
+    with pytest.raises(TableError, match="--sep"):
+        TableReader(tmp_path / "same.csv", sep=",", decimal=",")
+
+
+def test_a_column_that_turns_to_text_later_is_text(tmp_path, monkeypatch):
+    rows = [f"{i},{i % 3}" for i in range(2000)] + ["x,1"]
+    (tmp_path / "m.csv").write_text("a,b\n" + "\n".join(rows) + "\n")
+    with TableReader(tmp_path / "m.csv") as reader:
+        reader.estimated_rows = 10
+        chunks = list(reader.chunks(rows=500))
+        assert len(chunks) > 1
+    with TableReader(tmp_path / "m.csv") as reader:
+        reader.estimated_rows = 10
+        monkeypatch.setattr(tabular, "CHUNK_VALUES", 1000)  # numbers first, then text
+        table = read_table(reader)
+    assert table.shape == (2001, 2)
+    assert table["a"].iloc[5] == "5" and table["a"].iloc[-1] == "x"
+    assert (
+        table["b"].dtype == np.int64
+        and int(table["b"].sum()) == sum(i % 3 for i in range(2000)) + 1
+    )
+
+
+# -- column roles --------------------------------------------------------------------------
+def test_roles_are_guessed_with_reasons():
+    frame = messy_frame()
+    frame["row"] = np.arange(len(frame))
+    frame["customerId"] = np.arange(len(frame)) * 7 + 3
+    frame["code"] = [f"c{i}" for i in range(len(frame))]
+    frame["note"] = [f"text {i % 70}" for i in range(len(frame))]
+    frame["empty"] = np.nan
+    frame["measure"] = ["?" if i % 25 == 0 else str(i / 10) for i in range(len(frame))]
+    roles = {r.name: r for r in guess_roles(frame, "y")}
+    expected = {
+        "Patient ID": "id",
+        "age": "numeric",
+        "sex": "categorical",
+        "bmi": "numeric",
+        "grade": "categorical",  # integers with 3 values
+        "smoker": "categorical",
+        "city": "categorical",
+        "constant": "dropped",
+        "y": "target",
+        "row": "id",  # a name that says ID
+        "customerId": "id",
+        "code": "id",  # a distinct string per row
+        "empty": "dropped",
+        "measure": "numeric",  # numbers with '?' for missing
+    }
+    assert {k: roles[k].role for k in expected} == expected
+    assert roles["constant"].why == "constant: always '7'"
+    assert roles["bmi"].missing == 2 and "2 missing" in roles["bmi"].action()
+    assert roles["measure"].missing == 5 and "'?'" in roles["measure"].seen
+    assert roles["city"].n_categories == 3
+
+
+def test_numeric_row_numbers_and_free_text():
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "n": np.arange(10, 10 + n),  # distinct increasing integers: a row number
+            "v": np.arange(n) % 50,  # integers with 50 values: a number
+            "words": [f"w{i % 200}" for i in range(n)],
+            "y": np.arange(n) % 2,
+        }
+    )
+    roles = {r.name: r for r in guess_roles(frame, "y")}
+    assert roles["n"].role == "id" and "row number" in roles["n"].why
+    assert roles["v"].role == "numeric"
+    assert roles["words"].role == "dropped" and "free text" in roles["words"].why
+
+
+def test_flags_override_the_guesses():
+    frame = messy_frame()
+    roles = guess_roles(
+        frame, "y", numeric=["grade"], categorical=["age"], ids=["bmi"], drop=["sex"]
+    )
+    by = {r.name: r.role for r in roles}
+    assert (by["grade"], by["age"], by["bmi"], by["sex"]) == (
+        "numeric",
+        "categorical",
+        "id",
+        "dropped",
+    )
+    with pytest.raises(TableError, match="two roles"):
+        guess_roles(frame, "y", numeric=["age"], drop=["age"])
+    with pytest.raises(TableError, match="target"):
+        guess_roles(frame, "y", drop=["y"])
+
+
+# -- preprocessing -------------------------------------------------------------------------
+def split_roles(frame, target="y"):
+    roles = guess_roles(frame, target)
+    numeric = [r.name for r in roles if r.role == "numeric"]
+    categorical = [r.name for r in roles if r.role == "categorical"]
+    return numeric, categorical
+
+
+def test_preprocessor_equals_a_column_transformer_fitted_on_the_table():
+    frame = messy_frame(400)
+    numeric, categorical = split_roles(frame)
+    train = np.arange(0, 400, 2)
+    prep = Preprocessor.fit(frame, numeric, categorical, rows=train)
+    reference = build_column_transformer(numeric, categorical).fit(frame.iloc[train])
+    for part in (frame, frame.iloc[1::2]):
+        ours, theirs = prep.transform(part), reference.transform(part)
+        assert ours.dtype == np.float32 and ours.flags.c_contiguous
+        np.testing.assert_array_equal(ours, theirs)
+    X = prep.transform(frame.iloc[train])
+    num = X[:, : len(numeric)]
+    np.testing.assert_allclose(num.mean(axis=0), 0, atol=1e-5)  # standardized
+    assert not np.isnan(X).any()  # imputed
+    assert prep.output_names()[:2] == ["age", "bmi"] and "sex=F" in prep.output_names()
+    assert prep.n_outputs == X.shape[1]
+
+
+def test_stored_preprocessor_gives_identical_outputs(tmp_path):
+    frame = messy_frame(300)
+    numeric, categorical = split_roles(frame)
+    prep = Preprocessor.fit(frame, numeric, categorical)
+    save_tree(tmp_path / "p.npz", {"p": prep.to_tree()}, kind="test")
+    loaded = Preprocessor.from_tree(load_tree(tmp_path / "p.npz")[1]["p"])
+    new = frame.copy()
+    new["bmi"] = new["bmi"].astype(object)
+    new.loc[0, "city"] = "Faro"  # a category never seen in training
+    new.loc[1, "sex"] = None
+    new.loc[2, "bmi"] = "n/a"  # text in a numeric column: missing
+    new.loc[3, "grade"] = 9
+    new = new.sample(frac=1.0, random_state=0)  # order of rows does not matter
+    np.testing.assert_array_equal(loaded.transform(new), prep.transform(new))
+    out = prep.transform(new.loc[[0]])
+    city = [j for j, n in enumerate(prep.output_names()) if n.startswith("city=")]
+    assert np.all(out[0, city] == 0)  # unseen category: all zeros, no error
+    # extra and reordered columns are ignored
+    shuffled = new[list(reversed(new.columns))].assign(extra=1)
+    np.testing.assert_array_equal(loaded.transform(shuffled), prep.transform(new))
+
+
+def test_categories_are_canonical_across_types():
+    # 3 read as int in one file and as 3.0 (with blanks) in another is the same category
+    a = pd.DataFrame({"g": [1, 2, 3, 1, 2, 3], "y": 0})
+    b = pd.DataFrame({"g": [1.0, np.nan, 3.0], "y": 0})
+    prep = Preprocessor.fit(a, [], ["g"])
+    np.testing.assert_array_equal(prep.transform(b)[[0, 2]], prep.transform(a)[[0, 2]])
+    assert prep.state["categories"] == [["1", "2", "3"]]
+
+
+# -- the saved model -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory):
+    from mlplab import MLPClassifier
+
+    frame = messy_frame(200)
+    frame["label"] = np.where(frame["bmi"].fillna(25) > 25, "high", "low")
+    numeric, categorical = split_roles(frame.drop(columns="y"), "label")
+    prep = Preprocessor.fit(frame, numeric, categorical)
+    est = MLPClassifier((8,), max_iter=300, tol=1e-2, random_state=0).fit(
+        prep.transform(frame), frame["label"].to_numpy(dtype=object)
+    )
+    roles = guess_roles(frame.drop(columns="y"), "label")
+    model = TabularModel(prep, est, "classification", "label", roles)
+    folder = model.save(tmp_path_factory.mktemp("m") / "model")
+    return model, folder, frame
+
+
+def test_model_round_trip(saved_model):
+    model, folder, frame = saved_model
+    loaded = TabularModel.load(folder)
+    assert loaded.classes == ["high", "low"] and loaded.id_columns == ["Patient ID"]
+    np.testing.assert_array_equal(loaded.predict_proba(frame), model.predict_proba(frame))
+    assert list(loaded.predict(frame)) == list(model.predict(frame))
+    assert list(loaded.pipeline.predict(frame)) == list(model.predict(frame))
+
+
+def test_tampered_truncated_and_mixed_up_models_are_refused(saved_model, tmp_path):
+    import shutil
+
+    _, folder, _ = saved_model
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    prep = copy / "preprocessing.npz"
+    data = bytearray(prep.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    prep.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError):
+        TabularModel.load(copy)
+    shutil.copy(folder / "preprocessing.npz", prep)
+    net = copy / "network.npz"
+    net.write_bytes(net.read_bytes()[:-100])  # truncated
+    with pytest.raises(ModelFileError, match="checksum"):
+        TabularModel.load(copy)
+    net.unlink()
+    with pytest.raises(ModelFileError, match="model folder"):
+        TabularModel.load(copy)
+
+
+def test_malformed_content_with_a_valid_checksum_is_refused(saved_model, tmp_path):
+    import shutil
+
+    _, folder, _ = saved_model
+    for edit in (
+        lambda t: t["preprocessing"].__setitem__("categories", [["b", "a"]] * 4),
+        lambda t: t["preprocessing"].__setitem__("scale", -t["preprocessing"]["scale"]),
+        lambda t: t.__setitem__("task", "os.system"),
+        lambda t: t.__setitem__("roles", [{"name": 1}]),
+        lambda t: t["preprocessing"].__setitem__("numeric", ["age"]),
+    ):
+        copy = tmp_path / f"c{id(edit)}"
+        shutil.copytree(folder, copy)
+        kind, tree = load_tree(copy / "preprocessing.npz")
+        edit(tree)
+        save_tree(copy / "preprocessing.npz", tree, kind=kind)
+        with pytest.raises(ModelFileError):
+            TabularModel.load(copy)
+
+
+def test_release_memory_is_harmless():
+    tabular.release_memory()
