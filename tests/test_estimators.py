@@ -503,3 +503,18 @@ def test_quality_matches_sklearn(name):
     assert np.mean(scores["mlplab"]) >= reference - 0.01
     if scores["modern"]:
         assert np.mean(scores["modern"]) >= reference - 0.01
+
+
+def test_regressor_validation_data_on_a_fresh_estimator():
+    # validation_data on the very first fit: the targets' width comes from y, not from
+    # n_outputs_ (which the fit sets), for one and for several outputs.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    for Y in (X @ [1.0, -2.0, 0.5], np.column_stack([X[:, 0], X[:, 1] ** 2])):
+        reg = MLPRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            reg.fit(X[:40], Y[:40], validation_data=(X[40:], Y[40:]))
+        assert len(reg.validation_loss_curve_) == reg.n_iter_ == 5
+        with pytest.raises(ValueError, match="y_val must have shape"):
+            MLPRegressor(max_iter=2).fit(X[:40], Y[:40], validation_data=(X[40:], Y[41:]))

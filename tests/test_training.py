@@ -1,6 +1,7 @@
 """The training loop: batching, regularization, clipping, callbacks, divergence, resume."""
 
 import json
+import os
 import warnings
 
 import numpy as np
@@ -297,6 +298,22 @@ def test_loggers_and_progress_bar(tmp_path, capsys):
     assert len(json.loads(json_path.read_text())["history"]) == 4
     # Not a terminal: the progress bar stays silent.
     assert capsys.readouterr().err == ""
+
+
+def test_json_logger_honours_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        Trainer(
+            "squared_error",
+            "sgd",
+            learning_rate=0.01,
+            epochs=1,
+            callbacks=[JSONLogger(tmp_path / "log.json")],
+        ).fit(mlp([2, 1], random_state=0), np.zeros((4, 2)), np.zeros((4, 1)))
+    finally:
+        os.umask(old)
+    assert (tmp_path / "log.json").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["log.json"]  # no temporary left
 
 
 @pytest.mark.parametrize(

@@ -190,7 +190,7 @@ class BaseMLP(BaseEstimator):
                 dtype=(np.float64, np.float32),
                 reset=False,
             )
-            Y_val = self._encode_validation(validation_data[1], X_val.shape[0])
+            Y_val = self._encode_validation(validation_data[1], X_val.shape[0], Y.shape[1])
             val = (_dense(X_val), Y_val, None)
 
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))

@@ -13,11 +13,12 @@ import json
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from .io import _create_temporary
 
 if TYPE_CHECKING:
     from .training import Trainer
@@ -238,7 +239,13 @@ class JSONLogger(Callback):
 
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
         text = json.dumps({"history": trainer.history.records}, indent=1)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, self.path)
+        # Like every file mlplab writes: atomic, and with the permissions the umask gives.
+        fh, tmp = _create_temporary(self.path.parent, self.path.name)
+        try:
+            with fh:
+                fh.write(text.encode())
+            os.replace(tmp, self.path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise

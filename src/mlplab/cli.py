@@ -557,10 +557,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         validation = (X_val, (y_val - mean) / scale if task == "regression" else y_val)
     what = f"{train.size} rows for training, {val.size} for validation, {test.size} for testing"
     print(f"Training on {source}: {what}.", flush=True)
-    if task == "regression" and validation is not None:
-        # Work around MLPRegressor.fit(validation_data=...) reading n_outputs_ before a
-        # first fit sets it (AttributeError); the fit sets it again itself.
-        est.n_outputs_ = 1
     start = time.perf_counter()
     # Networks this size run fastest on one BLAS thread (several contend on small products).
     with warnings.catch_warnings(record=True) as caught, threadpool_limits(1, user_api="blas"):

@@ -441,7 +441,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Y[np.arange(len(y)), np.searchsorted(self.classes_, y)] = 1.0
         return Y
 
-    def _encode_validation(self, y_val: Any, n: int) -> np.ndarray:
+    def _encode_validation(self, y_val: Any, n: int, n_outputs: int) -> np.ndarray:
         if self._y_type != "multilabel-indicator":
             y_val = column_or_1d(y_val)
             unseen = np.setdiff1d(unique_labels(y_val), self.classes_)
@@ -757,11 +757,12 @@ default='squared_error'
         self._y_type = "continuous"
         return Y.astype(np.float64, copy=False)
 
-    def _encode_validation(self, y_val: Any, n: int) -> np.ndarray:
+    def _encode_validation(self, y_val: Any, n: int, n_outputs: int) -> np.ndarray:
+        # n_outputs comes from this fit's targets: n_outputs_ is not set before a first fit.
         Y = np.asarray(y_val, dtype=np.float64)
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
-        if Y.shape != (n, self.n_outputs_):
-            raise ValueError(f"y_val must have shape {(n, self.n_outputs_)}, got {Y.shape}")
+        if Y.shape != (n, n_outputs):
+            raise ValueError(f"y_val must have shape {(n, n_outputs)}, got {Y.shape}")
         return Y
 
     def _default_output_activation(self) -> str:
