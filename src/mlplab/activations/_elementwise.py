@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Activation, ActivationInfo, _as_float, check_positive, check_real
+from mlplab._validation import check_float_array, check_positive, check_real
+
+from ._base import Activation, ActivationInfo
 
 # exp(-x**2) is exactly 0 in every float type once |x| > ~27, so clipping |x| to this
 # bound before squaring changes no result but keeps x*x from overflowing.
@@ -698,7 +700,7 @@ class RReLU(_SlopedReLU):
 
     def forward_train(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Value with a random slope per entry; the slopes are kept for :meth:`vjp_train`."""
-        x = _as_float(x, "x")
+        x = check_float_array(x, "x")
         slopes = rng.uniform(self.lower, self.upper, size=x.shape).astype(x.dtype)
         self._noise = _cast(np.where(x > 0, 1, slopes), x)
         return _mul_decay(x, self._noise)  # slope 0 at x = -inf gives 0, not nan
