@@ -11,8 +11,8 @@ of the parameters, so float32 parameters keep float32 state and stay float32. ``
 counts the steps taken; ``state_dict()`` / ``load_state_dict()`` checkpoint it.
 
 :class:`LBFGS` is not step-wise: it minimises a function of one flat vector with
-SciPy's L-BFGS-B. It shares the registry but not the base class (its ``stepwise``
-class attribute is False, that of :class:`Optimizer` True).
+SciPy's L-BFGS-B. It shares the registry but not the base class:
+``isinstance(opt, Optimizer)`` tells the two kinds apart.
 """
 
 from __future__ import annotations
@@ -93,11 +93,8 @@ class Optimizer(Configurable):
         Canonical registry name.
     aliases : tuple of str
         Other names that :func:`get` accepts.
-    stepwise : bool
-        Always True here; False for :class:`LBFGS`.
     """
 
-    stepwise: ClassVar[bool] = True
     n_scratch: ClassVar[int] = 1
     # State slots that the fast path may store as the rows of one 2-D array.
     _paired_slots: ClassVar[tuple[str, ...]] = ()
@@ -841,7 +838,7 @@ class Nadam(Optimizer):
 class LBFGS(Configurable):
     """Limited-memory BFGS through :func:`scipy.optimize.minimize` (method L-BFGS-B).
 
-    Not step-wise (``stepwise = False``, no ``step``): :meth:`minimize` runs the whole
+    Not step-wise (not an :class:`Optimizer`, no ``step``): :meth:`minimize` runs the whole
     optimisation of a function of one flat float64 vector, as scikit-learn's
     ``solver="lbfgs"`` does. The constructor sets the defaults that :meth:`minimize`
     uses when an argument is left out.
@@ -870,7 +867,6 @@ class LBFGS(Configurable):
 
     name = "lbfgs"
     aliases = ("l_bfgs",)
-    stepwise: ClassVar[bool] = False
 
     def __init__(
         self, max_iter: int = 200, max_fun: int = 15000, tol: float = 1e-4, m: int = 10
