@@ -20,14 +20,16 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import scipy.optimize
 
 from mlplab._registry import Configurable, Registry
 from mlplab._validation import check_bool, check_in_range, check_int, check_positive, check_rate
 from mlplab.schedules import Schedule
+
+if TYPE_CHECKING:
+    import scipy.optimize
 
 __all__ = [
     "LBFGS",
@@ -913,6 +915,9 @@ class LBFGS(Configurable):
             ``message``...). The counts, success flag and message are also stored on
             the optimizer as ``n_iter_``, ``n_fun_``, ``success_`` and ``message_``.
         """
+        # scipy.optimize pulls in much of SciPy (sparse, linalg...): load it only for L-BFGS.
+        import scipy.optimize
+
         max_iter = self.max_iter if max_iter is None else check_int(max_iter, "max_iter")
         max_fun = self.max_fun if max_fun is None else check_int(max_fun, "max_fun")
         tol = self.tol if tol is None else check_positive(tol, "tol", allow_zero=True)
