@@ -231,7 +231,9 @@ def test_zero_lr_step_is_allowed():
 
 # -- scikit-learn compatibility -------------------------------------------------------------
 def test_sgd_and_adam_match_scikit_learn():
-    sk = pytest.importorskip("sklearn.neural_network._stochastic_optimizers")
+    # scikit-learn is a core dependency: a missing or moved module must fail, not skip.
+    from sklearn.neural_network import _stochastic_optimizers as sk
+
     rng = np.random.default_rng(2)
     for nesterov in (False, True):
         params, sk_params = make_params(rng), None
