@@ -29,14 +29,14 @@ the truncated variant (Keras's default), rescaled to keep the same variance.
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any, ClassVar
 
 import numpy as np
 
 from mlplab import activations
-from mlplab.activations._base import check_positive, check_real
+from mlplab._registry import EqualByConfig, Registry, normalize
+from mlplab._validation import check_option, check_positive, check_real, check_shape
 
 __all__ = [
     "Constant",
@@ -60,9 +60,6 @@ __all__ = [
     "names",
 ]
 
-_REGISTRY: dict[str, type[Initializer]] = {}
-_ALIASES: dict[str, str] = {}
-
 # Truncation point of the truncated normals, in standard deviations.
 _CUT = 2.0
 # Standard deviation of N(0, 1) truncated to [-2, 2]: sqrt(1 - 2 c φ(c) / (2Φ(c) - 1)), c = 2.
@@ -76,7 +73,7 @@ _TRUNC_STD = math.sqrt(
 )
 
 
-class Initializer:
+class Initializer(EqualByConfig):
     """A rule that fills a new parameter array.
 
     Subclasses implement :meth:`_sample`, which returns a float64 array (or one of the
@@ -91,20 +88,11 @@ class Initializer:
         Other names that :func:`mlplab.initializers.get` accepts.
     """
 
-    name: ClassVar[str] = ""
-    aliases: ClassVar[tuple[str, ...]] = ()
-
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # only classes that set their own name register (not subclasses inheriting one)
-        if not cls.__dict__.get("name"):
-            return
-        for key in (cls.name, *cls.__dict__.get("aliases", ())):
-            if key in _REGISTRY or key in _ALIASES or key == "auto":
-                raise RuntimeError(f"initializer name {key!r} registered twice")
-        _REGISTRY[cls.name] = cls
-        for alias in cls.__dict__.get("aliases", ()):
-            _ALIASES[alias] = cls.name
+        if cls.__dict__.get("name"):
+            REGISTRY.register(cls)
 
     def __call__(
         self,
@@ -133,27 +121,13 @@ class Initializer:
         -------
         ndarray of shape `shape` and dtype `dtype`
         """
-        shape = _check_shape(shape)
+        shape = check_shape(shape)
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"dtype must be a floating dtype, got {dtype}")
-        fans = compute_fans(shape) if fans is None else _check_fans(fans)
+        fans = compute_fans(shape) if fans is None else check_shape(fans, "fans", length=2)
         out = self._sample(shape, fans, np.random.default_rng(rng), dtype)
         return out.astype(dtype, copy=False)
-
-    def get_config(self) -> dict[str, Any]:
-        """Parameters that rebuild this initializer with ``get(name, **config)``."""
-        return {}
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({params})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.get_config() == self.get_config()
-
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(sorted(self.get_config().items()))))
 
     def _sample(
         self,
@@ -165,33 +139,12 @@ class Initializer:
         raise NotImplementedError
 
 
+# Filled by each subclass that names itself, as it is defined (__init_subclass__);
+# "auto" is answered by get() itself.
+REGISTRY: Registry[Initializer] = Registry("initializer", Initializer, reserved=("auto",))
+
+
 # -- helpers -------------------------------------------------------------------------
-
-
-def _check_shape(shape: Any) -> tuple[int, ...]:
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
-        shape = (shape,)
-    try:
-        dims = tuple(shape)
-    except TypeError:
-        raise TypeError(f"shape must be a tuple of positive ints, got {shape!r}") from None
-    if not dims or not all(
-        isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0 for d in dims
-    ):
-        raise ValueError(f"shape must be a non-empty tuple of positive ints, got {shape!r}")
-    return tuple(int(d) for d in dims)
-
-
-def _check_fans(fans: Any) -> tuple[int, int]:
-    try:
-        pair = tuple(fans)
-    except TypeError:
-        pair = ()
-    if len(pair) != 2 or not all(
-        isinstance(f, (int, np.integer)) and not isinstance(f, bool) and f > 0 for f in pair
-    ):
-        raise ValueError(f"fans must be a pair (fan_in, fan_out) of positive ints, got {fans!r}")
-    return int(pair[0]), int(pair[1])
 
 
 def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -208,7 +161,7 @@ def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
     -------
     (int, int)
     """
-    shape = _check_shape(shape)
+    shape = check_shape(shape)
     if len(shape) == 1:
         return shape[0], shape[0]
     receptive = math.prod(shape[:-2])
@@ -379,14 +332,8 @@ class VarianceScaling(Initializer):
         self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "normal"
     ) -> None:
         self.scale = check_positive(scale, "scale")
-        if mode not in _MODES:
-            raise ValueError(f"mode must be one of {', '.join(_MODES)}, got {mode!r}")
-        if distribution not in _DISTRIBUTIONS:
-            raise ValueError(
-                f"distribution must be one of {', '.join(_DISTRIBUTIONS)}, got {distribution!r}"
-            )
-        self.mode = mode
-        self.distribution = distribution
+        self.mode = check_option(mode, "mode", _MODES)
+        self.distribution = check_option(distribution, "distribution", _DISTRIBUTIONS)
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
@@ -494,14 +441,11 @@ def names(*, include_aliases: bool = False) -> list[str]:
 
     ``"auto"``, which :func:`get` also accepts, is not listed.
     """
-    out = sorted(_REGISTRY)
-    if include_aliases:
-        out = sorted([*out, *_ALIASES])
-    return out
+    return REGISTRY.names(include_aliases=include_aliases)
 
 
 def get(
-    initializer: str | Initializer,
+    initializer: str | Initializer | type[Initializer],
     *,
     activation: str | activations.Activation | None = None,
     **params: Any,
@@ -510,9 +454,10 @@ def get(
 
     Parameters
     ----------
-    initializer : str or Initializer
+    initializer : str, Initializer or Initializer subclass
         A registered name or alias (case-insensitive, ``-`` and ``_`` alike), ``"auto"``,
-        or an :class:`Initializer` instance (returned as is).
+        an :class:`Initializer` instance (returned as is) or a subclass (instantiated
+        with `params`). None is refused.
     activation : str, Activation or None
         Used only by ``"auto"``, which returns :func:`for_activation` of it; ignored
         otherwise, so a layer can always pass its activation.
@@ -524,30 +469,11 @@ def get(
     ValueError
         For an unknown name: the message lists the valid names and the closest one.
     TypeError
-        For anything that is neither a name nor an Initializer.
+        For anything that is neither a name nor an Initializer, for `params` given with
+        an instance or with ``"auto"``, and for parameters the initializer does not take.
     """
-    if isinstance(initializer, Initializer):
-        if params:
-            raise TypeError("params can only be given with an initializer name, not an instance")
-        return initializer
-    if isinstance(initializer, type) and issubclass(initializer, Initializer):
-        return initializer(**params)
-    if not isinstance(initializer, str):
-        raise TypeError(
-            "initializer must be a name or an Initializer instance, "
-            f"got {type(initializer).__name__}"
-        )
-    key = initializer.strip().lower().replace("-", "_")
-    if key == "auto":
+    if isinstance(initializer, str) and normalize(initializer) == "auto":
         if params:
             raise TypeError(f"'auto' takes no parameters, got {', '.join(params)}")
         return for_activation(activation)
-    key = _ALIASES.get(key, key)
-    if key not in _REGISTRY:
-        valid = [*names(include_aliases=True), "auto"]
-        close = difflib.get_close_matches(key, valid, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"unknown initializer {initializer!r}.{hint} Valid names: {', '.join(valid)}"
-        )
-    return _REGISTRY[key](**params)
+    return REGISTRY.get(initializer, **params)

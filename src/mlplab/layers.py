@@ -23,9 +23,8 @@ import numpy as np
 
 from . import activations as _activations
 from . import initializers as _initializers
-from ._validation import check_int, check_rate
+from ._validation import check_int, check_positive, check_rate, check_real
 from .activations import Activation as ActivationFunction
-from .activations._base import check_positive, check_real
 
 
 class Layer:

@@ -18,14 +18,14 @@ is ever broadcast. `y_pred` must be float32 or float64 and sets the dtype of the
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any, ClassVar
 
 import numpy as np
 
+from mlplab._registry import EqualByConfig, Registry
+from mlplab._validation import check_float_array, check_positive, check_sample_weight
 from mlplab.activations import sigmoid, softmax
-from mlplab.activations._base import _as_float, check_positive
 
 __all__ = [
     "AbsoluteError",
@@ -40,11 +40,8 @@ __all__ = [
     "names",
 ]
 
-_REGISTRY: dict[str, type[Loss]] = {}
-_ALIASES: dict[str, str] = {}
 
-
-class Loss:
+class Loss(EqualByConfig):
     """A loss between targets and predictions, with its exact gradient.
 
     Subclasses implement :meth:`_per_sample` (shape ``(n_samples,)``) and
@@ -64,21 +61,13 @@ class Loss:
         numerically stable form (``"sigmoid"`` for binary cross-entropy...).
     """
 
-    name: ClassVar[str] = ""
-    aliases: ClassVar[tuple[str, ...]] = ()
     fused_activation: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # only classes that set their own name register (not subclasses inheriting one)
-        if not cls.__dict__.get("name"):
-            return
-        for key in (cls.name, *cls.__dict__.get("aliases", ())):
-            if key in _REGISTRY or key in _ALIASES:
-                raise RuntimeError(f"loss name {key!r} registered twice")
-        _REGISTRY[cls.name] = cls
-        for alias in cls.__dict__.get("aliases", ()):
-            _ALIASES[alias] = cls.name
+        if cls.__dict__.get("name"):
+            REGISTRY.register(cls)
 
     # -- public API -------------------------------------------------------------
     def __call__(
@@ -146,10 +135,6 @@ class Loss:
         y, z, w = self._check(y_true, z, sample_weight, "z")
         return _scale(self._gradient_from_logits(y, z), w)
 
-    def get_config(self) -> dict[str, Any]:
-        """Parameters that rebuild this loss with ``get(name, **config)``."""
-        return {}
-
     # -- fast path for the training loop ------------------------------------------------
     # The trainer validates its whole data set once per fit, so checking every
     # mini-batch again (shapes, dtypes, finiteness, weights) costs time for nothing:
@@ -196,16 +181,6 @@ class Loss:
             _scale(self._gradient_from_logits(y, z), w),
         )
 
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({params})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.get_config() == self.get_config()
-
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(sorted(self.get_config().items()))))
-
     # -- checks -----------------------------------------------------------------------
     def _require_fused(self) -> None:
         if self.fused_activation is None:
@@ -214,7 +189,7 @@ class Loss:
     def _check(
         self, y_true: Any, y_pred: Any, sample_weight: Any, pred_name: str
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        p = _as_float(y_pred, pred_name)
+        p = check_float_array(y_pred, pred_name)
         y = np.asarray(y_true)
         if y.dtype.kind not in "biuf":
             raise TypeError(f"y_true must hold numbers, got dtype {y.dtype}")
@@ -255,24 +230,14 @@ class Loss:
         raise NotImplementedError
 
 
+# Filled by each subclass that names itself, as it is defined (Loss.__init_subclass__).
+REGISTRY: Registry[Loss] = Registry("loss", Loss)
+
+
 def _check_weights(sample_weight: Any, n_samples: int, dtype: np.dtype) -> np.ndarray | None:
     """Normalized weights ``w / sum(w)`` in `dtype`, or None for equal weights."""
-    if sample_weight is None:
-        return None
-    w = np.asarray(sample_weight)
-    if w.dtype.kind not in "iuf":
-        raise TypeError(f"sample_weight must hold real numbers, got dtype {w.dtype}")
-    if w.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight must have shape (n_samples,) = ({n_samples},), got {w.shape}"
-        )
-    w = w.astype(np.float64)
-    if not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise ValueError("sample_weight must be finite and non-negative")
-    total = w.sum()
-    if total <= 0:
-        raise ValueError("sample_weight must not be all zero")
-    return (w / total).astype(dtype)
+    w = check_sample_weight(sample_weight, n_samples)
+    return None if w is None else (w / w.sum()).astype(dtype)
 
 
 def _weights_unchecked(sample_weight: np.ndarray | None, dtype: np.dtype) -> np.ndarray | None:
@@ -549,20 +514,18 @@ class Hinge(Loss):
 
 def names(*, include_aliases: bool = False) -> list[str]:
     """Canonical names of every registered loss (sorted), optionally with aliases."""
-    out = sorted(_REGISTRY)
-    if include_aliases:
-        out = sorted([*out, *_ALIASES])
-    return out
+    return REGISTRY.names(include_aliases=include_aliases)
 
 
-def get(loss: str | Loss, **params: Any) -> Loss:
+def get(loss: str | Loss | type[Loss], **params: Any) -> Loss:
     """Look up a loss by name (or alias), or pass an instance through.
 
     Parameters
     ----------
-    loss : str or Loss
-        A registered name or alias (case-insensitive, ``-`` and ``_`` alike), or a
-        :class:`Loss` instance (returned as is).
+    loss : str, Loss or Loss subclass
+        A registered name or alias (case-insensitive, ``-`` and ``_`` alike), a
+        :class:`Loss` instance (returned as is) or a subclass (instantiated with
+        `params`). None is refused: a network needs an explicit loss.
     **params
         Parameters of the loss, e.g. ``get("huber", delta=0.5)``.
 
@@ -571,21 +534,7 @@ def get(loss: str | Loss, **params: Any) -> Loss:
     ValueError
         For an unknown name: the message lists the valid names and the closest one.
     TypeError
-        For anything that is neither a name nor a Loss.
+        For anything that is neither a name nor a Loss, for `params` given with an
+        instance, and for parameters the loss does not take.
     """
-    if isinstance(loss, Loss):
-        if params:
-            raise TypeError("params can only be given with a loss name, not an instance")
-        return loss
-    if isinstance(loss, type) and issubclass(loss, Loss):
-        return loss(**params)
-    if not isinstance(loss, str):
-        raise TypeError(f"loss must be a name or a Loss instance, got {type(loss).__name__}")
-    key = loss.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in _REGISTRY:
-        valid = names(include_aliases=True)
-        close = difflib.get_close_matches(key, valid, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown loss {loss!r}.{hint} Valid names: {', '.join(valid)}")
-    return _REGISTRY[key](**params)
+    return REGISTRY.get(loss, **params)

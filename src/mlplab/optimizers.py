@@ -11,24 +11,25 @@ of the parameters, so float32 parameters keep float32 state and stay float32. ``
 counts the steps taken; ``state_dict()`` / ``load_state_dict()`` checkpoint it.
 
 :class:`LBFGS` is not step-wise: it minimises a function of one flat vector with
-SciPy's L-BFGS-B. It shares the registry but not the base class (its ``stepwise``
-class attribute is False, that of :class:`Optimizer` True).
+SciPy's L-BFGS-B. It shares the registry but not the base class:
+``isinstance(opt, Optimizer)`` tells the two kinds apart.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import scipy.optimize
 
-from mlplab._validation import check_int
-from mlplab.activations._base import check_positive
-from mlplab.schedules import Schedule, check_in_range
+from mlplab._registry import Configurable, Registry
+from mlplab._validation import check_bool, check_in_range, check_int, check_positive, check_rate
+from mlplab.schedules import Schedule
+
+if TYPE_CHECKING:
+    import scipy.optimize
 
 __all__ = [
     "LBFGS",
@@ -42,35 +43,6 @@ __all__ = [
     "get",
     "names",
 ]
-
-_REGISTRY: dict[str, type[Optimizer] | type[LBFGS]] = {}
-_ALIASES: dict[str, str] = {}
-
-
-def _register(cls: type, name: str, aliases: tuple[str, ...]) -> None:
-    for key in (name, *aliases):
-        if key in _REGISTRY or key in _ALIASES:
-            raise RuntimeError(f"optimizer name {key!r} registered twice")
-    _REGISTRY[name] = cls
-    for alias in aliases:
-        _ALIASES[alias] = name
-
-
-def _check_learning_rate(value: float | Schedule) -> float | Schedule:
-    if isinstance(value, Schedule):
-        return value
-    return check_positive(value, "learning_rate")
-
-
-def _check_unit(value: float, argname: str) -> float:
-    """Validate a decay or momentum coefficient in [0, 1)."""
-    return check_in_range(value, argname, 0.0, 1.0, high_open=True)
-
-
-def _check_bool(value: bool, argname: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{argname} must be a bool, got {type(value).__name__}")
-    return bool(value)
 
 
 def _packed_base(arrays: Sequence[np.ndarray]) -> np.ndarray | None:
@@ -100,7 +72,7 @@ def _packed_base(arrays: Sequence[np.ndarray]) -> np.ndarray | None:
     return base
 
 
-class Optimizer:
+class Optimizer(Configurable):
     """Base class of the step-wise optimizers.
 
     Subclasses list their per-parameter state arrays in ``slots``, the number of
@@ -123,13 +95,8 @@ class Optimizer:
         Canonical registry name.
     aliases : tuple of str
         Other names that :func:`get` accepts.
-    stepwise : bool
-        Always True here; False for :class:`LBFGS`.
     """
 
-    name: ClassVar[str] = ""
-    aliases: ClassVar[tuple[str, ...]] = ()
-    stepwise: ClassVar[bool] = True
     n_scratch: ClassVar[int] = 1
     # State slots that the fast path may store as the rows of one 2-D array.
     _paired_slots: ClassVar[tuple[str, ...]] = ()
@@ -138,11 +105,13 @@ class Optimizer:
         super().__init_subclass__(**kwargs)
         # Only a class that sets its own name registers: a user's subclass of SGD
         # inherits "sgd" and must not clash with it.
-        if cls.name and "name" in cls.__dict__:
-            _register(cls, cls.name, cls.aliases)
+        if cls.__dict__.get("name"):
+            REGISTRY.register(cls)
 
     def __init__(self, learning_rate: float | Schedule = 0.01) -> None:
-        self.learning_rate = _check_learning_rate(learning_rate)
+        if not isinstance(learning_rate, Schedule):
+            learning_rate = check_positive(learning_rate, "learning_rate")
+        self.learning_rate = learning_rate
         self.reset()
 
     # -- public API -------------------------------------------------------------------
@@ -345,10 +314,6 @@ class Optimizer:
         """Hyperparameters that rebuild this optimizer with ``get(name, **config)``."""
         return {"learning_rate": self.learning_rate}
 
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({params})"
-
     # -- to implement -----------------------------------------------------------------
     def _check_params(self, params: Sequence[np.ndarray]) -> None:
         """Checks on the parameter list, run once before the first step (and after a load)."""
@@ -369,6 +334,15 @@ class Optimizer:
 
     def _update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], lr: float) -> None:
         raise NotImplementedError
+
+
+# Filled by each subclass that names itself, as it is defined (Optimizer.__init_subclass__),
+# and by LBFGS, which is registered by hand below its class.
+REGISTRY: Registry[Optimizer | LBFGS] = Registry(
+    "optimizer",
+    Optimizer,
+    accepts="a name, an Optimizer or LBFGS instance, or one of their classes",
+)
 
 
 class SGD(Optimizer):
@@ -420,9 +394,9 @@ class SGD(Optimizer):
         convention: str = "classical",
     ) -> None:
         super().__init__(learning_rate)
-        self.momentum = _check_unit(momentum, "momentum")
+        self.momentum = check_rate(momentum, "momentum")
         self.dampening = check_in_range(dampening, "dampening", 0.0, 1.0)
-        self.nesterov = _check_bool(nesterov, "nesterov")
+        self.nesterov = check_bool(nesterov, "nesterov")
         if convention not in ("classical", "average"):
             raise ValueError(f"convention must be 'classical' or 'average', got {convention!r}")
         self.convention = convention
@@ -568,10 +542,10 @@ class RMSProp(Optimizer):
         centered: bool = False,
     ) -> None:
         super().__init__(learning_rate)
-        self.rho = _check_unit(rho, "rho")
+        self.rho = check_rate(rho, "rho")
         self.eps = check_positive(eps, "eps")
-        self.momentum = _check_unit(momentum, "momentum")
-        self.centered = _check_bool(centered, "centered")
+        self.momentum = check_rate(momentum, "momentum")
+        self.centered = check_bool(centered, "centered")
 
     @property
     def slots(self) -> tuple[str, ...]:
@@ -663,10 +637,10 @@ class Adam(Optimizer):
         amsgrad: bool = False,
     ) -> None:
         super().__init__(learning_rate)
-        self.beta_1 = _check_unit(beta_1, "beta_1")
-        self.beta_2 = _check_unit(beta_2, "beta_2")
+        self.beta_1 = check_rate(beta_1, "beta_1")
+        self.beta_2 = check_rate(beta_2, "beta_2")
         self.eps = check_positive(eps, "eps")
-        self.amsgrad = _check_bool(amsgrad, "amsgrad")
+        self.amsgrad = check_bool(amsgrad, "amsgrad")
 
     _paired_slots = ("m", "v")
 
@@ -771,7 +745,7 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(learning_rate, beta_1, beta_2, eps, amsgrad)
         self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
-        self.decay = None if decay is None else [_check_bool(d, "decay[i]") for d in decay]
+        self.decay = None if decay is None else [check_bool(d, "decay[i]") for d in decay]
 
     def _check_params(self, params: Sequence[np.ndarray]) -> None:
         super()._check_params(params)
@@ -821,8 +795,8 @@ class Nadam(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(learning_rate)
-        self.beta_1 = _check_unit(beta_1, "beta_1")
-        self.beta_2 = _check_unit(beta_2, "beta_2")
+        self.beta_1 = check_rate(beta_1, "beta_1")
+        self.beta_2 = check_rate(beta_2, "beta_2")
         self.eps = check_positive(eps, "eps")
 
     @property
@@ -864,10 +838,10 @@ class Nadam(Optimizer):
         }
 
 
-class LBFGS:
+class LBFGS(Configurable):
     """Limited-memory BFGS through :func:`scipy.optimize.minimize` (method L-BFGS-B).
 
-    Not step-wise (``stepwise = False``, no ``step``): :meth:`minimize` runs the whole
+    Not step-wise (not an :class:`Optimizer`, no ``step``): :meth:`minimize` runs the whole
     optimisation of a function of one flat float64 vector, as scikit-learn's
     ``solver="lbfgs"`` does. The constructor sets the defaults that :meth:`minimize`
     uses when an argument is left out.
@@ -894,9 +868,8 @@ class LBFGS:
         SciPy's message for the last run.
     """
 
-    name: ClassVar[str] = "lbfgs"
-    aliases: ClassVar[tuple[str, ...]] = ("l_bfgs",)
-    stepwise: ClassVar[bool] = False
+    name = "lbfgs"
+    aliases = ("l_bfgs",)
 
     def __init__(
         self, max_iter: int = 200, max_fun: int = 15000, tol: float = 1e-4, m: int = 10
@@ -943,6 +916,9 @@ class LBFGS:
             ``message``...). The counts, success flag and message are also stored on
             the optimizer as ``n_iter_``, ``n_fun_``, ``success_`` and ``message_``.
         """
+        # scipy.optimize pulls in much of SciPy (sparse, linalg...): load it only for L-BFGS.
+        import scipy.optimize
+
         max_iter = self.max_iter if max_iter is None else check_int(max_iter, "max_iter")
         max_fun = self.max_fun if max_fun is None else check_int(max_fun, "max_fun")
         tol = self.tol if tol is None else check_positive(tol, "tol", allow_zero=True)
@@ -992,12 +968,8 @@ class LBFGS:
         """Settings that rebuild this optimizer with ``get("lbfgs", **config)``."""
         return {"max_iter": self.max_iter, "max_fun": self.max_fun, "tol": self.tol, "m": self.m}
 
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({params})"
 
-
-_register(LBFGS, LBFGS.name, LBFGS.aliases)
+REGISTRY.register(LBFGS)
 
 # Update rules that treat every entry of every array alike: they may run once on packed
 # flat arrays (Optimizer._try_pack).
@@ -1012,10 +984,7 @@ _PACKABLE_UPDATES = frozenset(
 # -- registry -------------------------------------------------------------------------------
 def names(*, include_aliases: bool = False) -> list[str]:
     """Canonical names of every registered optimizer (sorted), optionally with aliases."""
-    out = sorted(_REGISTRY)
-    if include_aliases:
-        out = sorted([*out, *_ALIASES])
-    return out
+    return REGISTRY.names(include_aliases=include_aliases)
 
 
 def get(
@@ -1027,7 +996,8 @@ def get(
     ----------
     optimizer : str, Optimizer, LBFGS or one of their classes
         A registered name or alias (case-insensitive, ``-`` and ``_`` alike), an
-        instance (returned as is) or a class (instantiated with `params`).
+        instance (returned as is) or a class (instantiated with `params`). None is
+        refused.
     **params
         Hyperparameters, e.g. ``get("sgd", learning_rate=0.1, momentum=0.9)``.
 
@@ -1036,23 +1006,7 @@ def get(
     ValueError
         For an unknown name: the message lists the valid names and the closest one.
     TypeError
-        For anything else, or `params` given with an instance.
+        For anything else, for `params` given with an instance, and for
+        hyperparameters the optimizer does not take.
     """
-    if isinstance(optimizer, (Optimizer, LBFGS)):
-        if params:
-            raise TypeError("params can only be given with an optimizer name, not an instance")
-        return optimizer
-    if isinstance(optimizer, type) and issubclass(optimizer, (Optimizer, LBFGS)):
-        return optimizer(**params)
-    if not isinstance(optimizer, str):
-        raise TypeError(
-            f"optimizer must be a name or an Optimizer instance, got {type(optimizer).__name__}"
-        )
-    key = optimizer.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in _REGISTRY:
-        valid = names(include_aliases=True)
-        close = difflib.get_close_matches(key, valid, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown optimizer {optimizer!r}.{hint} Valid names: {', '.join(valid)}")
-    return _REGISTRY[key](**params)
+    return REGISTRY.get(optimizer, **params)

@@ -13,14 +13,19 @@ checkpoint through ``state_dict()`` / ``load_state_dict()``.
 
 from __future__ import annotations
 
-import difflib
 import math
-from typing import Any, ClassVar
+import numbers
+from typing import Any
 
-import numpy as np
-
-from mlplab._validation import check_int
-from mlplab.activations._base import check_positive, check_real
+from mlplab._registry import Configurable, Registry
+from mlplab._validation import (
+    check_bool,
+    check_in_range,
+    check_int,
+    check_option,
+    check_positive,
+    check_real,
+)
 
 __all__ = [
     "Constant",
@@ -36,43 +41,9 @@ __all__ = [
     "names",
 ]
 
-_REGISTRY: dict[str, type[Schedule]] = {}
-_ALIASES: dict[str, str] = {}
-
-
-# -- validators shared with mlplab.optimizers ---------------------------------------------
-def check_in_range(
-    value: float,
-    argname: str,
-    low: float,
-    high: float,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> float:
-    """Validate a real hyperparameter in an interval such as ``[0, 1)``.
-
-    The error message names the parameter and writes the interval out.
-    """
-    value = check_real(value, argname)
-    above = value > low if low_open else value >= low
-    below = value < high if high_open else value <= high
-    if not (above and below):
-        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{argname} must be in {interval}, got {value!r}")
-    return value
-
-
-def _check_step(t: int) -> int:
-    if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
-        raise TypeError(f"t must be an integer step count, got {type(t).__name__}")
-    if t < 0:
-        raise ValueError(f"t must be >= 0, got {t}")
-    return int(t)
-
 
 # -- base class -----------------------------------------------------------------------------
-class Schedule:
+class Schedule(Configurable):
     """A learning rate as a function of a step count ``t >= 0``.
 
     Subclasses implement :meth:`_rate`; :meth:`rate` checks ``t`` first. Stateful
@@ -87,28 +58,19 @@ class Schedule:
         Other names that :func:`get` accepts.
     """
 
-    name: ClassVar[str] = ""
-    aliases: ClassVar[tuple[str, ...]] = ()
-
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # Only a class that sets its own name registers (a subclass inherits it).
-        if not cls.name or "name" not in cls.__dict__:
-            return
-        for key in (cls.name, *cls.aliases):
-            if key in _REGISTRY or key in _ALIASES:
-                raise RuntimeError(f"schedule name {key!r} registered twice")
-        _REGISTRY[cls.name] = cls
-        for alias in cls.aliases:
-            _ALIASES[alias] = cls.name
+        if cls.__dict__.get("name"):
+            REGISTRY.register(cls)
 
     def rate(self, t: int) -> float:
         """Learning rate at step `t` (an integer ``>= 0``)."""
-        return self._rate(_check_step(t))
+        return self._rate(check_int(t, "t", minimum=0))
 
     def __call__(self, t: int) -> float:
         """Same as :meth:`rate`."""
-        return self._rate(_check_step(t))
+        return self._rate(check_int(t, "t", minimum=0))
 
     def update(self, metric: float) -> None:
         """Report the monitored value at the end of an epoch; a no-op unless stateful."""
@@ -117,10 +79,6 @@ class Schedule:
     def stop(self) -> bool:
         """Whether the schedule asks training to stop; always False unless stateful."""
         return False
-
-    def get_config(self) -> dict[str, Any]:
-        """Parameters that rebuild this schedule with ``get(name, **config)``."""
-        return {}
 
     def state_dict(self) -> dict[str, Any]:
         """Mutable state as a flat dict of ints, floats and bools (empty if stateless)."""
@@ -131,12 +89,14 @@ class Schedule:
         if state:
             raise ValueError(f"{type(self).__name__} has no state, got keys {sorted(state)}")
 
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({params})"
-
     def _rate(self, t: int) -> float:
         raise NotImplementedError
+
+
+# Filled by each subclass that names itself, as it is defined (Schedule.__init_subclass__).
+REGISTRY: Registry[Schedule] = Registry(
+    "schedule", Schedule, accepts="a name, a number, a Schedule instance or a Schedule subclass"
+)
 
 
 # -- members --------------------------------------------------------------------------------
@@ -312,9 +272,7 @@ class Cosine(Schedule):
         self.lr = check_positive(lr, "lr")
         self.period = check_int(period, "period")
         self.min_lr = check_in_range(min_lr, "min_lr", 0.0, self.lr)
-        if not isinstance(restarts, (bool, np.bool_)):
-            raise TypeError(f"restarts must be a bool, got {type(restarts).__name__}")
-        self.restarts = bool(restarts)
+        self.restarts = check_bool(restarts, "restarts")
         self.period_mult = check_real(period_mult, "period_mult")
         if self.period_mult < 1.0:
             raise ValueError(f"period_mult must be >= 1, got {self.period_mult!r}")
@@ -460,9 +418,7 @@ class ReduceOnPlateau(Schedule):
         self.patience = check_int(patience, "patience")
         self.tol = check_positive(tol, "tol", allow_zero=True)
         self.min_lr = check_positive(min_lr, "min_lr", allow_zero=True)
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-        self.mode = mode
+        self.mode = check_option(mode, "mode", ("min", "max"))
         self._reset_state()
 
     def _reset_state(self) -> None:
@@ -538,10 +494,7 @@ class ReduceOnPlateau(Schedule):
 # -- registry -------------------------------------------------------------------------------
 def names(*, include_aliases: bool = False) -> list[str]:
     """Canonical names of every registered schedule (sorted), optionally with aliases."""
-    out = sorted(_REGISTRY)
-    if include_aliases:
-        out = sorted([*out, *_ALIASES])
-    return out
+    return REGISTRY.names(include_aliases=include_aliases)
 
 
 def get(schedule: str | float | Schedule | type[Schedule], /, **params: Any) -> Schedule:
@@ -552,7 +505,7 @@ def get(schedule: str | float | Schedule | type[Schedule], /, **params: Any) -> 
     schedule : str, float, Schedule or Schedule subclass
         A registered name or alias (case-insensitive, ``-`` and ``_`` alike), a number
         (gives ``Constant(number)``), a :class:`Schedule` instance (returned as is) or
-        a subclass (instantiated with `params`).
+        a subclass (instantiated with `params`). None is refused.
     **params
         Parameters of the schedule, e.g. ``get("step", lr=0.1, step_size=10)``.
 
@@ -561,29 +514,11 @@ def get(schedule: str | float | Schedule | type[Schedule], /, **params: Any) -> 
     ValueError
         For an unknown name: the message lists the valid names and the closest one.
     TypeError
-        For anything else, or `params` given with an instance or a number.
+        For anything else, for `params` given with an instance or a number, and for
+        parameters the schedule does not take.
     """
-    if isinstance(schedule, Schedule):
-        if params:
-            raise TypeError("params can only be given with a schedule name, not an instance")
-        return schedule
-    if isinstance(schedule, type) and issubclass(schedule, Schedule):
-        return schedule(**params)
-    if isinstance(schedule, (int, float, np.integer, np.floating)) and not isinstance(
-        schedule, bool
-    ):
+    if isinstance(schedule, numbers.Real) and not isinstance(schedule, bool):
         if params:
             raise TypeError("params cannot be given with a constant learning rate")
         return Constant(schedule)
-    if not isinstance(schedule, str):
-        raise TypeError(
-            f"schedule must be a name, a number or a Schedule, got {type(schedule).__name__}"
-        )
-    key = schedule.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in _REGISTRY:
-        valid = names(include_aliases=True)
-        close = difflib.get_close_matches(key, valid, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown schedule {schedule!r}.{hint} Valid names: {', '.join(valid)}")
-    return _REGISTRY[key](**params)
+    return REGISTRY.get(schedule, **params)

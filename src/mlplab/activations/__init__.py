@@ -5,6 +5,7 @@ Each activation ``act`` gives ``act(x)``, ``act.derivative(x)`` (exact, with res
 pre-activation) and ``act.vjp(x, grad)``; ``act.info`` holds its formula and properties.
 """
 
+from ._base import REGISTRY as REGISTRY  # the catalog's one Registry (mlplab._registry)
 from ._base import Activation, ActivationInfo, get, names
 from ._elementwise import (
     Arctan,
@@ -13,7 +14,6 @@ from ._elementwise import (
     Identity,
     LeakyReLU,
     LogSigmoid,
-    PReLU,
     ReLU,
     ReLU6,
     RReLU,
@@ -59,7 +59,6 @@ __all__ = [
     "LogSigmoid",
     "LogSoftmax",
     "Mish",
-    "PReLU",
     "RReLU",
     "ReLU",
     "ReLU6",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
-import inspect
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+
+from mlplab._registry import EqualByConfig, Registry
+from mlplab._validation import check_float_array
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,7 @@ class ActivationInfo:
             raise ValueError(f"initializer must be he/glorot/lecun, got {self.initializer!r}")
 
 
-_REGISTRY: dict[str, type[Activation]] = {}
-_ALIASES: dict[str, str] = {}
-
-
-class Activation:
+class Activation(EqualByConfig):
     """An activation function with its exact derivative.
 
     Subclasses implement :meth:`_forward` and :meth:`_derivative` on a float array
@@ -89,8 +86,6 @@ class Activation:
         whose parameters move them (shrink's ``lambd``...) sets its own.
     """
 
-    name: ClassVar[str] = ""
-    aliases: ClassVar[tuple[str, ...]] = ()
     info: ClassVar[ActivationInfo]
     elementwise: ClassVar[bool] = True
     output_derivative: ClassVar[bool] = False
@@ -101,20 +96,13 @@ class Activation:
         super().__init_subclass__(**kwargs)
         # Only classes that name themselves register: a user's subclass of ReLU that
         # merely tweaks it inherits the name and must not clash with ReLU.
-        if not cls.__dict__.get("name"):
-            return
-        aliases = cls.__dict__.get("aliases", ())
-        for key in (cls.name, *aliases):
-            if key in _REGISTRY or key in _ALIASES:
-                raise RuntimeError(f"activation name {key!r} registered twice")
-        _REGISTRY[cls.name] = cls
-        for alias in aliases:
-            _ALIASES[alias] = cls.name
+        if cls.__dict__.get("name"):
+            REGISTRY.register(cls)
 
     # -- public API -------------------------------------------------------------
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Value of the function, elementwise (or row-wise), same shape and dtype as `x`."""
-        return self._forward(_as_float(x, "x"))
+        return self._forward(check_float_array(x, "x"))
 
     def derivative(self, x: np.ndarray) -> np.ndarray:
         """Exact derivative with respect to the input `x`, same shape and dtype.
@@ -122,7 +110,7 @@ class Activation:
         For row-wise functions (softmax...) this is the diagonal of the Jacobian;
         use :meth:`vjp` to backpropagate through them.
         """
-        return self._derivative(_as_float(x, "x"))
+        return self._derivative(check_float_array(x, "x"))
 
     def derivative_from_output(self, y: np.ndarray) -> np.ndarray:
         """Derivative computed from the output ``y = f(x)``; only where exact."""
@@ -130,29 +118,15 @@ class Activation:
             raise NotImplementedError(
                 f"{self.name}'s derivative is not a function of its output; use derivative(x)"
             )
-        return self._derivative_from_output(_as_float(y, "y"))
+        return self._derivative_from_output(check_float_array(y, "y"))
 
     def vjp(self, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """Vector-Jacobian product ``grad @ J(x)`` (row by row), shape of `x`."""
-        x = _as_float(x, "x")
-        grad = _as_float(grad, "grad")
+        x = check_float_array(x, "x")
+        grad = check_float_array(grad, "grad")
         if grad.shape != x.shape:
             raise ValueError(f"grad must have the shape of x {x.shape}, got {grad.shape}")
         return self._vjp(x, grad)
-
-    def get_config(self) -> dict[str, Any]:
-        """Parameters that rebuild this activation with ``get(name, **config)``."""
-        return {}
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({params})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.get_config() == self.get_config()
-
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(sorted(self.get_config().items()))))
 
     # -- training-time hooks used by layers --------------------------------------
     def forward_train(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -194,60 +168,33 @@ class Activation:
         return grad * self._derivative(x)
 
 
-def _as_float(x: Any, argname: str) -> np.ndarray:
-    """Return `x` as a float32/float64 array without changing a float dtype.
-
-    Integer and boolean arrays are refused rather than silently cast.
-    """
-    arr = np.asarray(x)
-    if arr.dtype == np.float32 or arr.dtype == np.float64:
-        return arr
-    if arr.dtype.kind == "f":  # float16, longdouble: compute in float64
-        return arr.astype(np.float64)
-    raise TypeError(
-        f"{argname} must be a float32 or float64 array, got dtype {arr.dtype}; "
-        f"convert it explicitly, e.g. {argname}.astype(np.float64)"
-    )
-
-
-def check_positive(value: float, argname: str, *, allow_zero: bool = False) -> float:
-    """Validate a real hyperparameter that must be positive (or non-negative)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{argname} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    ok = value >= 0 if allow_zero else value > 0
-    if not np.isfinite(value) or not ok:
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{argname} must be a finite number {bound}, got {value!r}")
-    return value
-
-
-def check_real(value: float, argname: str) -> float:
-    """Validate a finite real hyperparameter."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{argname} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{argname} must be finite, got {value!r}")
-    return value
+# Filled by each subclass that names itself, as it is defined (Activation.__init_subclass__).
+REGISTRY: Registry[Activation] = Registry(
+    "activation",
+    Activation,
+    default="identity",
+    # A fixed-slope "prelu" duplicated leaky_relu under the name of the learnable layer.
+    notes={
+        "prelu": "The learnable PReLU is the layer mlplab.layers.PReLU; a fixed negative "
+        "slope a is leaky_relu(negative_slope=a).",
+    },
+)
 
 
 def names(*, include_aliases: bool = False) -> list[str]:
     """Canonical names of every registered activation (sorted), optionally with aliases."""
-    out = sorted(_REGISTRY)
-    if include_aliases:
-        out = sorted([*out, *_ALIASES])
-    return out
+    return REGISTRY.names(include_aliases=include_aliases)
 
 
-def get(activation: str | Activation | None = None, **params: Any) -> Activation:
+def get(activation: str | Activation | type[Activation] | None = None, **params: Any) -> Activation:
     """Look up an activation by name (or alias), or pass an instance through.
 
     Parameters
     ----------
-    activation : str, Activation or None
+    activation : str, Activation, Activation subclass or None
         A registered name or alias (case-insensitive, ``-`` and ``_`` alike), an
-        :class:`Activation` instance (returned as is), or None for identity.
+        :class:`Activation` instance (returned as is), a subclass (instantiated with
+        `params`), or None for identity.
     **params
         Parameters of the activation, e.g. ``get("leaky_relu", negative_slope=0.2)``.
 
@@ -256,43 +203,7 @@ def get(activation: str | Activation | None = None, **params: Any) -> Activation
     ValueError
         For an unknown name: the message lists the valid names and the closest one.
     TypeError
-        For anything that is neither a name nor an Activation.
+        For anything that is neither a name nor an Activation, for `params` given with
+        an instance, and for parameters the activation does not take.
     """
-    if activation is None:
-        activation = "identity"
-    if isinstance(activation, Activation):
-        if params:
-            raise TypeError("params can only be given with an activation name, not an instance")
-        return activation
-    if isinstance(activation, type) and issubclass(activation, Activation):
-        return activation(**params)
-    if not isinstance(activation, str):
-        raise TypeError(
-            f"activation must be a name or an Activation instance, got {type(activation).__name__}"
-        )
-    key = activation.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in _REGISTRY:
-        valid = names(include_aliases=True)
-        close = difflib.get_close_matches(key, valid, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"unknown activation {activation!r}.{hint} Valid names: {', '.join(valid)}"
-        )
-    cls = _REGISTRY[key]
-    _check_params(cls, params)
-    return cls(**params)
-
-
-def _check_params(cls: type[Activation], params: dict[str, Any]) -> None:
-    """Refuse unknown parameters with a message naming them and the accepted ones."""
-    accepted = inspect.signature(cls).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
-        return
-    unknown = [k for k in params if k not in accepted]
-    if unknown:
-        valid = ", ".join(accepted) or "none"
-        raise TypeError(
-            f"{cls.name} got unexpected parameter(s) {', '.join(map(repr, unknown))}; "
-            f"it accepts: {valid}"
-        )
+    return REGISTRY.get(activation, **params)

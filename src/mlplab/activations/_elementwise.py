@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Activation, ActivationInfo, _as_float, check_positive, check_real
+from mlplab._validation import check_float_array, check_positive, check_real
+
+from ._base import Activation, ActivationInfo
 
 # exp(-x**2) is exactly 0 in every float type once |x| > ~27, so clipping |x| to this
 # bound before squaring changes no result but keeps x*x from overflowing.
@@ -562,7 +564,7 @@ class ReLU6(Activation):
 class _SlopedReLU(Activation):
     """x for x > 0, slope * x otherwise; the derivative at 0 is the slope (PyTorch's).
 
-    Unregistered base of leaky_relu and prelu. The derivative is a function of the
+    Unregistered base of leaky_relu and rrelu. The derivative is a function of the
     output when the slope is >= 0 (then y > 0 exactly when x > 0).
     """
 
@@ -616,39 +618,6 @@ class LeakyReLU(_SlopedReLU):
         return {"negative_slope": self.negative_slope}
 
 
-class PReLU(_SlopedReLU):
-    r"""Parametric ReLU with a fixed slope: x for x > 0, ``alpha * x`` otherwise.
-
-    Derivative 1 for x > 0, ``alpha`` for x <= 0 (PyTorch's convention at 0). As an
-    activation the slope is a constant; the layer that learns it is elsewhere.
-
-    Parameters
-    ----------
-    alpha : float, default 0.25
-        Slope of the negative part (PyTorch's initial value), any finite real.
-    """
-
-    name = "prelu"
-    info = ActivationInfo(
-        formula=r"\max(0, x) + \alpha \min(0, x)",
-        output_range="(-inf, inf)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=False,
-        saturates="none",
-        bounded=False,
-        initializer="he",
-        reference="He et al. 2015",
-    )
-
-    def __init__(self, *, alpha: float = 0.25) -> None:
-        self.alpha = check_real(alpha, "alpha")
-        self._set_slope(self.alpha)
-
-    def get_config(self):
-        return {"alpha": self.alpha}
-
-
 class RReLU(_SlopedReLU):
     r"""Randomized leaky ReLU: the negative slope is drawn uniformly in [lower, upper].
 
@@ -698,7 +667,7 @@ class RReLU(_SlopedReLU):
 
     def forward_train(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Value with a random slope per entry; the slopes are kept for :meth:`vjp_train`."""
-        x = _as_float(x, "x")
+        x = check_float_array(x, "x")
         slopes = rng.uniform(self.lower, self.upper, size=x.shape).astype(x.dtype)
         self._noise = _cast(np.where(x > 0, 1, slopes), x)
         return _mul_decay(x, self._noise)  # slope 0 at x = -inf gives 0, not nan

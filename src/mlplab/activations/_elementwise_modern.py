@@ -12,7 +12,9 @@ import math
 import numpy as np
 from scipy.special import erfc
 
-from ._base import Activation, ActivationInfo, check_positive
+from mlplab._validation import check_option, check_positive
+
+from ._base import Activation, ActivationInfo
 from ._elementwise import _SQUARE_CLIP, _cast, _mul_decay, sigmoid, softplus
 
 _INV_SQRT2 = 1 / math.sqrt(2)
@@ -184,11 +186,7 @@ class GELU(Activation):
     )
 
     def __init__(self, *, approximate: str = "none") -> None:
-        if not isinstance(approximate, str):
-            raise TypeError(f"approximate must be a string, got {type(approximate).__name__}")
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
+        self.approximate = check_option(approximate, "approximate", ("none", "tanh"))
 
     def get_config(self):
         return {"approximate": self.approximate}

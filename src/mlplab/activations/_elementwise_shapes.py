@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Activation, ActivationInfo, check_positive
+from mlplab._validation import check_positive
+
+from ._base import Activation, ActivationInfo
 from ._elementwise import _SQUARE_CLIP, _cast, _mul_decay
 
 
