@@ -48,7 +48,7 @@ SPECIAL = np.array(SMALL + LARGE)
 CONFIGS = [
     ("leaky_relu", {"negative_slope": 0.2}),
     ("leaky_relu", {"negative_slope": -0.3}),
-    ("leaky_relu", {"negative_slope": 1.5}),
+    ("prelu", {"alpha": 0.1}),
     ("rrelu", {"lower": 0.05, "upper": 0.5}),
     ("elu", {"alpha": 0.5}),
     ("celu", {"alpha": 2.0}),

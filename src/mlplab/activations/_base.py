@@ -169,16 +169,7 @@ class Activation(EqualByConfig):
 
 
 # Filled by each subclass that names itself, as it is defined (Activation.__init_subclass__).
-REGISTRY: Registry[Activation] = Registry(
-    "activation",
-    Activation,
-    default="identity",
-    # A fixed-slope "prelu" duplicated leaky_relu under the name of the learnable layer.
-    notes={
-        "prelu": "The learnable PReLU is the layer mlplab.layers.PReLU; a fixed negative "
-        "slope a is leaky_relu(negative_slope=a).",
-    },
-)
+REGISTRY: Registry[Activation] = Registry("activation", Activation, default="identity")
 
 
 def names(*, include_aliases: bool = False) -> list[str]:

@@ -564,7 +564,7 @@ class ReLU6(Activation):
 class _SlopedReLU(Activation):
     """x for x > 0, slope * x otherwise; the derivative at 0 is the slope (PyTorch's).
 
-    Unregistered base of leaky_relu and rrelu. The derivative is a function of the
+    Unregistered base of leaky_relu and prelu. The derivative is a function of the
     output when the slope is >= 0 (then y > 0 exactly when x > 0).
     """
 
@@ -616,6 +616,39 @@ class LeakyReLU(_SlopedReLU):
 
     def get_config(self):
         return {"negative_slope": self.negative_slope}
+
+
+class PReLU(_SlopedReLU):
+    r"""Parametric ReLU with a fixed slope: x for x > 0, ``alpha * x`` otherwise.
+
+    Derivative 1 for x > 0, ``alpha`` for x <= 0 (PyTorch's convention at 0). As an
+    activation the slope is a constant; the layer that learns it is elsewhere.
+
+    Parameters
+    ----------
+    alpha : float, default 0.25
+        Slope of the negative part (PyTorch's initial value), any finite real.
+    """
+
+    name = "prelu"
+    info = ActivationInfo(
+        formula=r"\max(0, x) + \alpha \min(0, x)",
+        output_range="(-inf, inf)",
+        zero_centred=False,
+        monotonic=True,
+        smooth=False,
+        saturates="none",
+        bounded=False,
+        initializer="he",
+        reference="He et al. 2015",
+    )
+
+    def __init__(self, *, alpha: float = 0.25) -> None:
+        self.alpha = check_real(alpha, "alpha")
+        self._set_slope(self.alpha)
+
+    def get_config(self):
+        return {"alpha": self.alpha}
 
 
 class RReLU(_SlopedReLU):
