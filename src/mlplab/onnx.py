@@ -311,7 +311,7 @@ _CONVERTERS: dict[type, _Converter] = {
     _act.ReLU: lambda g, x, fn, w: g.op("Relu", x),
     _act.ReLU6: lambda g, x, fn, w: g.clip(x, 0.0, 6.0),
     _act.LeakyReLU: lambda g, x, fn, w: _sloped(g, x, fn.slope),
-    _act.PReLU: lambda g, x, fn, w: _sloped(g, x, fn.slope),
+    _act.FixedPReLU: lambda g, x, fn, w: _sloped(g, x, fn.slope),
     # at inference rrelu is a leaky ReLU with the mean slope (lower + upper) / 2
     _act.RReLU: lambda g, x, fn, w: _sloped(g, x, fn.slope),
     _act.Threshold: lambda g, x, fn, w: g.where(g.gt(x, fn.threshold), x, fn.value),

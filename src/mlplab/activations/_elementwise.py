@@ -618,11 +618,13 @@ class LeakyReLU(_SlopedReLU):
         return {"negative_slope": self.negative_slope}
 
 
-class PReLU(_SlopedReLU):
-    r"""Parametric ReLU with a fixed slope: x for x > 0, ``alpha * x`` otherwise.
+class FixedPReLU(_SlopedReLU):
+    r"""PReLU with its slope held fixed: x for x > 0, ``alpha * x`` otherwise.
 
-    Derivative 1 for x > 0, ``alpha`` for x <= 0 (PyTorch's convention at 0). As an
-    activation the slope is a constant; the layer that learns it is elsewhere.
+    The catalog's ``"prelu"``: PyTorch's ``prelu(x, weight)`` for a constant weight, i.e.
+    a leaky ReLU whose default slope is PReLU's initial 0.25. The *learnable* PReLU,
+    whose slope is trained with the weights, is the layer :class:`mlplab.layers.PReLU`.
+    Derivative 1 for x > 0, ``alpha`` for x <= 0 (PyTorch's convention at 0).
 
     Parameters
     ----------
