@@ -544,7 +544,7 @@ class BaseMLP(BaseEstimator):
                 self.best_validation_score_ = state["best_score"]
             else:
                 self.best_loss_ = state["best_loss"]
-            opt = trainer.optimizer
+            opt = trainer.last_run.optimizer  # the kept run's own copy
             self._optimizer_state = {
                 "state": opt.state_dict(),
                 "learning_rate": float(opt.learning_rate)

@@ -134,7 +134,7 @@ class _Slot:
 
 def _slots(network: Sequential, loss: _losses.Loss | None) -> list[_Slot]:
     layers = network.layers
-    fused = loss is not None and network._fused_output(loss)
+    fused = loss is not None and network.fused_output(loss)
     out = []
     for i, layer in enumerate(layers):
         if not isinstance(layer, Dense):

@@ -59,12 +59,20 @@ class Loss(EqualByConfig):
     fused_activation : str or None
         Name of the output activation whose composition with this loss has a simpler,
         numerically stable form (``"sigmoid"`` for binary cross-entropy...).
+    unit_rows_shortcut : bool
+        Whether the fused form has a shortcut for targets whose rows sum to exactly 1,
+        which the trainer takes after checking them once per run
+        (:class:`CategoricalCrossentropy`). A subclass that writes its own fused form
+        has none unless it says so.
     """
 
     fused_activation: ClassVar[str | None] = None
+    unit_rows_shortcut: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "_fused_value_and_gradient" in cls.__dict__ and "unit_rows_shortcut" not in cls.__dict__:
+            cls.unit_rows_shortcut = False
         # only classes that set their own name register (not subclasses inheriting one)
         if cls.__dict__.get("name"):
             REGISTRY.register(cls)
@@ -429,6 +437,7 @@ class CategoricalCrossentropy(Loss):
     name = "categorical_crossentropy"
     aliases = ("cross_entropy", "log_loss")
     fused_activation = "softmax"
+    unit_rows_shortcut = True
 
     def _per_sample(self, y, p):
         pc, _ = _clip_probability(p)
