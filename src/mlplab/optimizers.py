@@ -488,6 +488,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    elementwise = True
 
     def __init__(
         self,
@@ -569,6 +570,7 @@ class AdaGrad(Optimizer):
     """
 
     name = "adagrad"
+    elementwise = True
 
     def __init__(
         self,
@@ -630,6 +632,7 @@ class RMSProp(Optimizer):
     """
 
     name = "rmsprop"
+    elementwise = True
 
     def __init__(
         self,
@@ -724,6 +727,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    elementwise = True
 
     def __init__(
         self,
@@ -847,6 +851,7 @@ class Nadam(Optimizer):
     """
 
     name = "nadam"
+    elementwise = True
     n_scratch = 2
 
     def __init__(
