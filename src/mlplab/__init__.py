@@ -22,15 +22,14 @@ from .layers import Activation, BatchNorm, Dense, Dropout, Maxout, PReLU
 from .network import Sequential, mlp
 
 if TYPE_CHECKING:
-    from .estimators import MLPClassifier, MLPRegressor, load
+    from .estimators import BernoulliRBM, MLPClassifier, MLPRegressor, load
     from .onnx import export_onnx
-    from .rbm import BernoulliRBM
 
 __version__ = "0.1.0"
 
 # Name -> the submodule that defines it, imported by __getattr__ when first asked for.
 _LAZY = {
-    "BernoulliRBM": "rbm",
+    "BernoulliRBM": "estimators",
     "MLPClassifier": "estimators",
     "MLPRegressor": "estimators",
     "export_onnx": "onnx",

@@ -45,9 +45,9 @@ import numpy as np
 from . import activations as _act
 from .activations import _elementwise as _ew
 from .activations import _elementwise_modern as _modern
+from .estimators import BernoulliRBM
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer, Maxout, PReLU
 from .network import Sequential
-from .rbm import BernoulliRBM
 
 __all__ = ["UnsupportedActivationError", "export_onnx", "supported_activations", "to_onnx"]
 
