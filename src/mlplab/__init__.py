@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import activations, initializers, losses
+from ._version import __version__
 from .gradient_check import gradient_check
 from .layers import Activation, BatchNorm, Dense, Dropout, Maxout, PReLU
 from .network import Sequential, mlp
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from .estimators import BernoulliRBM, MLPClassifier, MLPRegressor, load
     from .onnx import export_onnx
 
-__version__ = "0.1.0"
 
 # Name -> the submodule that defines it, imported by __getattr__ when first asked for.
 _LAZY = {

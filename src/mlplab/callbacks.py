@@ -210,10 +210,12 @@ class EarlyStopping(Callback):
 
     @property
     def best(self) -> float:
+        """Best value of the monitored quantity so far."""
         return self.plateau.best
 
     @property
     def wait(self) -> int:
+        """Epochs without an improvement of at least `min_delta`, in a row."""
         return self.plateau.bad_epochs
 
     def on_train_begin(self, run: RunState) -> None:

@@ -1140,7 +1140,7 @@ def cmd_playground(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``mlplab`` command."""
     parser = _Parser(prog=PROG, description="Multilayer perceptrons on NumPy, and a lab.")
-    from . import __version__
+    from ._version import __version__
 
     parser.add_argument("--version", action="version", version=f"mlplab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -1271,6 +1271,11 @@ def _add_training_flags(g: Any) -> None:
         "50 to 500 epochs (L-BFGS: 200)",
     )
     g.add_argument("--batch-size", type=_positive_int, default=DEFAULTS["batch_size"])
+    _add_regularization_flags(g)
+
+
+def _add_regularization_flags(g: Any) -> None:
+    """The penalty, dropout, batch-norm, validation and stopping flags of ``mlplab train``."""
     g.add_argument(
         "--alpha",
         type=_non_negative_float,

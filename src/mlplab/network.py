@@ -155,10 +155,12 @@ class Sequential:
 
     @property
     def params(self) -> list[np.ndarray]:
+        """Every trainable array, in layer order (a new list of the layers' own arrays)."""
         return [p for layer in self.layers for p in layer.params]
 
     @property
     def grads(self) -> list[np.ndarray]:
+        """The gradient array of each of :attr:`params`, same order and shapes."""
         return [g for layer in self.layers for g in layer.grads]
 
     @property
@@ -176,6 +178,7 @@ class Sequential:
 
     @property
     def n_params(self) -> int:
+        """Number of trainable numbers."""
         return sum(p.size for p in self.params)
 
     def pack(self) -> np.ndarray:

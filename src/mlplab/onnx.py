@@ -480,7 +480,7 @@ def _build(
 
 
 def _version() -> str:
-    from . import __version__
+    from ._version import __version__
 
     return __version__
 

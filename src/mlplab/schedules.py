@@ -547,10 +547,12 @@ class ReduceOnPlateau(Schedule):
 
     @property
     def best(self) -> float:
+        """Best monitored value so far."""
         return self._plateau.best
 
     @property
     def num_bad_epochs(self) -> int:
+        """Epochs without improvement in a row (0 after a reduction)."""
         return self._plateau.bad_epochs
 
     @property

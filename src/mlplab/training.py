@@ -58,6 +58,7 @@ __all__ = [
     "RunStart",
     "Trainer",
     "TrainingRun",
+    "clip_gradients",
 ]
 
 _SCHEDULE_UNITS = ("epoch", "step", "sample")
@@ -738,7 +739,7 @@ class TrainingRun:
         self.optimizer = copy.deepcopy(trainer.optimizer)
         self.optimizer.reset()
         self.schedule = copy.deepcopy(trainer.schedule)
-        self._monitor = self._monitored_key()
+        self._monitor = _monitored_key(self.schedule, self.has_validation, trainer.metric)
         self.history = History()
         self.stop_training = False
         self.stop_reason: str | None = None
@@ -757,7 +758,7 @@ class TrainingRun:
         for cb in self.callbacks:
             cb.on_train_begin(self)
         if resume_from is not None:
-            self._load_state_dict(load_tree(resume_from, kind="checkpoint")[1])
+            _resume(self, load_tree(resume_from, kind="checkpoint")[1])
         else:
             self._kept.initial.save(0)
         self.plan: FitPlan | None = None
@@ -766,6 +767,14 @@ class TrainingRun:
                 network, self.loss, self.optimizer, self.callbacks, data.y, fast=trainer.fast
             )
             self._batches = _batches(data, self.batch_size, trainer.shuffle, network)
+            # What every step reads, fixed for the run: for tiny networks the loop's
+            # Python overhead is the cost of training. network.params builds a new list
+            # on every access; per-batch hooks cost a call per step: only those that act.
+            self._params = network.params
+            self._decay = network.regularized if trainer.weight_decay else None
+            self._begin = [cb for cb in self.callbacks if _overrides(cb, "on_batch_begin")]
+            self._end = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
+            self._clipping = (trainer.clip_value, trainer.clip_norm, trainer.clip_global_norm)
 
     # -- driving the run ----------------------------------------------------------------
     @property
@@ -867,7 +876,7 @@ class TrainingRun:
         ``Trainer.fit(..., resume_from=path)`` continues it bit for bit; written by
         :class:`~mlplab.callbacks.Checkpoint` at the end of an epoch.
         """
-        save_tree(path, self._state_dict(), kind="checkpoint")
+        save_tree(path, _checkpoint_state(self), kind="checkpoint")
 
     def measure(self, validation: bool = False) -> float:
         """Loss of the network's current weights, in inference mode.
@@ -937,17 +946,12 @@ class TrainingRun:
 
     def _steps(self, count: int) -> bool:
         """The next `count` batches of the epoch; False when the run diverged in them."""
-        tr, data, plan = self.trainer, self._data, self.plan
+        tr, data = self.trainer, self._data
         X, y, sample_weight = data.X, data.y, data.sample_weight
-        network, opt, order = self.network, self.optimizer, self._order
-        params, step_plan = network.params, plan.step
-        flags = network.regularized if tr.weight_decay else None
-        train_step, l2, l1 = network.train_step, tr.l2, tr.l1
-        # Per-batch hooks cost a Python call per step: only call those that do something.
-        begin = [cb for cb in self.callbacks if _overrides(cb, "on_batch_begin")]
-        end = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
-        clip = tr.clip_value is not None or tr.clip_norm is not None
-        clip = clip or tr.clip_global_norm is not None
+        opt, order, params, flags = self.optimizer, self._order, self._params, self._decay
+        train_step, step_plan, l2, l1 = self.network.train_step, self.plan.step, tr.l2, tr.l1
+        begin, end, clipping = self._begin, self._end, self._clipping
+        clip = clipping != (None, None, None)
         rate_per_step = tr.schedule_unit == "step"
         lr, total, finite = self._lr, self._total, math.isfinite
         first = self._next
@@ -972,7 +976,7 @@ class TrainingRun:
                 self._diverged(f"the loss reached {value} in epoch {self.epoch}", start == 0)
                 return False
             if clip:
-                self._clip(grads)
+                clip_gradients(grads, *clipping)
             self.grads = grads
             for cb in begin:
                 cb.on_batch_begin(self)
@@ -1064,83 +1068,12 @@ class TrainingRun:
         warnings.warn(self.stop_reason, DivergenceWarning, stacklevel=6)
 
     # -- helpers ------------------------------------------------------------------------
-    def _monitored_key(self) -> str:
-        """The record value the schedule's ``update`` gets each epoch."""
-        key = None if self.schedule is None else self.schedule.monitor
-        if key is None:
-            return "val_loss" if self.has_validation else "loss"
-        if key != "loss" and not self.has_validation:
-            raise ValueError(f"the schedule monitors {key!r}, which needs validation_data")
-        if key == "val_score" and self.trainer.metric is None:
-            raise ValueError("the schedule monitors 'val_score', which needs a metric")
-        return key
-
     def _rate(self) -> float | None:
         if self.schedule is None:
             return None
         unit = self.trainer.schedule_unit
         t = self.epoch if unit == "epoch" else self.step if unit == "step" else self.samples_seen
         return float(self.schedule.rate(t))
-
-    def _clip(self, grads: list[np.ndarray]) -> None:
-        tr = self.trainer
-        if tr.clip_value is not None:
-            for g in grads:
-                np.clip(g, -tr.clip_value, tr.clip_value, out=g)
-        if tr.clip_norm is not None:
-            for g in grads:
-                norm = float(np.sqrt(np.vdot(g, g)))
-                if norm > tr.clip_norm:
-                    g *= tr.clip_norm / norm
-        if tr.clip_global_norm is not None:
-            norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
-            if norm > tr.clip_global_norm:
-                for g in grads:
-                    g *= tr.clip_global_norm / norm
-
-    def _state_dict(self) -> dict[str, Any]:
-        net = self.network
-        return {
-            "epoch": self.epoch,
-            "step": self.step,
-            "samples_seen": self.samples_seen,
-            "params": [p.copy() for p in net.params],
-            "buffers": {k: v.copy() for k, v in net.buffers().items()},
-            "optimizer": self.optimizer.state_dict(),
-            "schedule": None if self.schedule is None else self.schedule.state_dict(),
-            "shuffle_rng": self._shuffle_rng.bit_generator.state,
-            "train_rng": net.rng.bit_generator.state,
-            "history": self.history.records,
-            "callbacks": [cb.state_dict() for cb in self.callbacks],
-            # Saved at an epoch's end: the next epoch's "before" is this epoch's start.
-            "divergence_snapshots": self._kept.state(),
-        }
-
-    def _load_state_dict(self, state: dict[str, Any]) -> None:
-        net = self.network
-        saved = state["params"]
-        if len(saved) != len(net.params) or any(
-            s.shape != p.shape for s, p in zip(saved, net.params, strict=True)
-        ):
-            raise ValueError("the checkpoint does not match this network's parameter shapes")
-        for p, s in zip(net.params, saved, strict=True):
-            p[...] = s
-        net.set_buffers(state["buffers"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        if self.schedule is not None and state["schedule"] is not None:
-            self.schedule.load_state_dict(state["schedule"])
-        self._shuffle_rng.bit_generator.state = state["shuffle_rng"]
-        net.rng.bit_generator.state = state["train_rng"]
-        self.epoch = state["epoch"]
-        self.step = state["step"]
-        self.samples_seen = state["samples_seen"]
-        self.history.records = [dict(r) for r in state["history"]]
-        self.divergence.reset([r["loss"] for r in self.history.records])
-        self._kept.load(state.get("divergence_snapshots", {}))  # absent from older checkpoints
-        if len(state["callbacks"]) != len(self.callbacks):
-            raise ValueError("the checkpoint was written with a different list of callbacks")
-        for cb, cb_state in zip(self.callbacks, state["callbacks"], strict=True):
-            cb.load_state_dict(cb_state)
 
 
 class _Snapshot:
@@ -1204,7 +1137,7 @@ class _KeptWeights:
     copies that swap roles each epoch) and the end of the best epoch.
     """
 
-    _NAMES = ("initial", "start", "best")  # what a checkpoint saves (see _state_dict)
+    _NAMES = ("initial", "start", "best")  # what a checkpoint saves (see _checkpoint_state)
 
     def __init__(self, network: Sequential) -> None:
         # network.params builds a new list on every access: take it once per run.
@@ -1251,6 +1184,54 @@ class _KeptWeights:
     def load(self, state: dict[str, Any]) -> None:
         for name in self._NAMES:
             getattr(self, name).load(state.get(name))
+
+
+def _checkpoint_state(run: TrainingRun) -> dict[str, Any]:
+    """Everything a checkpoint holds: an uninterrupted run and a resumed one agree bit for bit."""
+    net = run.network
+    return {
+        "epoch": run.epoch,
+        "step": run.step,
+        "samples_seen": run.samples_seen,
+        "params": [p.copy() for p in net.params],
+        "buffers": {k: v.copy() for k, v in net.buffers().items()},
+        "optimizer": run.optimizer.state_dict(),
+        "schedule": None if run.schedule is None else run.schedule.state_dict(),
+        "shuffle_rng": run._shuffle_rng.bit_generator.state,
+        "train_rng": net.rng.bit_generator.state,
+        "history": run.history.records,
+        "callbacks": [cb.state_dict() for cb in run.callbacks],
+        # Saved at an epoch's end: the next epoch's "before" is this epoch's start.
+        "divergence_snapshots": run._kept.state(),
+    }
+
+
+def _resume(run: TrainingRun, state: dict[str, Any]) -> None:
+    """Put a run back where :func:`_checkpoint_state` saw it."""
+    net = run.network
+    saved = state["params"]
+    if len(saved) != len(net.params) or any(
+        s.shape != p.shape for s, p in zip(saved, net.params, strict=True)
+    ):
+        raise ValueError("the checkpoint does not match this network's parameter shapes")
+    for p, s in zip(net.params, saved, strict=True):
+        p[...] = s
+    net.set_buffers(state["buffers"])
+    run.optimizer.load_state_dict(state["optimizer"])
+    if run.schedule is not None and state["schedule"] is not None:
+        run.schedule.load_state_dict(state["schedule"])
+    run._shuffle_rng.bit_generator.state = state["shuffle_rng"]
+    net.rng.bit_generator.state = state["train_rng"]
+    run.epoch = state["epoch"]
+    run.step = state["step"]
+    run.samples_seen = state["samples_seen"]
+    run.history.records = [dict(r) for r in state["history"]]
+    run.divergence.reset([r["loss"] for r in run.history.records])
+    run._kept.load(state.get("divergence_snapshots", {}))  # absent from older checkpoints
+    if len(state["callbacks"]) != len(run.callbacks):
+        raise ValueError("the checkpoint was written with a different list of callbacks")
+    for cb, cb_state in zip(run.callbacks, state["callbacks"], strict=True):
+        cb.load_state_dict(cb_state)
 
 
 def _fit_lbfgs(run: TrainingRun, data: _TrainingData) -> None:
@@ -1301,6 +1282,52 @@ def _fit_lbfgs(run: TrainingRun, data: _TrainingData) -> None:
     run.history.optimize_result = result
     if not run.stop_reason:
         run.stop_reason = str(result.message)
+
+
+def clip_gradients(
+    grads: list[np.ndarray],
+    value: float | None = None,
+    norm: float | None = None,
+    global_norm: float | None = None,
+) -> None:
+    """Clip gradients in place, as :class:`Trainer`'s ``clip_*`` options do, in this order.
+
+    Parameters
+    ----------
+    grads : list of ndarray
+        The gradient arrays, changed in place.
+    value : float, optional
+        Clip every entry to ``[-value, value]``.
+    norm : float, optional
+        Rescale each array whose L2 norm exceeds it to that norm.
+    global_norm : float, optional
+        Rescale all arrays together when their joint L2 norm exceeds it.
+    """
+    if value is not None:
+        for g in grads:
+            np.clip(g, -value, value, out=g)
+    if norm is not None:
+        for g in grads:
+            size = float(np.sqrt(np.vdot(g, g)))
+            if size > norm:
+                g *= norm / size
+    if global_norm is not None:
+        size = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+        if size > global_norm:
+            for g in grads:
+                g *= global_norm / size
+
+
+def _monitored_key(schedule: Any, has_validation: bool, metric: Any) -> str:
+    """The value of an epoch's record that the schedule's ``update`` gets."""
+    key = None if schedule is None else schedule.monitor
+    if key is None:
+        return "val_loss" if has_validation else "loss"
+    if key != "loss" and not has_validation:
+        raise ValueError(f"the schedule monitors {key!r}, which needs validation_data")
+    if key == "val_score" and metric is None:
+        raise ValueError("the schedule monitors 'val_score', which needs a metric")
+    return key
 
 
 def _batches(
