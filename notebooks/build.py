@@ -102,6 +102,7 @@ def execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
         kernel_manager_class=NativeKernelManager,
         resources={"metadata": {"path": str(cwd)}},
         record_timing=False,  # no timestamps in the files: a rebuild only changes outputs
+        coalesce_streams=True,  # one stdout block per cell, however the kernel flushed it
     )
     client.execute()
     return nb

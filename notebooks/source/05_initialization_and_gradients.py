@@ -236,13 +236,13 @@ CELLS = [
         ## A través de diez capas: la señal hacia delante y el gradiente hacia atrás
 
         Diez capas ocultas de 64 unidades en un problema 2-D (dos espirales
-        estandarizadas), en la inicialización. `diagnostics.layer_statistics(network, X, y,
-        loss)` hace una pasada hacia delante y otra hacia atrás e informa, para cada capa,
-        de la desviación típica de sus salidas y de la media del valor absoluto del
-        gradiente de sus pesos. A
-        la izquierda, las salidas con las inicializaciones emparejadas (tanh + Glorot, ReLU
-        + He, SELU + LeCun) y desemparejadas; a la derecha, los gradientes de redes
-        sigmoide, tanh y ReLU, cada una con su inicialización recomendada.
+        estandarizadas), en la inicialización.
+        `diagnostics.layer_statistics(network, X, y, loss)` hace una pasada hacia delante y
+        otra hacia atrás e informa, para cada capa, de la desviación típica de sus salidas y
+        de la media del valor absoluto del gradiente de sus pesos. A la izquierda, las
+        salidas con las inicializaciones emparejadas (tanh + Glorot, ReLU + He, SELU +
+        LeCun) y desemparejadas; a la derecha, los gradientes de redes sigmoide, tanh y
+        ReLU, cada una con su inicialización recomendada.
         """,
     ),
     code(
@@ -358,8 +358,8 @@ CELLS = [
         de las primeras capas, así que el gradiente decrece exponencialmente con $M$. Con
         la sigmoide, cuya derivada vale como mucho 0.25, el gradiente de la primera capa es
         una millonésima del de la décima, un factor cercano a los 0.25 por capa del curso:
-        las primeras capas apenas aprenden. Con tanh y ReLU (y una inicialización emparejada), el
-        gradiente llega intacto a la primera capa.
+        las primeras capas apenas aprenden. Con tanh y ReLU (y una inicialización
+        emparejada), el gradiente llega intacto a la primera capa.
 
         ## Explosión del gradiente y recorte
 
