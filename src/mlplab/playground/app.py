@@ -45,7 +45,6 @@ import collections
 import contextlib
 import json
 import logging
-import math
 import re
 import tempfile
 import threading
@@ -64,6 +63,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from threadpoolctl import threadpool_limits
 
 from . import _data
 from .export import python_snippet, save_model
@@ -84,6 +84,7 @@ from .session import (
     HugeNumber,
     TrainingSession,
     activation_names,
+    dumps,
     initializer_names,
 )
 
@@ -470,29 +471,14 @@ def _hover_param(request: Request) -> tuple[int, int] | None:
     return int(parts[0]), int(parts[1])
 
 
-def _dumps(obj: Any) -> bytes:
-    """JSON bytes; any NaN or infinity that slipped through becomes null."""
-    try:
-        return json.dumps(obj, allow_nan=False, separators=(",", ":")).encode()
-    except ValueError:
-        return json.dumps(_nulled(obj), allow_nan=False, separators=(",", ":")).encode()
-
-
-def _nulled(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _nulled(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_nulled(v) for v in obj]
-    return obj
-
-
 class _Json(Response):
+    """A JSON answer (bytes are sent as they are), never cached."""
+
     media_type = "application/json"
 
     def __init__(self, content: Any, status_code: int = 200) -> None:
-        super().__init__(_dumps(content), status_code, headers={"Cache-Control": "no-store"})
+        body = content if isinstance(content, bytes) else dumps(content)
+        super().__init__(body, status_code, headers={"Cache-Control": "no-store"})
 
 
 def create_app(
@@ -568,9 +554,9 @@ def create_app(
         body = await _json(request)
         config = Config.from_dict(body)
 
-        def work() -> dict[str, Any]:
+        def work() -> bytes:
             session = manager.configure(sid, config)
-            return session.state(data_version=None)
+            return session.state_json(data_version=None)
 
         return _Json(await run_in_threadpool(work))
 
@@ -600,7 +586,7 @@ def create_app(
             )
         session = manager.get(sid)
 
-        def work() -> dict[str, Any]:
+        def work() -> bytes:
             if action == "play":
                 session.play()
                 pool.wake(session)
@@ -610,7 +596,7 @@ def create_app(
                 session.step()
             else:
                 session.reset()
-            return session.state(data_version=session.data_version)
+            return session.state_json(data_version=session.data_version)
 
         return _Json(await run_in_threadpool(work))
 
@@ -632,9 +618,9 @@ def create_app(
             )
         session = manager.get(sid)
 
-        def work() -> dict[str, Any]:
+        def work() -> bytes:
             session.edit(kind, body["layer"], body.get("source"), body["target"], body["value"])
-            return session.state(data_version=session.data_version)
+            return session.state_json(data_version=session.data_version)
 
         return _Json(await run_in_threadpool(work))
 
@@ -651,7 +637,7 @@ def create_app(
         name = re.sub(r"[^A-Za-z0-9._ -]", "_", body.get("name", ""))[-80:].strip()
         session = manager.get(sid)
 
-        def work() -> dict[str, Any]:
+        def work() -> bytes:
             try:
                 X, y, problem = _data.parse_csv(body["csv"], MAX_SAMPLES)
             except _data.CsvError as exc:
@@ -659,7 +645,7 @@ def create_app(
                 error.params = {"code": exc.code, **exc.params}
                 raise error from None
             session.set_upload(X, y, problem, name)
-            return session.state(data_version=None)
+            return session.state_json(data_version=None)
 
         return _Json(await run_in_threadpool(work))
 
@@ -729,11 +715,16 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The playground's products are small (at most 16 units, 10 000 grid points):
+        # BLAS threads cost more to wake than they save, 10x on a busy 2-core machine,
+        # and the server's own threads already share the cores.
+        limits = threadpool_limits(limits=1, user_api="blas")
         pool.start()
         try:
             yield
         finally:
             pool.stop()
+            limits.restore_original_limits()
 
     base = "/api/session/{sid}"
     app = Starlette(

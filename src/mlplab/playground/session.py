@@ -20,6 +20,7 @@ import base64
 import collections
 import copy
 import functools
+import json
 import math
 import threading
 import time
@@ -49,6 +50,8 @@ MAX_HISTORY = 600
 HEATMAP_SIZE = 100
 #: Cells per side of a neuron's thumbnail: the heatmap's grid averaged over 4 × 4 blocks.
 THUMB_SIZE = 25
+#: Seconds of training between two moments a training thread lets other threads run.
+YIELD_EVERY = 0.002
 #: Largest absolute value a weight or bias may be given by hand.
 MAX_EDIT = 100.0
 
@@ -416,12 +419,6 @@ def _grid(size: int) -> np.ndarray:
     return np.column_stack([g1.ravel(), g2.ravel()])
 
 
-def _blocks(values: np.ndarray, size: int, out: int) -> np.ndarray:
-    """A size×size map (flat) averaged over blocks to out×out (flat)."""
-    k = size // out
-    return values.reshape(out, k, out, k).mean(axis=(1, 3)).ravel()
-
-
 @dataclass(frozen=True)
 class _Build:
     """What stays fixed between two rebuilds of the network (data, structure, loss)."""
@@ -436,6 +433,7 @@ class _Build:
     train: tuple[np.ndarray, np.ndarray, np.ndarray]
     test: tuple[np.ndarray, np.ndarray, np.ndarray]
     view_net: Sequential  # a twin of the network that only draws snapshots
+    upload_name: str | None
 
 
 @dataclass(frozen=True)
@@ -494,6 +492,12 @@ class TrainingSession:
         self._view_cache: tuple[int, dict[str, Any]] | None = None
         self._hover_cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
         self._points_cache: tuple[int, dict[str, Any]] | None = None
+        self._bytes_cache: tuple[tuple[int, bool], bytes] | None = None
+        # While playing, the training thread draws the snapshot a poll will want next, so
+        # a poll never waits for a drawing (see state_json).
+        self._rendered: tuple[_Snapshot, bytes] | None = None
+        self._polled = False
+        self._settled_revision = 0  # the last revision that training did not make
         self.config = self._normalized(config)
         self._build(self.config, rebuild_data=True)
 
@@ -556,6 +560,7 @@ class TrainingSession:
             train=split("train"),
             test=split("test"),
             view_net=self._network(config, n_out, out_act, np.random.default_rng(0)),
+            upload_name=self.upload[3] if self.upload else None,
         )
         self.optimizer = _optimizer(config)
         self.schedule = _schedule(config)
@@ -744,8 +749,14 @@ class TrainingSession:
         X, Y, _ = self._build_info.train
         n = X.shape[0]
         lr = self.current_lr
+        yielded = time.perf_counter()
         with np.errstate(all="ignore"):
             while ep.position < n:
+                if time.perf_counter() - yielded > YIELD_EVERY:
+                    # Hand the interpreter to the web requests waiting for it (a thread
+                    # that asks for the GIL otherwise waits for the 5 ms switch interval).
+                    time.sleep(0)
+                    yielded = time.perf_counter()
                 batch = min(self.config.batch_size, n)
                 idx = ep.order[ep.position : ep.position + batch]
                 ep.position += batch
@@ -766,7 +777,7 @@ class TrainingSession:
         self._epoch = None
         self._record()
         self._epoch_times.append((time.perf_counter(), self.epoch))
-        self._publish()
+        self._publish(by_training=True)
 
     def _diverged(self) -> None:
         """Go back to the start of the epoch under way, pause and say so."""
@@ -808,6 +819,11 @@ class TrainingSession:
                 self._run_batches(deadline)
                 if time.perf_counter() >= deadline:
                     break
+            snap = self.snapshot
+            if self._polled and (self._rendered is None or self._rendered[0] is not snap):
+                self._polled = False
+                with self._view_lock:
+                    self._rendered = (snap, self._fixed(snap, True))
             return self.playing
 
     def train_for(self, seconds: float, max_epochs: int = 10_000) -> int:
@@ -869,9 +885,11 @@ class TrainingSession:
                 h[key] = h[key][::2]
             self._stride *= 2
 
-    def _publish(self) -> None:
+    def _publish(self, by_training: bool = False) -> None:
         """Make the current network what :meth:`state` shows."""
         self.revision += 1
+        if not by_training:
+            self._settled_revision = self.revision
         h = self.history
         snap = _Snapshot(
             revision=self.revision,
@@ -945,31 +963,42 @@ class TrainingSession:
             warnings.append("non_finite_output")
         neurons = []
         for li, layer_out in enumerate(maps):
-            last = li == len(maps) - 1
-            col = []
-            for j in range(layer_out.shape[1]):
-                v = layer_out[:, j]
-                if last and b.problem != "regression":
-                    lo, hi = 0.0, 1.0
-                else:
-                    m = _symmetric_range(v)
-                    lo, hi = -m, m
-                v, bad = _finite(v, lo, hi)
-                if bad and "non_finite_output" not in warnings:
+            # One layer at a time, all its units at once: (cells, units) arrays.
+            if li == len(maps) - 1 and b.problem != "regression":
+                lo = np.zeros(layer_out.shape[1])
+                hi = np.ones(layer_out.shape[1])
+            else:
+                finite = np.where(np.isfinite(layer_out), np.abs(layer_out), 0.0)
+                hi = np.minimum(finite.max(axis=0), 1e150)
+                hi[hi == 0] = 1.0
+                lo = -hi
+            if not np.isfinite(layer_out).all():
+                if "non_finite_output" not in warnings:
                     warnings.append("non_finite_output")
-                thumb = _blocks(v, HEATMAP_SIZE, THUMB_SIZE)
-                col.append({"data": _encode(thumb, lo, hi), "lo": _num(lo, 4), "hi": _num(hi, 4)})
-            neurons.append(col)
-        weights = []
-        for layer in net.layers:
-            if isinstance(layer, Dense):
-                W, bias = layer.params
-                weights.append(
+                layer_out = np.where(np.isnan(layer_out), 0.5 * (lo + hi), layer_out)
+            v = np.clip(layer_out, lo, hi)
+            k = HEATMAP_SIZE // THUMB_SIZE
+            thumbs = v.reshape(THUMB_SIZE, k, THUMB_SIZE, k, -1).mean(axis=(1, 3))
+            q = np.round((thumbs - lo) / (hi - lo) * 255).astype(np.uint8)
+            neurons.append(
+                [
                     {
-                        "weights": [[_num(float(w), 4) for w in row] for row in W],
-                        "biases": [_num(float(v), 4) for v in bias.ravel()],
+                        "data": base64.b64encode(q[:, :, j].tobytes()).decode("ascii"),
+                        "lo": _num(float(lo[j]), 4),
+                        "hi": _num(float(hi[j]), 4),
                     }
-                )
+                    for j in range(v.shape[1])
+                ]
+            )
+        # Weights are always finite (divergence restores them, edits are checked).
+        weights = [
+            {
+                "weights": np.round(layer.params[0], 4).tolist(),
+                "biases": np.round(layer.params[1], 4).tolist(),
+            }
+            for layer in net.layers
+            if isinstance(layer, Dense)
+        ]
         if not all(math.isfinite(v) for v in snap.metrics.values()):
             if "non_finite_output" not in warnings:
                 warnings.append("non_finite_loss")
@@ -1054,13 +1083,52 @@ class TrainingSession:
         self._points_cache = (b.data_version, out)
         return out
 
-    def state(
+    def _fixed(self, snap: _Snapshot, thumbnails: bool) -> bytes:
+        """The JSON of everything a snapshot fixes (cached: polls between two epochs only
+        add the few live fields)."""
+        key = (snap.revision, thumbnails)
+        cached = self._bytes_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        view = dict(self._view(snap))
+        if not thumbnails:
+            view.pop("neurons")
+        b = snap.build
+        ep, tr, te, n = snap.history
+        fixed: dict[str, Any] = {
+            "revision": snap.revision,
+            "epoch": snap.epoch,
+            "problem": b.problem,
+            "natural_problem": b.natural,
+            "n_classes": b.n_classes,
+            "output_activation": b.output_activation,
+            "loss_name": b.loss.name,
+            "learning_rate": _num(snap.learning_rate),
+            "metrics": {
+                "train_loss": _num(snap.metrics["train_loss"]),
+                "test_loss": _num(snap.metrics["test_loss"]),
+                "train_score": _num(snap.metrics["train_score"]),
+                "test_score": _num(snap.metrics["test_score"]),
+                "score_name": "r2" if b.problem == "regression" else "accuracy",
+            },
+            "history": {"epoch": ep[:n], "train": tr[:n], "test": te[:n]},
+            "config": snap.config.to_dict(),
+            "upload_name": b.upload_name,
+            "data_version": b.data_version,
+            "thumb_size": THUMB_SIZE,
+            **view,
+        }
+        out = dumps(fixed)
+        self._bytes_cache = (key, out)
+        return out
+
+    def state_json(
         self,
         thumbnails: bool = True,
         data_version: int | None = None,
         hover: tuple[int, int] | None = None,
-    ) -> dict[str, Any]:
-        """What the page draws, from the latest snapshot.
+    ) -> bytes:
+        """What the page draws, from the latest snapshot, as JSON bytes.
 
         Parameters
         ----------
@@ -1072,44 +1140,65 @@ class TrainingSession:
             A neuron (layer, unit) whose full-size map to include as ``hover``.
         """
         snap = self.snapshot
-        with self._view_lock:
-            view = dict(self._view(snap))
+        rendered = self._rendered
+        if self.playing:
+            self._polled = True
+        if (
+            thumbnails
+            and self.playing
+            and rendered is not None
+            and rendered[0].revision >= self._settled_revision
+        ):
+            # Training has moved on since the last drawing (by a slice at most, the
+            # training thread draws again now): no waiting for a drawing in a poll.
+            snap, fixed = rendered
+            hover_map = None
             if hover is not None:
-                view["hover"] = self._hover(snap, *hover)
-        if not thumbnails:
-            view.pop("neurons")
-        b = snap.build
-        ep, tr, te, n = snap.history
+                with self._view_lock:
+                    hover_map = self._hover(snap, *hover)
+        else:
+            with self._view_lock:
+                fixed = self._fixed(snap, thumbnails)
+                hover_map = self._hover(snap, *hover) if hover is not None else None
         eps = self.epochs_per_second()
-        state: dict[str, Any] = {
-            "revision": snap.revision,
-            "epoch": snap.epoch,
+        live = {
             "playing": self.playing,
             "notice": self.notice,
-            "problem": b.problem,
-            "natural_problem": b.natural,
-            "n_classes": b.n_classes,
-            "output_activation": b.output_activation,
-            "loss_name": b.loss.name,
-            "learning_rate": _num(snap.learning_rate),
             "epochs_per_s": None if eps is None else round(eps, 1),
-            "metrics": {
-                "train_loss": _num(snap.metrics["train_loss"]),
-                "test_loss": _num(snap.metrics["test_loss"]),
-                "train_score": _num(snap.metrics["train_score"]),
-                "test_score": _num(snap.metrics["test_score"]),
-                "score_name": "r2" if b.problem == "regression" else "accuracy",
-            },
-            "history": {"epoch": ep[:n], "train": tr[:n], "test": te[:n]},
-            "config": snap.config.to_dict(),
-            "upload_name": self.upload[3] if self.upload else None,
-            "data_version": b.data_version,
-            "thumb_size": THUMB_SIZE,
-            **view,
         }
-        if data_version != b.data_version:
-            state["points"] = self.points_payload(snap)
-        return state
+        parts = [dumps(live)[:-1], fixed[1:-1]]
+        if data_version != snap.build.data_version:
+            parts.append(b'"points":' + dumps(self.points_payload(snap)))
+        if hover is not None:
+            parts.append(b'"hover":' + dumps(hover_map))
+        return b",".join(parts) + b"}"
+
+    def state(
+        self,
+        thumbnails: bool = True,
+        data_version: int | None = None,
+        hover: tuple[int, int] | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`state_json` as a dict."""
+        return json.loads(self.state_json(thumbnails, data_version, hover))
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON bytes; a NaN or infinity that slipped through becomes null."""
+    try:
+        return json.dumps(obj, allow_nan=False, separators=(",", ":")).encode()
+    except ValueError:
+        return json.dumps(_nulled(obj), allow_nan=False, separators=(",", ":")).encode()
+
+
+def _nulled(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _nulled(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_nulled(v) for v in obj]
+    return obj
 
 
 def _as_float(v: Any) -> float | None:

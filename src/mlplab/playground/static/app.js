@@ -1090,8 +1090,9 @@
       const hv = page.hover && page.hover[0] > 0 ? `&hover=${page.hover[0] - 1},${page.hover[1]}` : "";
       const q = page.dataVersion === null ? "" : `&data_version=${page.dataVersion}`;
       const state = await request(`${api("state")}?thumbs=1${q}${hv}`);
-      if (seq === page.truthSeq && !page.inflight) {  // nothing newer came meanwhile
-        const prev = page.state;
+      const prev = page.state;
+      // Nothing newer came meanwhile (a reply to a change, or a later revision).
+      if (seq === page.truthSeq && !page.inflight && !(prev && state.revision < prev.revision)) {
         const fresh = !prev || state.revision !== prev.revision || state.playing !== prev.playing
           || state.data_version !== prev.data_version || JSON.stringify(state.config) !== JSON.stringify(prev.config)
           || JSON.stringify(state.notice) !== JSON.stringify(prev.notice) || state.epochs_per_s !== prev.epochs_per_s;
