@@ -336,6 +336,26 @@ def test_play_trains_in_worker_threads_and_the_loss_goes_down(client):
     assert after["epoch"] == epoch and after["epochs_per_s"] is None
 
 
+def test_pausing_in_the_middle_of_an_epoch_shows_the_network():
+    """A pause rewinds the epoch under way: the network is what the page shows."""
+    cfg = {"n_samples": 2000, "hidden": [16] * 4, "activations": ["relu"] * 4, "batch_size": 1}
+    session = TrainingSession(Config.from_dict(cfg))
+    start = session.network.pack()
+    session.play()
+    session.train_slice(0.01)  # far less than an epoch of 1000 steps
+    assert session.epoch == 0 and session._epoch is not None and session._epoch.position > 0
+    assert not np.array_equal(session.network.pack(), start)
+    session.pause()
+    np.testing.assert_array_equal(session.network.pack(), session.snapshot.params)
+    np.testing.assert_array_equal(session.network.pack(), start)
+    # Play replays that epoch with the same order: as if it had never been paused.
+    other = TrainingSession(Config.from_dict(cfg))
+    session.step()
+    other.step()
+    np.testing.assert_allclose(session.network.pack(), other.network.pack())
+    assert session.epoch == other.epoch == 1
+
+
 def test_state_never_waits_for_training(client):
     """A poll is answered from the last snapshot even while training holds the session."""
     post_config(client, dataset="xor")

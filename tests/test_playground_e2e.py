@@ -275,6 +275,21 @@ def test_a_bad_value_in_the_url_keeps_the_rest(open_page):
     assert "mom=0.9" in page.url
 
 
+def test_an_evicted_tab_starts_again_from_what_it_shows(open_page, server):
+    _, app = server
+    page = open_page("?ds=moons&h=3&a=relu&lr=0.1")
+    page.click("[data-testid=step]")
+    page.wait_for_function("() => window.__playground.state.epoch === 1")
+    sid = page.evaluate("window.__playground.sid")
+    app.state.manager.delete(sid)  # what the session cap does to the least recently polled
+    page.wait_for_function("() => window.__playground.state.epoch === 0", timeout=10_000)
+    assert sid in app.state.manager.sessions
+    s = settle(page)
+    assert s["config"]["dataset"] == "moons" and s["config"]["hidden"] == [3]
+    assert "forgotten" in page.text_content("[data-testid=notice]")
+    assert_controls_match(page)
+
+
 def test_controls_meant_to_be_hidden_are_hidden(open_page):
     page = open_page("?ds=circle&opt=sgd&sch=constant")
     for box in ("#momentum-box", "#decay-box", "#classes-box", "#reg-rate-box"):

@@ -1,6 +1,6 @@
 """The playground's web server: a Starlette app serving the page and a small JSON API.
 
-Every browser tab makes up a session id (kept in its ``sessionStorage``) and talks to
+Every page load makes up a random session id and talks to
 ``/api/session/{id}/...``.
 
 Safe to leave running

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import collections
-import copy
 import functools
 import json
 import math
@@ -460,7 +459,7 @@ class _EpochInProgress:
         self.position = 0
         self.params = session.network.pack()
         self.buffers = {k: v.copy() for k, v in session.network.buffers().items()}
-        self.optimizer = copy.deepcopy(session.optimizer.state_dict())
+        self.optimizer = session.optimizer.state_dict()  # copies
 
 
 class TrainingSession:
@@ -671,16 +670,27 @@ class TrainingSession:
             self._epoch_times.clear()
 
     def pause(self, notice: dict[str, Any] | None = None) -> None:
-        """Stop training, at the end of the epoch under way (which is finished now)."""
+        """Stop training now.
+
+        The epoch under way goes back to its start (the weights, batch-norm averages and
+        optimizer state it started from; it keeps its order of the points), so what the
+        page shows, the last finished epoch, is the network; play or step replays it.
+        """
         with self.lock:
             self.playing = False
-            if self._epoch is not None:
-                self._run_batches(None)
+            ep = self._epoch
+            if ep is not None:
+                self.network.unpack(ep.params)
+                self.network.set_buffers(ep.buffers)
+                self.optimizer.load_state_dict(ep.optimizer)
+                ep.position = 0
+                self._evaluate()
+                self._publish()
             if notice is not None and self.notice is None:
                 self.notice = notice
 
     def step(self) -> None:
-        """One epoch (the rest of the one under way, if any), then paused."""
+        """One epoch, then paused."""
         with self.lock:
             self.notice = None
             self.playing = False
@@ -977,6 +987,7 @@ class TrainingSession:
                     warnings.append("non_finite_output")
                 layer_out = np.where(np.isnan(layer_out), 0.5 * (lo + hi), layer_out)
             v = np.clip(layer_out, lo, hi)
+            vmin, vmax = v.min(axis=0), v.max(axis=0)
             k = HEATMAP_SIZE // THUMB_SIZE
             thumbs = v.reshape(THUMB_SIZE, k, THUMB_SIZE, k, -1).mean(axis=(1, 3))
             q = np.round((thumbs - lo) / (hi - lo) * 255).astype(np.uint8)
@@ -986,6 +997,8 @@ class TrainingSession:
                         "data": base64.b64encode(q[:, :, j].tobytes()).decode("ascii"),
                         "lo": _num(float(lo[j]), 4),
                         "hi": _num(float(hi[j]), 4),
+                        "min": _num(float(vmin[j]), 4),
+                        "max": _num(float(vmax[j]), 4),
                     }
                     for j in range(v.shape[1])
                 ]

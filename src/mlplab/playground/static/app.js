@@ -45,14 +45,11 @@
   };
   window.__playground = page;  // for tests and the curious
 
-  // -- session id: one per tab ------------------------------------------------------------
-  function newSessionId() {
-    return (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
-      : Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join("");
-  }
-  let SID = sessionStorage.getItem("mlplab-playground-session");
-  if (!SID) { SID = newSessionId(); sessionStorage.setItem("mlplab-playground-session", SID); }
+  // -- session id: one per page load (the old one is deleted when the page goes) ----------
+  const SID = (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
+    : Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join("");
   const api = (path) => `/api/session/${SID}/${path}`;
+  page.sid = SID;
 
   class ApiError extends Error {
     constructor(status, body) {
@@ -583,6 +580,7 @@
   }
   const rgb = (c) => `rgb(${c[0]},${c[1]},${c[2]})`;
   function hexRGB(h) { return [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)); }
+  const pale = (c) => c.map((v) => Math.round(v + (255 - v) * 0.25));
   function classColor(k, p) {  // class k's colour at strength p in [0, 1]
     const base = hexRGB(PALETTE[k % PALETTE.length]);
     return base.map((v, c) => Math.round(MID[c] + (v - MID[c]) * p));
@@ -617,6 +615,7 @@
     tip.style.top = `${ev.pageY + 14}px`;
   }
   document.addEventListener("mousemove", (ev) => {
+    if (page.editing) { tip.hidden = true; return; }
     const el = ev.target.closest && ev.target.closest("[data-tip]");
     if (el) showTip(ev, el.dataset.tip);
     else if (!ev.target.closest || !ev.target.closest("#heatmap, #loss-chart")) tip.hidden = true;
@@ -754,7 +753,7 @@
         const w = state.weights[l];
         const where = out ? (multiclass ? `${t("output_layer")}, ${t("class_n", { k: i })}` : t("output_layer"))
           : `${t("layer")} ${l + 1}, ${t("neuron")} ${i + 1}`;
-        d.dataset.tip = `${where} · ${t("bias")} ${fmt(w.biases[i], 3)} · ${t("range")} ${fmt(nrn.lo, 2)} … ${fmt(nrn.hi, 2)}`;
+        d.dataset.tip = `${where} · ${t("bias")} ${fmt(w.biases[i], 3)} · ${t("range")} ${fmt(nrn.min, 2)} … ${fmt(nrn.max, 2)}`;
       }));
     }
     state.weights.forEach((w, l) => w.biases.forEach((v, i) => {
@@ -816,6 +815,7 @@
     ed.hidden = false;
     ed.style.left = `${Math.min(ev.pageX + 8, window.scrollX + document.documentElement.clientWidth - 200)}px`;
     ed.style.top = `${ev.pageY + 8}px`;
+    tip.hidden = true;
     $("editor-value").focus(); $("editor-value").select();
   }
   function closeEditor() { $("editor").hidden = true; page.editing = null; }
@@ -920,7 +920,9 @@
         legend = { kind: "diverging", lo: -s, hi: s };
       }
     }
-    paintGrid(off, null, n, colorOf);
+    // The continuous map a little paler than the points, so that they show on it.
+    const paint = disc ? colorOf : (i) => pale(colorOf(i));
+    paintGrid(off, null, n, paint);
     g.imageSmoothingEnabled = !disc;
     g.drawImage(off, 0, 0, canvas.width, canvas.height);
     drawLegend(legend, state);
@@ -960,7 +962,10 @@
     };
     if (legend.kind === "classes") {
       g.clearRect(0, 0, w, h);
-      for (let k = 0; k < legend.k; k++) { g.fillStyle = PALETTE[k % PALETTE.length]; g.fillRect(k * w / legend.k, 0, w / legend.k, h); }
+      for (let k = 0; k < legend.k; k++) {
+        g.fillStyle = rgb(page.discretize ? hexRGB(PALETTE[k % PALETTE.length]) : pale(classColor(k, 0.85)));
+        g.fillRect(k * w / legend.k, 0, w / legend.k, h);
+      }
       for (let k = 0; k < legend.k; k++) tick((k + 0.5) / legend.k, t("class_n", { k }));
       c.title = t("legend_classes");
       return;
@@ -968,7 +973,7 @@
     for (let x = 0; x < w; x++) {
       const f = x / (w - 1);
       const col = legend.kind === "class" ? classColor(legend.k, f) : colorScale(2 * f - 1);
-      g.fillStyle = rgb(page.discretize && !page.hover ? (f < 0.5 ? NEG : POS) : col);
+      g.fillStyle = rgb(page.discretize && !page.hover ? (f < 0.5 ? NEG : POS) : pale(col));
       g.fillRect(x, 0, 1, h);
     }
     const num = (v) => (Math.abs(v) >= 100 ? v.toExponential(1) : Number(v.toFixed(2)).toString());
