@@ -42,6 +42,7 @@ LIGHT = {"dataset": "circle", "n_samples": 500, "hidden": [4, 4], "activations":
 
 
 _EPOCH = re.compile(rb'"epoch":(\d+)')
+_REVISION = re.compile(rb'"revision":(\d+)')
 
 
 def _free_port() -> int:
@@ -96,14 +97,17 @@ def _poller(url: str, sid: str, hz: float, stop: threading.Event, out: dict) -> 
         version = client.get(f"{url}/api/session/{sid}/state").json()["data_version"]
         first = client.get(f"{url}/api/session/{sid}/state?thumbs=0").json()["epoch"]
         t_first = time.perf_counter()
-        epoch = first
+        epoch, params = first, {"thumbs": 1, "data_version": version}
         while not stop.is_set():
             t0 = time.perf_counter()
-            r = client.get(f"{url}/api/session/{sid}/state?thumbs=1&data_version={version}")
+            r = client.get(f"{url}/api/session/{sid}/state", params=params)
             latencies.append(time.perf_counter() - t0)
-            # Only the epoch, without parsing the whole answer: a browser parses in its own
-            # process, while this script shares the CPUs with the server.
-            epoch = int(_EPOCH.search(r.content, 0, 1000).group(1))
+            # Only the epoch and revision, without parsing the whole answer: a browser
+            # parses in its own process, while this script shares the CPUs with the server.
+            head = r.content[:1000]
+            if b'"unchanged"' not in head:
+                epoch = int(_EPOCH.search(head).group(1))
+                params["revision"] = int(_REVISION.search(head).group(1))
             time.sleep(max(0.0, 1.0 / hz - (time.perf_counter() - t0)))
         elapsed = time.perf_counter() - t_first
     out[sid] = {"epochs_per_s": (epoch - first) / elapsed, "latencies": latencies,

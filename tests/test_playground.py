@@ -265,6 +265,19 @@ def test_step_and_reset_replies_carry_fresh_thumbnails(client):
     assert s2["epoch"] == 0 and s2["weights"] == s0["weights"]
 
 
+def test_a_poll_of_an_unchanged_revision_is_small(client):
+    s = post_config(client, dataset="xor").json()
+    r = client.get(f"/api/session/{SID}/state?revision={s['revision']}&hover=0,1")
+    small = r.json()
+    assert small["unchanged"] and small["revision"] == s["revision"]
+    assert set(small) == {"playing", "notice", "epochs_per_s", "revision", "unchanged", "hover"}
+    assert small["hover"]["unit"] == 1
+    s1 = control(client, "step")
+    r = client.get(f"/api/session/{SID}/state?revision={s['revision']}")
+    assert "unchanged" not in r.json() and r.json()["revision"] == s1["revision"]
+    assert client.get(f"/api/session/{SID}/state?revision=x").status_code == 422
+
+
 def test_learning_rate_change_keeps_the_weights(client):
     post_config(client, dataset="xor")
     control(client, "step")

@@ -29,7 +29,7 @@ Endpoints
 ``GET /api/catalog``                        names and limits for the controls
 ``POST /api/session/{id}/config``           JSON config: create the session or apply it
 ``GET /api/session/{id}/state``             what the page draws (``thumbs``, ``data_version``,
-                                            ``hover=layer,unit``)
+                                            ``revision``, ``hover=layer,unit``)
 ``POST /api/session/{id}/control``          ``{"action": "play"|"pause"|"step"|"reset"}``
 ``POST /api/session/{id}/edit``             ``{"kind": "weight"|"bias", "layer", "source",
                                             "target", "value"}``
@@ -566,9 +566,12 @@ def create_app(
         if thumbs not in ("0", "1"):
             raise ApiError(422, "thumbs must be 0 or 1", "bad_query", name="thumbs")
         version = _int_param(request, "data_version")
+        revision = _int_param(request, "revision")
         hover = _hover_param(request)
         session = manager.get(sid)
-        return _Json(await run_in_threadpool(session.state, thumbs == "1", version, hover))
+        return _Json(
+            await run_in_threadpool(session.state_json, thumbs == "1", version, hover, revision)
+        )
 
     async def control(request: Request) -> Response:
         sid = _sid(request)

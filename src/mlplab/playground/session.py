@@ -1140,6 +1140,7 @@ class TrainingSession:
         thumbnails: bool = True,
         data_version: int | None = None,
         hover: tuple[int, int] | None = None,
+        revision: int | None = None,
     ) -> bytes:
         """What the page draws, from the latest snapshot, as JSON bytes.
 
@@ -1151,39 +1152,48 @@ class TrainingSession:
             The data version the page has; the points come along when it differs.
         hover : (int, int), optional
             A neuron (layer, unit) whose full-size map to include as ``hover``.
+        revision : int, optional
+            The revision the page has: when it is still the one to show, the answer holds
+            only ``revision``, ``"unchanged": true`` and the live fields (``playing``,
+            ``notice``, ``epochs_per_s``, ``hover``).
         """
         snap = self.snapshot
         rendered = self._rendered
         if self.playing:
             self._polled = True
-        if (
-            thumbnails
-            and self.playing
-            and rendered is not None
-            and rendered[0].revision >= self._settled_revision
-        ):
-            # Training has moved on since the last drawing (by a slice at most, the
-            # training thread draws again now): no waiting for a drawing in a poll.
-            snap, fixed = rendered
-            hover_map = None
-            if hover is not None:
-                with self._view_lock:
-                    hover_map = self._hover(snap, *hover)
+            if (
+                thumbnails
+                and rendered is not None
+                and rendered[0].revision >= self._settled_revision
+            ):
+                # Training has moved on since the last drawing (by a slice at most: the
+                # training thread draws again now): no waiting for a drawing in a poll.
+                snap = rendered[0]
+            else:
+                rendered = None
         else:
-            with self._view_lock:
-                fixed = self._fixed(snap, thumbnails)
-                hover_map = self._hover(snap, *hover) if hover is not None else None
+            rendered = None
         eps = self.epochs_per_second()
-        live = {
+        live: dict[str, Any] = {
             "playing": self.playing,
             "notice": self.notice,
             "epochs_per_s": None if eps is None else round(eps, 1),
         }
-        parts = [dumps(live)[:-1], fixed[1:-1]]
-        if data_version != snap.build.data_version:
-            parts.append(b'"points":' + dumps(self.points_payload(snap)))
+        if revision == snap.revision:
+            live |= {"revision": snap.revision, "unchanged": True}
+            parts = [dumps(live)[:-1]]
+        else:
+            if rendered is not None:
+                fixed = rendered[1]
+            else:
+                with self._view_lock:
+                    fixed = self._fixed(snap, thumbnails)
+            parts = [dumps(live)[:-1], fixed[1:-1]]
+            if data_version != snap.build.data_version:
+                parts.append(b'"points":' + dumps(self.points_payload(snap)))
         if hover is not None:
-            parts.append(b'"hover":' + dumps(hover_map))
+            with self._view_lock:
+                parts.append(b'"hover":' + dumps(self._hover(snap, *hover)))
         return b",".join(parts) + b"}"
 
     def state(

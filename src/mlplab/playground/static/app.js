@@ -623,12 +623,16 @@
 
   // -- rendering --------------------------------------------------------------------------------
   const fmt = (v, d = 3) => (v === null || v === undefined ? "–" : Number(v).toFixed(d));
-  function render(state) {
-    if (!state || !state.config) return;
+  function renderLive(state) {
     $("epoch").textContent = String(state.epoch).padStart(6, "0");
     $("eps").textContent = state.playing && state.epochs_per_s !== null ? t("eps", { n: fmt(state.epochs_per_s, 1) }) : "";
     $("play").classList.toggle("playing", !!state.playing);
     $("play").title = state.playing ? t("pause") : t("play");
+    renderNotices(state);
+  }
+  function render(state) {
+    if (!state || !state.config) return;
+    renderLive(state);
     const m = state.metrics;
     $("train-loss").textContent = fmt(m.train_loss); $("test-loss").textContent = fmt(m.test_loss);
     $("train-score").textContent = fmt(m.train_score); $("test-score").textContent = fmt(m.test_score);
@@ -636,7 +640,6 @@
     $("score-name").dataset.i18n = m.score_name;
     $("loss-name").textContent = `${optionLabel("act", state.output_activation)} + ${t(`loss-${state.loss_name}`)}`;
     $("lr-now").textContent = state.learning_rate;
-    renderNotices(state);
     if (state.config.dataset === "upload" && page.points && page.points.version === state.data_version) {
       const stale = !page.uploadPoints || page.uploadPoints.version !== page.points.version;
       if (stale) {
@@ -1094,20 +1097,27 @@
       const seq = page.truthSeq;
       const hv = page.hover && page.hover[0] > 0 ? `&hover=${page.hover[0] - 1},${page.hover[1]}` : "";
       const q = page.dataVersion === null ? "" : `&data_version=${page.dataVersion}`;
-      const state = await request(`${api("state")}?thumbs=1${q}${hv}`);
+      const rev = page.state ? `&revision=${page.state.revision}` : "";
+      let state = await request(`${api("state")}?thumbs=1${q}${rev}${hv}`);
       const prev = page.state;
+      if (state.unchanged) {  // the same pictures: only the live fields are new
+        const { unchanged, ...live } = state;
+        state = prev && prev.revision === state.revision ? Object.assign({}, prev, live) : null;
+      }
       // Nothing newer came meanwhile (a reply to a change, or a later revision).
-      if (seq === page.truthSeq && !page.inflight && !(prev && state.revision < prev.revision)) {
-        const fresh = !prev || state.revision !== prev.revision || state.playing !== prev.playing
-          || state.data_version !== prev.data_version || JSON.stringify(state.config) !== JSON.stringify(prev.config)
-          || JSON.stringify(state.notice) !== JSON.stringify(prev.notice) || state.epochs_per_s !== prev.epochs_per_s;
+      if (state && seq === page.truthSeq && !page.inflight && !(prev && state.revision < prev.revision)) {
+        const same = prev && state.revision === prev.revision && state.data_version === prev.data_version
+          && JSON.stringify(state.config) === JSON.stringify(prev.config);
         if (state.hover && page.hover) page.hoverMap = state.hover;
         if (state.points) { page.points = state.points; page.dataVersion = state.data_version; }
-        if (fresh) accept(state, false);
-        else page.state = Object.assign(state, { neurons: state.neurons || prev.neurons });
+        if (!same) accept(state, false);
+        else {  // the same pictures: only the counters, the play button and the notices
+          page.state = Object.assign(state, { neurons: state.neurons || prev.neurons });
+          renderLive(state);
+        }
       }
       // about 12 refreshes a second while playing, counting the request's own time
-      delay = state.playing ? Math.max(10, 80 - (performance.now() - began)) : 400;
+      delay = state && state.playing ? Math.max(10, 80 - (performance.now() - began)) : (state ? 400 : 50);
     } catch (err) {
       if (err.status === 404) await recreate();
       delay = 1000;
