@@ -107,7 +107,9 @@ def _poller(url: str, sid: str, hz: float, stop: threading.Event, out: dict) -> 
             head = r.content[:1000]
             if b'"unchanged"' not in head:
                 epoch = int(_EPOCH.search(head).group(1))
-                params["revision"] = int(_REVISION.search(head).group(1))
+                found = _REVISION.search(head)  # (a baseline may have no revisions)
+                if found:
+                    params["revision"] = int(found.group(1))
             time.sleep(max(0.0, 1.0 / hz - (time.perf_counter() - t0)))
         elapsed = time.perf_counter() - t_first
     out[sid] = {"epochs_per_s": (epoch - first) / elapsed, "latencies": latencies,

@@ -78,6 +78,7 @@ from .session import (
     OPTIMIZERS,
     PROBLEMS,
     REGULARIZATIONS,
+    REQUESTS,
     SCHEDULES,
     Config,
     ConfigError,
@@ -195,7 +196,11 @@ class SecurityMiddleware:
         if refusal is not None:
             await refusal(scope, receive, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        REQUESTS.active += 1  # the training threads hand over the interpreter more often
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            REQUESTS.active -= 1
 
     def _check(self, scope: Scope) -> Response | None:
         headers = Headers(scope=scope)

@@ -49,8 +49,18 @@ MAX_HISTORY = 600
 HEATMAP_SIZE = 100
 #: Cells per side of a neuron's thumbnail: the heatmap's grid averaged over 4 × 4 blocks.
 THUMB_SIZE = 25
-#: Seconds of training between two moments a training thread lets other threads run.
+#: Seconds of training between two moments a training thread lets other threads run,
+#: while the server has requests under way (:data:`REQUESTS`).
 YIELD_EVERY = 0.002
+
+
+class _Requests:
+    """The number of web requests the server is answering (its middleware counts them)."""
+
+    active = 0
+
+
+REQUESTS = _Requests()
 #: Largest absolute value a weight or bias may be given by hand.
 MAX_EDIT = 100.0
 
@@ -762,9 +772,9 @@ class TrainingSession:
         yielded = time.perf_counter()
         with np.errstate(all="ignore"):
             while ep.position < n:
-                if time.perf_counter() - yielded > YIELD_EVERY:
-                    # Hand the interpreter to the web requests waiting for it (a thread
-                    # that asks for the GIL otherwise waits for the 5 ms switch interval).
+                if REQUESTS.active and time.perf_counter() - yielded > YIELD_EVERY:
+                    # Hand the interpreter to the web requests under way (a thread that
+                    # asks for the GIL otherwise waits for the 5 ms switch interval).
                     time.sleep(0)
                     yielded = time.perf_counter()
                 batch = min(self.config.batch_size, n)
