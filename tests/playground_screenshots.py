@@ -174,9 +174,8 @@ def main() -> None:
         for i in range(240):
             k = i % 3
             cx, cy = [(-3, -2.5), (3, -1), (-0.5, 3.5)][k]
-            rows.append(
-                f"{cx + ((i * 37) % 17) / 8 - 1:.3f};{cy + ((i * 53) % 13) / 6 - 1:.3f};{'abc'.index('abc'[k]) + 1}"
-            )
+            dx, dy = ((i * 37) % 17) / 8 - 1, ((i * 53) % 13) / 6 - 1
+            rows.append(f"{cx + dx:.3f};{cy + dy:.3f};{k + 1}")
         page = open_page("?h=5,4&a=relu,tanh&opt=adam&lr=0.03")
         page.set_input_files(
             "[data-testid=upload]",
