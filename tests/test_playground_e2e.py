@@ -245,10 +245,9 @@ def test_an_invalid_value_is_shown_at_its_field_and_never_resent(open_page):
 
 
 def test_a_refused_server_change_reverts_the_controls(open_page, server):
-    """A value the page cannot check itself (batch norm with batch size 1 via the server)."""
+    """A value only the server checks (a negative seed) refuses the whole change."""
     page = open_page("?ds=circle&h=2,2&a=tanh,tanh")
-    # Make the server refuse: a change sent behind the page's back would be accepted, so
-    # instead call the page's own sending path with a config the server refuses.
+    # Changes the page holds but has not sent yet, one of them refused by the server.
     page.evaluate(
         "() => { const p = window.__playground; p.config.hidden = [4, 4, 4];"
         " p.config.activations = ['relu', 'relu', 'relu']; p.config.seed = -5; }"
@@ -472,6 +471,19 @@ def test_classroom_mode_hides_the_chosen_controls(open_page):
     assert page.is_visible("[data-testid=optimizer]")
     hide = page.evaluate("new URLSearchParams(location.search).get('hide')").split(",")
     assert set(hide) == {"learning_rate", "upload", "layers", "noise"}
+
+
+def test_classroom_mode_keeps_the_layout(open_page):
+    """Whole columns hidden leave gaps, nothing moves onto anything else."""
+    hide = "optimizer,momentum,schedule,regularization,problem,dataset,features,layers,"
+    hide += "activations,initializer,dropout,batch_norm,upload,diagnostics"
+    page = open_page(f"?ds=xor&h=2&a=sigmoid&opt=momentum&lang=pt&hide={hide}")
+    settle(page)
+    assert not page.is_visible("#features-col")
+    assert page.evaluate(HEADER_AND_COLUMNS) == []
+    box = page.locator("[data-testid=heatmap]").bounding_box()
+    network = page.locator("[data-testid=network]").bounding_box()
+    assert network["x"] + network["width"] <= box["x"]
 
 
 def _visible_strings(page) -> set[str]:
