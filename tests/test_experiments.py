@@ -101,6 +101,11 @@ def test_large_weights_explode_and_he_does_not(results):
     assert not clipped["diverged"] and clipped["final loss"] < clipped["initial loss"]
     he = runs["He init, no clipping"]
     assert he["final loss"] < 0.5 * he["initial loss"]
+    # The diverging run is drawn: its loss is recorded from the start to where it stopped.
+    epochs, losses = data["curves"]["N(0, 1), no clipping"]
+    assert len(losses) >= 2 and epochs[0] == 0.0
+    assert losses[0] == pytest.approx(runs["N(0, 1), no clipping"]["initial loss"])
+    assert not (np.isfinite(losses[-1]) and losses[-1] <= losses[0])
 
 
 def test_dead_fraction_grows_with_learning_rate_for_relu(results):
@@ -239,3 +244,5 @@ def test_digits_grid_search(results):
     assert set(data["cv_accuracy"]) == {"(32,)", "(32, 32)"}
     assert data["best_cv_accuracy"] == max(data["cv_accuracy"].values())
     assert data["test_accuracy"] > 0.7
+    names = [p.name for p in results["digits-grid"].figures]
+    assert names == ["digits_grid.png", "digits_confusion_matrix.png"]
