@@ -237,6 +237,9 @@ def test_converged_width():
     assert converged_width({1: 1.0, 2: 0.1, 4: 0.06, 8: 0.05}) == 2
     assert converged_width({1: 1.0, 2: 0.1, 4: 0.01, 8: 0.06}) == 4
     assert converged_width({1: 1.0, 2: 0.1, 4: 0.01}) is None  # still improving
+    # Below the floor, L-BFGS's tolerance decides: a tenfold "gain" there does not count.
+    assert converged_width({1: 1.0, 2: 5e-6, 4: 5e-7, 8: 1e-6}) == 2
+    assert converged_width({1: 1.0, 2: 5e-6, 4: 5e-7}, floor=0.0) is None
 
 
 def test_digits_grid_search(results):

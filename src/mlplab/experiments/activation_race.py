@@ -272,6 +272,9 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         ax.axhline(6, color="C3", ls="--", lw=1, label="Krizhevsky et al.: ≈6×")
         ax.axhline(1, color="k", lw=0.8, label="equally fast")
         ax.set_yscale("log")
+        ticks = [0.1, 0.2, 0.5, 1, 2, 6]
+        ax.set_yticks(ticks, [f"{t:g}×" for t in ticks])
+        ax.minorticks_off()
         ax.set_xticks(depths, [str(d) for d in depths])
         ax.set_xlabel("hidden layers")
         ax.set_ylabel("tanh epochs / relu epochs")

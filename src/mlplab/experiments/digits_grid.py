@@ -84,6 +84,8 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
             base=2,
             label=f"{d} hidden layer{'s' if d > 1 else ''}",
         )
+    ax.set_xticks(widths, [str(w) for w in widths])
+    ax.minorticks_off()
     ax.set_xlabel("nodes per hidden layer")
     ax.set_ylabel(f"mean CV accuracy ({search.n_splits_} folds)")
     ax.legend(fontsize=8)
