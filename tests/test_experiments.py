@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
+import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -249,3 +252,46 @@ def test_digits_grid_search(results):
     assert data["test_accuracy"] > 0.7
     names = [p.name for p in results["digits-grid"].figures]
     assert names == ["digits_grid.png", "digits_confusion_matrix.png"]
+
+
+# -- the documentation generated from the results (scripts/lab_docs.py) ---------------------
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _lab_docs():
+    spec = importlib.util.spec_from_file_location("lab_docs", ROOT / "scripts" / "lab_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_docs_are_rendered_from_the_recorded_results():
+    lab_docs = _lab_docs()
+    records = lab_docs.load_results()
+    assert records, "docs/lab_results.json is missing: run scripts/lab_docs.py"
+    assert set(records) <= set(experiments.names())
+    for record in records.values():
+        assert not record["quick"] and record["seed"] == 0, "the docs quote full-mode runs"
+        for name in record["figures"]:
+            assert (ROOT / "docs" / "figures" / name).is_file()
+    # docs/lab.md and the README's tour are exactly what the script renders from them.
+    assert (ROOT / "docs" / "lab.md").read_text(encoding="utf-8") == lab_docs.render_lab(records)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert lab_docs.replace_tour(readme, lab_docs.render_tour(records)) == readme
+
+
+def test_docs_render_any_run(results):
+    lab_docs = _lab_docs()
+    records = {}
+    for name, result in results.items():
+        record = lab_docs.result_record(result)
+        assert json.loads(json.dumps(record)) == record  # JSON-safe as it is
+        records[name] = lab_docs._restore(record)
+    page = lab_docs.render_lab(records)
+    tour = lab_docs.render_tour(records)
+    for result in results.values():
+        assert f"`{result.name}`" in page and result.summary.replace("|", "\\|") in page
+        assert result.claim in page
+        assert f"**{result.title}**" in tour
+    assert "quick-mode run" in page and "quick-mode run" in tour
+    assert "None" not in tour
