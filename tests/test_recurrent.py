@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -473,3 +474,50 @@ def test_no_warning_and_no_state_leak_between_batch_sizes():
                 assert max(errors.values()) < 1e-6
             out = net.predict(X)
             assert out.shape == (n, 1) and np.all(np.isfinite(out))
+
+
+# -- the two experiments, quick mode --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    from mlplab import experiments
+
+    out = tmp_path_factory.mktemp("lab")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning inside the experiments either
+        return {
+            name: experiments.run(name, out, quick=True, seed=0)
+            for name in ("vanishing-through-time", "memory")
+        }
+
+
+def test_vanishing_through_time_experiment(lab):
+    result = lab["vanishing-through-time"]
+    data = result.data
+    main = [
+        f"{a}, {i}" for a in ("tanh", "sigmoid", "relu") for i in ("random (Glorot)", "orthogonal")
+    ]
+    for key in main:
+        norms = data["norms"][key]
+        assert all(b < a for a, b in itertools.pairwise(norms)), key
+        assert data["orders_lost"][key] >= 3
+    factor = data["factor_per_step"]
+    assert factor["sigmoid, orthogonal"] < 0.26  # sigmoid' <= 1/4
+    assert 0.6 < factor["relu, orthogonal"] < 0.8  # half the units pass: about 1/√2
+    assert factor["tanh, random (Glorot), inputs ×0.1"] > factor["tanh, random (Glorot)"]
+    np.testing.assert_allclose(data["linear"], 1.0, rtol=1e-9)  # orthogonal, no activation
+    assert result.held
+    assert "Recurrent Neural Networks (RNNs)" in result.claim
+
+
+def test_memory_experiment(lab):
+    result = lab["memory"]
+    data = result.data
+    assert data["lags"] == [5, 40]
+    short, long = data["accuracy"]["1.0"]
+    assert short >= 0.9 and long <= 0.45  # chance is 0.25
+    ratio = data["gradient_ratio"]["1.0"]
+    assert ratio[1] < 1e-2 * ratio[0]
+    assert result.held == (short >= 0.9 and long <= 0.4)
+    assert "memória" in result.claim
