@@ -215,6 +215,10 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
     )
     others = [nz for nz in noises if nz != main]
     notes = [
+        "Course texts: 001_f636fab45e5b4fde.txt (Portuguese; 'Portanto, redes recorrentes "
+        "possuem memória. Essas redes são úteis em tarefas que envolvem dependências "
+        "temporais': therefore, recurrent networks have memory; these networks are useful in "
+        "tasks that involve temporal dependencies) and 002_1711308be637cbdf.txt (English).",
         f"Task: step 0 shows one of {N_SYMBOLS} symbols (one-hot), steps 1 .. lag carry "
         "Gaussian noise on the same channels (none with std 0), the last step raises a query "
         f"flag; the network (SimpleRNN of {UNITS} tanh units, orthogonal W_h, then Dense and "

@@ -198,6 +198,9 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         "(orthogonal)."
     )
     notes = [
+        "Course text: 002_1711308be637cbdf.txt of the course material (A. Soto, 'Activation "
+        "Functions', PUC), slide on the sigmoid's bad property 1, quoted in its original "
+        "English.",
         f"Setup: a SimpleRNN of {UNITS} units on sequences of {FEATURES} standard-normal "
         "features, W_x Glorot uniform, b = 0, W_h either Glorot uniform (random, entries of "
         "variance 1/units) or orthogonal (every singular value 1, Keras's default). The loss "
