@@ -21,10 +21,12 @@ NAMES = [
     "exploding-gradients",
     "initialization",
     "learning-rate-schedules",
+    "memory",
     "optimizers",
     "rbm-features",
     "universal-approximation",
     "vanishing-gradients",
+    "vanishing-through-time",
     "xor",
     "zero-centred",
 ]

@@ -23,7 +23,6 @@ import numpy as np
 from . import losses as _losses
 from . import optimizers as _optimizers
 from . import schedules as _schedules
-from ._validation import check_matrix
 from .callbacks import Callback, Checkpoint, CSVLogger, EarlyStopping, JSONLogger, ProgressBar
 from .io import load_tree, save_tree
 from .layers import BatchNorm
@@ -381,8 +380,9 @@ class Trainer:
         network : Sequential
             A built network; trained in place.
         X : ndarray of shape (n_samples, n_inputs)
-            Float array of the network's dtype. It is never copied: mini-batches are
-            gathered from it one at a time.
+            Float array of the network's dtype, or of shape (n_samples, n_steps,
+            n_inputs) for a network that starts with a SimpleRNN. It is never copied:
+            mini-batches are gathered from it (along axis 0) one at a time.
         y : ndarray of shape (n_samples, n_outputs)
             Targets in the network's output space.
         sample_weight : ndarray of shape (n_samples,), optional
@@ -691,7 +691,11 @@ class Trainer:
         loss = self.loss
         fused = network._fused_output(loss)
         stop = len(network.layers) - 1 if fused else len(network.layers)
-        widest = max([X.shape[1], *(layer.n_out or 0 for layer in network.layers)])
+        # Values per row on the way; a recurrent layer keeps n_steps of them (issue 14).
+        steps = X.shape[1] if X.ndim == 3 else 1
+        widest = max(
+            [math.prod(X.shape[1:]), *(steps * (layer.n_out or 0) for layer in network.layers)]
+        )
         rows = max(1, _FINITE_CHECK_ELEMENTS // widest)
         n = X.shape[0]
         total = 0.0
@@ -819,7 +823,9 @@ class Trainer:
     def _check_data(self, network, X, y, sample_weight, xname, yname):
         if network.n_inputs is None:
             raise RuntimeError("the network is not built: call network.build(n_inputs) first")
-        X = check_matrix(X, xname, n_features=network.n_inputs, dtype=network.dtype, finite=False)
+        # The network knows its input's shape: (n_samples, n_inputs), or 3-D sequences
+        # (n_samples, n_steps, n_inputs) when it starts with a SimpleRNN (issue 14).
+        X = network._check_input(X, xname, finite=False)
         _check_finite_by_blocks(X, xname)
         y = np.asarray(y)
         if y.dtype.kind not in "fiub":
@@ -896,7 +902,7 @@ class Trainer:
 
 def _check_finite_by_blocks(X: np.ndarray, argname: str) -> None:
     """check_matrix's NaN/inf check, a block of rows at a time (bounded temporary)."""
-    rows = max(1, _FINITE_CHECK_ELEMENTS // max(1, X.shape[1]))
+    rows = max(1, _FINITE_CHECK_ELEMENTS // max(1, math.prod(X.shape[1:])))  # 2-D or 3-D X
     for start in range(0, X.shape[0], rows):
         if not np.isfinite(X[start : start + rows]).all():
             raise ValueError(f"{argname} contains NaN or infinity")
