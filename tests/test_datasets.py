@@ -128,9 +128,12 @@ def test_functions_match_formulas(name, low, high, f):
 def test_step_function_levels_and_noise():
     X, y = datasets.function("step", 301)
     x = X[:, 0]
-    np.testing.assert_array_equal(y[x < -0.34], -1.0)
-    np.testing.assert_array_equal(y[(x > -0.33) & (x < 0.33)], 0.0)
-    np.testing.assert_array_equal(y[x > 0.34], 1.0)
+    # The course's step (001_…): −1 for x < 0, 0 for 0 < x < 1, 1 for x > 1, on [−1, 2].
+    assert x[0] == -1.0 and x[-1] == 2.0
+    np.testing.assert_array_equal(y[x < 0], -1.0)
+    np.testing.assert_array_equal(y[(x > 0) & (x < 1)], 0.0)
+    np.testing.assert_array_equal(y[x > 1], 1.0)
+    assert set(np.unique(y)) == {-1.0, 0.0, 1.0}
     _, noisy = datasets.function("step", 301, noise=0.1, random_state=0)
     assert 0.05 < np.std(noisy - y) < 0.15
     _, again = datasets.function("step", 301, noise=0.1, random_state=0)

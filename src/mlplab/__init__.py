@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import activations, initializers, losses
 from ._version import __version__
 from .gradient_check import gradient_check
-from .layers import Activation, BatchNorm, Dense, Dropout, Maxout, PReLU
+from .layers import Activation, BatchNorm, Dense, Dropout, Maxout, PReLU, SimpleRNN
 from .network import Sequential, mlp
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ __all__ = [
     "Maxout",
     "PReLU",
     "Sequential",
+    "SimpleRNN",
     "__version__",
     "activations",
     "export_onnx",

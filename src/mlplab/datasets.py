@@ -42,7 +42,7 @@ FUNCTION_DOMAINS = {
     "square": (-1.0, 1.0),
     "reciprocal": (1.0, 100.0),
     "sine": (1.0, 2.0 * math.pi),
-    "step": (-1.0, 1.0),
+    "step": (-1.0, 2.0),
 }
 
 
@@ -411,7 +411,8 @@ _PLAYGROUND = {
 
 # -- function approximation -------------------------------------------------------------
 def _step(x: np.ndarray) -> np.ndarray:
-    return np.where(x < -1.0 / 3.0, -1.0, np.where(x < 1.0 / 3.0, 0.0, 1.0))
+    # The course's levels; it leaves x = 0 and x = 1 open: each jump takes the upper level.
+    return np.where(x < 0.0, -1.0, np.where(x < 1.0, 0.0, 1.0))
 
 
 _FUNCTIONS = {
@@ -434,8 +435,8 @@ def function(
     ----------
     name : {"square", "reciprocal", "sine", "step"}
         ``"square"``: x² on [−1, 1]; ``"reciprocal"``: 1/x on [1, 100]; ``"sine"``:
-        sin x on [1, 2π]; ``"step"``: the three-level step on [−1, 1], −1 for
-        x < −1/3, 0 for −1/3 ≤ x < 1/3 and 1 for x ≥ 1/3.
+        sin x on [1, 2π]; ``"step"``: the course's three-level step on [−1, 2], −1
+        for x < 0, 0 for 0 ≤ x < 1 and 1 for x ≥ 1.
     n_samples : int
         Points evenly spaced over the interval, ends included, in increasing order.
     noise : float

@@ -1,10 +1,11 @@
-"""Layers of a feed-forward network: Dense, Activation, PReLU, Maxout, BatchNorm, Dropout.
+"""Layers: Dense, Activation, PReLU, Maxout, BatchNorm, Dropout, and the recurrent SimpleRNN.
 
 Every layer follows one small protocol so that :class:`mlplab.network.Sequential` can chain
 them:
 
 - ``build(n_in, rng, dtype) -> n_out`` creates the parameters;
-- ``forward(x, training) -> y`` on a mini-batch ``x`` of shape (n_samples, n_in);
+- ``forward(x, training) -> y`` on a mini-batch ``x`` of shape (n_samples, n_in), or of
+  shape (n_samples, n_steps, n_in) for :class:`SimpleRNN`, which takes sequences;
 - ``backward(grad) -> grad_in`` takes dLoss/dy, fills ``grads`` (one array per entry of
   ``params``, same shapes) and returns dLoss/dx. ``need_input_grad = False`` lets the first
   layer skip the product that would compute dLoss/dx.
@@ -428,3 +429,341 @@ class Dropout(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate}
+
+
+# -- recurrent layers -----------------------------------------------------------------------
+
+
+def check_sequences(
+    X: Any,
+    argname: str = "X",
+    *,
+    n_features: int | None = None,
+    dtype: np.dtype | None = None,
+    finite: bool = True,
+) -> np.ndarray:
+    """Check that `X` is a 3-D float array of sequences, as a recurrent layer takes it.
+
+    The 3-D counterpart of :func:`mlplab._validation.check_matrix`: the same rules (no
+    silent cast, no empty batch, NaN/inf refused when `finite`), for shape
+    (n_samples, n_steps, n_features).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_steps, n_features)
+        The array to check. It is not copied.
+    argname : str
+        Name used in error messages.
+    n_features : int, optional
+        Required size of the last axis.
+    dtype : numpy dtype, optional
+        Required dtype; another float dtype raises TypeError rather than being cast.
+    finite : bool
+        Refuse NaN and inf.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_steps, n_features)
+    """
+    arr = np.asarray(X)
+    if arr.dtype not in (np.float32, np.float64):
+        raise TypeError(
+            f"{argname} must be a float32 or float64 array, got dtype {arr.dtype}; "
+            f"convert it explicitly, e.g. {argname}.astype(np.float64)"
+        )
+    if arr.ndim != 3:
+        raise ValueError(
+            f"{argname} must be 3-D of shape (n_samples, n_steps, n_features) for a network "
+            f"that starts with a recurrent layer, got {arr.ndim}-D shape {arr.shape}"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{argname} has no samples or no time steps (shape {arr.shape})")
+    if n_features is not None and arr.shape[2] != n_features:
+        raise ValueError(
+            f"{argname} has {arr.shape[2]} features per step, but {n_features} were expected"
+        )
+    if dtype is not None and arr.dtype != dtype:
+        raise TypeError(
+            f"{argname} has dtype {arr.dtype} but the network computes in {dtype}; "
+            f"cast it explicitly with {argname}.astype(np.{dtype})"
+        )
+    if finite and not np.isfinite(arr).all():
+        raise ValueError(f"{argname} contains NaN or infinity")
+    return arr
+
+
+class SimpleRNN(Layer):
+    r"""Elman recurrent layer: :math:`h_t = f(x_t W_x + h_{t-1} W_h + b)`, with :math:`h_0 = 0`.
+
+    The input is a batch of sequences of shape (n_samples, n_steps, n_features); the
+    output is the last state :math:`h_T`, of shape (n_samples, units), or every state,
+    of shape (n_samples, n_steps, units), with `return_sequences`. Parameters, in this
+    order: ``W_x`` of shape (n_features, units), ``W_h`` of shape (units, units) and
+    ``b`` of shape (units,). The course (``001_…``): connections that feed back give the
+    network memory, for tasks with temporal dependencies.
+
+    :meth:`backward` is backpropagation through time. With :math:`\delta_t = \partial
+    L / \partial a_t` for the pre-activation :math:`a_t` and :math:`g_t` the gradient
+    the next layer sends to :math:`h_t` (zero for t < T without `return_sequences`),
+
+    .. math::
+
+        \delta_t = (g_t + \delta_{t+1} W_h^\top) \odot f'(a_t), \quad
+        \partial L / \partial W_x = \sum_t x_t^\top \delta_t, \quad
+        \partial L / \partial W_h = \sum_t h_{t-1}^\top \delta_t, \quad
+        \partial L / \partial b = \sum_t \delta_t,
+
+    and :math:`\partial L / \partial x_t = \delta_t W_x^\top`. Exact by default.
+
+    **Truncation** (``bptt_steps = k``): the gradient of each output travels back
+    through at most k steps. The error of the output at step t (the last step only,
+    without `return_sequences`) reaches the pre-activations of steps t, t − 1, …,
+    t − k + 1 and no further: in the term of that output, the state
+    :math:`h_{t-k}` is treated as a constant (it still multiplies ``W_h`` in step
+    t − k + 1, so ``W_h`` gets :math:`h_{t-k}^\top \delta_{t-k+1}`). Inputs older than
+    k steps before every output get a zero gradient. ``bptt_steps = 1`` learns from
+    each step's input and previous state with no credit through time; k ≥ n_steps is
+    exact BPTT. This is Williams and Peng's (1990) BPTT(k) window for each output, not
+    the cheaper "split the sequence into chunks of k" scheme; with `return_sequences`
+    it costs k vectorized passes over the sequence. A truncated gradient is not the
+    gradient of the loss, so :func:`mlplab.gradient_check.gradient_check` reports
+    differences for it by design.
+
+    Parameters
+    ----------
+    units : int
+        Size of the state h, at least 1.
+    activation : str or mlplab.activations.Activation
+        Any elementwise activation of the catalog (tanh by default, as Keras); its own
+        ``forward_train`` and ``vjp_train`` are used, so stochastic ones (rrelu) draw a
+        fresh slope per step and entry while training.
+    return_sequences : bool
+        Output every state (n_samples, n_steps, units) instead of the last one. The next
+        layer must then take sequences (another SimpleRNN).
+    bptt_steps : int or None
+        Truncation length k of backpropagation through time (see above); None is exact.
+    kernel_initializer : str or Initializer
+        How ``W_x`` starts (Glorot uniform, as Keras).
+    recurrent_initializer : str or Initializer
+        How ``W_h`` starts: ``"orthogonal"`` (as Keras: every singular value 1, so the
+        linear part of a step neither grows nor shrinks the state).
+    bias : float
+        Initial value of every bias (0).
+
+    Attributes
+    ----------
+    initial_state_gradient : ndarray of shape (n_samples, units)
+        After :meth:`backward`: ∂Loss/∂h₀, the gradient that reaches the (zero) state
+        before the first step (what the vanishing-gradient experiment measures).
+    """
+
+    param_names = ("weight_x", "weight_h", "bias")
+    regularized = (True, True, False)
+
+    def __init__(
+        self,
+        units: int,
+        activation: str | ActivationFunction = "tanh",
+        return_sequences: bool = False,
+        bptt_steps: int | None = None,
+        *,
+        kernel_initializer: Any = "glorot_uniform",
+        recurrent_initializer: Any = "orthogonal",
+        bias: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.units = check_int(units, "units")
+        self.function = _activations.get(activation)
+        if not self.function.elementwise:
+            raise ValueError(
+                f"SimpleRNN needs an elementwise activation, got {self.function.name!r} "
+                "(a function of the whole row)"
+            )
+        if not isinstance(return_sequences, (bool, np.bool_)):
+            raise TypeError(f"return_sequences must be True or False, got {return_sequences!r}")
+        self.return_sequences = bool(return_sequences)
+        self.bptt_steps = None if bptt_steps is None else check_int(bptt_steps, "bptt_steps")
+        # Look the initializers up now: a bad name fails here, not at build time.
+        _initializers.get(kernel_initializer, activation=self.function)
+        _initializers.get(recurrent_initializer, activation=self.function)
+        self.kernel_initializer = kernel_initializer
+        self.recurrent_initializer = recurrent_initializer
+        self.bias = check_real(bias, "bias")
+        self._rng = np.random.default_rng(0)
+
+    def build(self, n_in: int, rng: np.random.Generator, dtype: np.dtype) -> int:
+        self.n_in, self.n_out, self.dtype = n_in, self.units, np.dtype(dtype)
+        u = self.units
+        init_x = _initializers.get(self.kernel_initializer, activation=self.function)
+        init_h = _initializers.get(self.recurrent_initializer, activation=self.function)
+        Wx = np.asarray(init_x((n_in, u), rng, dtype=self.dtype), dtype=self.dtype)
+        Wh = np.asarray(init_h((u, u), rng, dtype=self.dtype), dtype=self.dtype)
+        b = np.full(u, self.bias, dtype=self.dtype)
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        return u
+
+    def reseed(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+
+    def _check(self, x: np.ndarray) -> None:
+        if x.ndim != 3 or x.shape[2] != self.n_in:
+            raise ValueError(
+                f"SimpleRNN takes input of shape (n_samples, n_steps, {self.n_in}), got {x.shape}"
+            )
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """States for `x` of shape (n_samples, n_steps, n_features).
+
+        Returns shape (n_samples, units), or (n_samples, n_steps, units) with
+        `return_sequences`.
+        """
+        self._check(x)
+        Wx, Wh, b = self.params
+        f = self.function
+        n, T, _ = x.shape
+        # Time-major (n_steps, n_samples, ·) arrays: each step is one contiguous block.
+        # Every input's contribution x_t W_x + b is computed at once, before the loop.
+        if not training:
+            a = np.matmul(x.transpose(1, 0, 2), Wx)
+            a += b
+            states = np.empty_like(a) if self.return_sequences else None
+            h = f(a[0])  # h_0 = 0: the first step has no recurrent term
+            for t in range(T):
+                if t:
+                    a[t] += h @ Wh
+                    h = f(a[t])
+                if states is not None:
+                    states[t] = h
+            return h if states is None else states.transpose(1, 0, 2)
+        xt = self._buffer("_xt", (T, n, self.n_in))
+        np.copyto(xt, x.transpose(1, 0, 2))
+        A = self._buffer("_a", (T, n, self.units))
+        np.matmul(xt, Wx, out=A)
+        A += b
+        H = self._buffer("_h", (T, n, self.units))
+        # A stochastic activation (rrelu) draws new noise at every call, so its local
+        # derivative f'(a_t) is taken at once, step by step; deterministic ones are
+        # differentiated in backward from a_t and h_t.
+        D = self._buffer("_d", (T, n, self.units)) if f.stochastic else None
+        rec = self._buffer("_rec", (n, self.units))
+        for t in range(T):
+            if t:
+                A[t] += np.matmul(H[t - 1], Wh, out=rec)
+            H[t] = f.forward_train(A[t], self._rng)
+            if D is not None:
+                D[t] = 1
+                D[t] = f.vjp_train(A[t], H[t], D[t])
+        self._D = D
+        return H.transpose(1, 0, 2) if self.return_sequences else H[T - 1]
+
+    def _step_vjp(self, t: int, g: np.ndarray) -> np.ndarray:
+        """``g ⊙ f'(a_t)`` written into `g` (a step of a buffer, overwritten), returned.
+
+        The activation's own ``vjp_train`` at step t, or the derivative kept by the
+        forward pass for a stochastic one. Work is done one step at a time on purpose:
+        temporaries the size of a whole sequence cost more than the arithmetic.
+        """
+        if self._D is not None:
+            g *= self._D[t]
+            return g
+        out = self.function.vjp_train(self._a[t], self._h[t], g)
+        if out is not g:
+            g[...] = out
+        return g
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        """Backpropagation through time; `grad` is dLoss/d(output), of the output's shape.
+
+        Fills :attr:`grads` and returns dLoss/dx, shape (n_samples, n_steps, n_features)
+        (zero for steps that no output reaches under truncation).
+        """
+        Wx, Wh, _ = self.params
+        T, n, u = self._a.shape
+        dA = self._buffer("_da", (T, n, u))  # δ_t, time-major
+        k = T if self.bptt_steps is None else min(self.bptt_steps, T)
+        first = 0  # earliest step any gradient reaches
+        if not self.return_sequences:
+            # One output, at the last step: δ flows back from step T through k steps.
+            first = T - k
+            np.copyto(dA[T - 1], grad)
+            for t in range(T - 1, first - 1, -1):
+                self._step_vjp(t, dA[t])
+                if t > first:
+                    np.matmul(dA[t], Wh.T, out=dA[t - 1])
+            dA[:first] = 0
+        elif k == T:
+            # Exact, an output at every step: one backward recursion over the sum.
+            np.copyto(dA, grad.transpose(1, 0, 2))
+            carry = self._buffer("_carry", (n, u))
+            for t in range(T - 1, -1, -1):
+                if t < T - 1:
+                    dA[t] += carry
+                self._step_vjp(t, dA[t])
+                if t:
+                    np.matmul(dA[t], Wh.T, out=carry)
+        else:
+            self._truncated_sequence_backward(grad, k, dA)
+        dA_used = dA[first:].reshape(-1, u)
+        np.matmul(self._xt[first:].reshape(-1, self.n_in).T, dA_used, out=self.grads[0])
+        # W_h meets h_{t-1} at step t; h_0 = 0 adds nothing at the first step.
+        start = max(first, 1)
+        np.matmul(
+            self._h[start - 1 : T - 1].reshape(-1, u).T,
+            dA[start:].reshape(-1, u),
+            out=self.grads[1],
+        )
+        np.add.reduce(dA_used, axis=0, out=self.grads[2])
+        if not self.need_input_grad:
+            return grad
+        gin = self._buffer("_gin", self._xt.shape)
+        np.matmul(dA, Wx.T, out=gin)
+        return gin.transpose(1, 0, 2)
+
+    def _truncated_sequence_backward(self, grad: np.ndarray, k: int, dA: np.ndarray) -> None:
+        """δ for an output at every step, each output's error reaching back k steps.
+
+        Every output's window is handled at once, one lag j = 0 .. k − 1 at a time:
+        ``R[s]`` is the signal of the output at step s + j arriving at step s, alive for
+        the steps s that are at least j before the end. Each lag is one multiplication
+        by the local derivatives and one product with W_hᵀ over the whole sequence.
+        """
+        Wh = self.params[1]
+        T = dA.shape[0]
+        D = self._D
+        if D is None:  # f'(a_t) for every step, read k times below
+            D = self._buffer("_d", dA.shape)
+            for t in range(T):
+                D[t] = 1
+                self._step_vjp(t, D[t])
+        R = self._buffer("_r", dA.shape)
+        delta = self._buffer("_delta", dA.shape)
+        np.multiply(grad.transpose(1, 0, 2), D, out=dA)  # lag 0: each output's own step
+        np.matmul(dA[1:], Wh.T, out=R[: T - 1])
+        for j in range(1, k):
+            live = T - j
+            np.multiply(R[:live], D[:live], out=delta[:live])
+            dA[:live] += delta[:live]
+            if j < k - 1:
+                np.matmul(delta[1:live], Wh.T, out=R[: live - 1])
+
+    @property
+    def initial_state_gradient(self) -> np.ndarray | None:
+        """∂Loss/∂h₀ of the last :meth:`backward`, shape (n_samples, units), or None."""
+        dA = getattr(self, "_da", None)
+        return None if dA is None else dA[0] @ self.params[1].T
+
+    def get_config(self) -> dict[str, Any]:
+        def name(obj: Any) -> Any:
+            return obj if isinstance(obj, str) else repr(obj)
+
+        f = self.function
+        return {
+            "units": self.units,
+            "activation": f.name if not f.get_config() else repr(f),
+            "return_sequences": self.return_sequences,
+            "bptt_steps": self.bptt_steps,
+            "kernel_initializer": name(self.kernel_initializer),
+            "recurrent_initializer": name(self.recurrent_initializer),
+            "bias": self.bias,
+        }

@@ -10,6 +10,7 @@ db^m = Σ_n δ^m) and into δ^{m−1} = F′(u^{m−1}) ⊙ (δ^m (W^m)ᵀ).
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from . import activations as _activations
 from . import initializers as _initializers
 from . import losses as _losses
 from ._validation import check_float_dtype, check_int, check_matrix
-from .layers import Activation, BatchNorm, Dense, Dropout, Layer
+from .layers import Activation, BatchNorm, Dense, Dropout, Layer, SimpleRNN, check_sequences
 
 #: About how many numbers one block of rows may hold in its widest layer, where the
 #: network works through a large data set a block at a time (a few MiB).
@@ -68,9 +69,13 @@ class Sequential:
     ----------
     layers : sequence of Layer
         The layers, first to last. An :class:`~mlplab.layers.Activation` at the end is
-        the output activation.
+        the output activation. A network whose first layer is a
+        :class:`~mlplab.layers.SimpleRNN` takes sequences, X of shape (n_samples,
+        n_steps, n_inputs), and its output is 2-D: the last recurrent layer returns its
+        last state (``return_sequences=False``), e.g. to a Dense head.
     n_inputs : int, optional
-        Width of the input; when given the network is built at once.
+        Width of the input (features per step for sequences); when given the network
+        is built at once.
     dtype : {float32, float64}
         Dtype of every parameter and of the computation. Inputs must have it too.
     random_state : int, numpy.random.Generator or None
@@ -98,6 +103,7 @@ class Sequential:
                 raise TypeError(f"layers[{i}] must be a Layer, got {type(layer).__name__}")
         if not layers:
             raise ValueError("layers must contain at least one layer")
+        _check_sequence_flow(layers)
         self.layers = layers
         self.dtype = check_float_dtype(dtype)
         self.random_state = random_state
@@ -217,14 +223,37 @@ class Sequential:
         if self.n_inputs is None:
             raise RuntimeError("the network is not built: call build(n_inputs) first")
 
+    def check_input(self, X: Any, argname: str = "X", finite: bool = True) -> np.ndarray:
+        """`X` checked against the network's input: 2-D, or 3-D sequences for an RNN.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_inputs) or (n_samples, n_steps, n_inputs)
+            The input; sequences for a network that starts with a SimpleRNN.
+        argname : str
+            Name used in error messages.
+        finite : bool
+            Refuse NaN and inf.
+
+        Returns
+        -------
+        ndarray
+            `X` itself (never copied or cast).
+        """
+        check = check_sequences if takes_sequences(self) else check_matrix
+        return check(X, argname, n_features=self.n_inputs, dtype=self.dtype, finite=finite)
+
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """Network output for `X` of shape (n_samples, n_inputs).
+
+        A network that starts with a recurrent layer takes `X` of shape (n_samples,
+        n_steps, n_inputs).
 
         In training mode, layers keep what :meth:`backward` needs, dropout is on and
         batch norm uses batch statistics. Returns shape (n_samples, n_outputs).
         """
         self._check_built()
-        X = check_matrix(X, "X", n_features=self.n_inputs, dtype=self.dtype)
+        X = self.check_input(X, "X")
         return self._forward(X, training, len(self.layers))
 
     def _forward(self, X: np.ndarray, training: bool, stop: int) -> np.ndarray:
@@ -423,7 +452,11 @@ class Sequential:
 
     def _row_blocks(self, X: np.ndarray, block_elements: int) -> list[slice]:
         """Slices of X's rows whose widest layer holds about `block_elements` numbers."""
-        widest = max([X.shape[1], *(layer.n_out or 0 for layer in self.layers)])
+        # Values per row on the way; a recurrent layer keeps n_steps of them (issue 14).
+        steps = X.shape[1] if X.ndim == 3 else 1
+        widest = max(
+            [math.prod(X.shape[1:]), *(steps * (layer.n_out or 0) for layer in self.layers)]
+        )
         rows = max(1, block_elements // widest)
         n = X.shape[0]
         return [slice(start, min(n, start + rows)) for start in range(0, n, rows)]
@@ -468,6 +501,7 @@ class Sequential:
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_inputs)
+            Or (n_samples, n_steps, n_inputs) for a network that starts with a SimpleRNN.
         y : ndarray of shape (n_samples, n_outputs)
             Targets in the network's output space (one-hot rows for softmax outputs).
         loss : str or Loss
@@ -491,7 +525,7 @@ class Sequential:
         self._check_built()
         loss = _losses.get(loss)
         if check_input:
-            X = check_matrix(X, "X", n_features=self.n_inputs, dtype=self.dtype)
+            X = self.check_input(X, "X")
             y = np.asarray(y)
             if y.ndim != 2 or y.shape != (X.shape[0], self.n_outputs):
                 raise ValueError(
@@ -537,7 +571,7 @@ class Sequential:
         """
         self._check_built()
         if check_input:
-            X = check_matrix(X, "X", n_features=self.n_inputs, dtype=self.dtype)
+            X = self.check_input(X, "X")
         n = len(self.layers)
         if block_elements is None:
             return self._forward(X, False, n)
@@ -617,6 +651,53 @@ def mlp(
     if out_fn.name != "identity":
         layers.append(Activation(out_fn))
     return Sequential(layers, sizes[0], dtype=dtype, random_state=random_state)
+
+
+# -- recurrent networks (issue 14) ---------------------------------------------------------
+# Everything Sequential needs for sequences: which networks take 3-D input, and which layer
+# orders make sense. The passes themselves need nothing special (SimpleRNN turns
+# sequences into a 2-D state; the Trainer gathers mini-batches along axis 0).
+
+
+def takes_sequences(network: Sequential) -> bool:
+    """Whether `network` takes sequences, X of shape (n_samples, n_steps, n_inputs)."""
+    return isinstance(network.layers[0], SimpleRNN)
+
+
+def _check_sequence_flow(layers: list[Layer]) -> None:
+    """Refuse layer orders that would hand sequences to a layer that cannot take them.
+
+    A SimpleRNN takes sequences: it must come first, or after a SimpleRNN with
+    ``return_sequences=True`` (with only Dropout or elementwise Activation layers in
+    between, which act on every step alike). The network's output must be 2-D, since
+    losses and targets are (n_samples, n_outputs).
+    """
+    sequences = False  # whether the current layer's input is a sequence
+    for i, layer in enumerate(layers):
+        if isinstance(layer, SimpleRNN):
+            if i and not sequences:
+                raise ValueError(
+                    f"layers[{i}] is a SimpleRNN, which takes sequences, but layers[{i - 1}] "
+                    "outputs one row per sample: a SimpleRNN must be the first layer or "
+                    "follow a SimpleRNN with return_sequences=True"
+                )
+            sequences = layer.return_sequences
+        elif sequences and not (
+            isinstance(layer, Dropout)
+            or (isinstance(layer, Activation) and layer.function.elementwise)
+        ):
+            raise ValueError(
+                f"layers[{i}] ({type(layer).__name__}) would receive sequences of shape "
+                "(n_samples, n_steps, units) from a SimpleRNN with return_sequences=True; "
+                "only another SimpleRNN (or Dropout / an elementwise Activation) can follow "
+                "it. Use return_sequences=False on the last SimpleRNN for a Dense head"
+            )
+    if sequences:
+        raise ValueError(
+            "the network would output sequences: set return_sequences=False on the last "
+            "SimpleRNN (the losses and the Trainer take outputs of shape "
+            "(n_samples, n_outputs))"
+        )
 
 
 def _per_layer(value: Any, n: int, argname: str) -> list[Any]:

@@ -39,7 +39,6 @@ from . import optimizers as _optimizers
 from . import schedules as _schedules
 from ._validation import (
     check_int,
-    check_matrix,
     check_non_negative,
     check_optional_positive,
     check_sample_weight,
@@ -238,7 +237,7 @@ class FitPlan:
         activations, the unit-rows shortcut, or the checked reference step.
     packed : bool
         The optimizer updates all parameters with one call per operation on their flat
-        array (:meth:`Optimizer.pack`) instead of array by array.
+        array (:meth:`~mlplab.optimizers.Optimizer.pack`) instead of array by array.
     """
 
     step: StepPlan
@@ -468,8 +467,9 @@ class Trainer:
         network : Sequential
             A built network; trained in place.
         X : ndarray of shape (n_samples, n_inputs)
-            Float array of the network's dtype. It is never copied: mini-batches are
-            gathered from it one at a time.
+            Float array of the network's dtype, or of shape (n_samples, n_steps,
+            n_inputs) for a network that starts with a SimpleRNN. It is never copied:
+            mini-batches are gathered from it (along axis 0) one at a time.
         y : ndarray of shape (n_samples, n_outputs)
             Targets in the network's output space.
         sample_weight : ndarray of shape (n_samples,), optional
@@ -645,9 +645,11 @@ def _check_pair(
     network: Sequential, X: Any, y: Any, xname: str, yname: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Inputs and targets in the network's dtype and shapes, finite; X is never copied."""
-    X = check_matrix(X, xname, n_features=network.n_inputs, dtype=network.dtype, finite=False)
-    # check_matrix's NaN/inf check, a block of rows at a time (bounded temporary).
-    rows = max(1, BLOCK_ELEMENTS // max(1, X.shape[1]))
+    # The network knows its input's shape: (n_samples, n_inputs), or 3-D sequences
+    # (n_samples, n_steps, n_inputs) when it starts with a SimpleRNN (issue 14).
+    X = network.check_input(X, xname, finite=False)
+    # The NaN/inf check, a block of rows at a time (bounded temporary).
+    rows = max(1, BLOCK_ELEMENTS // max(1, math.prod(X.shape[1:])))
     for start in range(0, X.shape[0], rows):
         if not np.isfinite(X[start : start + rows]).all():
             raise ValueError(f"{xname} contains NaN or infinity")

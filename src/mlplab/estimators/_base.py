@@ -3,8 +3,8 @@
 :class:`BaseMLP` validates the parameters (declaratively), builds the
 :class:`~mlplab.network.Sequential` (kept as ``network_``), trains it with a
 :class:`~mlplab.training.Trainer` configured by scikit-learn's rules
-(:mod:`._sklearn`), copies what the run did into scikit-learn's fitted attributes and
-saves itself (:mod:`._persistence`). The subclasses only say how targets are encoded,
+(``_sklearn``), copies what the run did into scikit-learn's fitted attributes and
+saves itself (``_persistence``). The subclasses only say how targets are encoded,
 which loss and output activation to use, and how network outputs turn into predictions
 and scores.
 """

@@ -40,6 +40,8 @@ _MODULES = {
     "zero-centred": "zero_centred",
     "learning-rate-schedules": "schedules",
     "rbm-features": "rbm_features",
+    "vanishing-through-time": "vanishing_through_time",
+    "memory": "memory",
 }
 
 __all__ = ["Experiment", "ExperimentResult", "Outcome", "get", "names", "run"]

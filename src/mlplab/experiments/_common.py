@@ -99,6 +99,29 @@ def accuracy(network: Sequential, X: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(pred == y))
 
 
+# -- reports ----------------------------------------------------------------------------
+
+
+def course_quote(seed_file: str, deck: str, quote: str, translation: str | None = None) -> str:
+    """A report paragraph quoting the course: the slide deck's file in shared/seeds/.
+
+    Parameters
+    ----------
+    seed_file : str
+        File name in the course material (``shared/seeds/``).
+    deck : str
+        The deck's title, as a reader would look it up.
+    quote : str
+        The sentence as the slides write it.
+    translation : str, optional
+        An English translation, for slides in Portuguese or Spanish.
+    """
+    text = f"**The course** (`shared/seeds/{seed_file}`, {deck}): “{quote}”"
+    if translation:
+        text += f" — in English: “{translation}”"
+    return text
+
+
 # -- figures ----------------------------------------------------------------------------
 
 

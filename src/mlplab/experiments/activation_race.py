@@ -1,25 +1,51 @@
-"""Activation race: epochs to a target training error for each activation."""
+"""Activation race: how many epochs each activation needs to reach a training error.
+
+The course's figure comes from Krizhevsky et al. (2012): a 4-layer network of ReLUs
+reaches 25% training error on CIFAR-10 six times faster than the same network with
+tanh, each trained by SGD with momentum at the learning rate that made it fastest.
+This experiment follows that protocol as far as a CPU and the data at hand allow: the
+digits images (CIFAR-10 is not shipped), dense layers, SGD with momentum 0.9 and
+batches of 128, each network at its fastest rate from a grid; the paper's 25%
+threshold and a stricter 5%; 4 hidden layers (the paper's depth) and deeper networks.
+"""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 
+from .. import optimizers as _optimizers
 from ..callbacks import Callback
 from ..network import mlp
 from ..training import Trainer
 from ._base import Outcome, register
-from ._common import accuracy, digits_data, figure, one_hot, save, standardize
+from ._common import course_quote, digits_data, figure, one_hot, save, standardize
 
 CLAIM = (
-    "ReLU networks converge several times faster than tanh networks (Krizhevsky et al. "
-    "2012 report about 6× fewer epochs to 25% training error on CIFAR-10); sigmoid is "
-    "slower still. Here: epochs to reach a target training error on a fixed problem."
+    "ReLU networks train several times faster than tanh networks: a 4-layer ReLU network "
+    "reaches 25% training error about 6× faster than the same network with tanh "
+    "(Krizhevsky et al. 2012, on CIFAR-10 images); sigmoid is slower still."
 )
 
-ACTIVATIONS_QUICK = ("relu", "tanh", "sigmoid", "elu")
+COURSE = " ".join(
+    [
+        course_quote(
+            "002_1711308be637cbdf.txt",
+            "Activation Functions, A. Soto",
+            "Example (Krizhevsky et al., 2012): training on CIFAR-10 (a popular object recog. "
+            "dataset), a 4-layer CNN using ReLUs (solid line) reaches a 25% training error "
+            "rate six times faster than an equivalent network using tanh(x) (dashed line).",
+        ),
+        "The Portuguese deck (`shared/seeds/000_1e72aded7a18583d.txt`) says of ReLU: "
+        "“Converge mais rapidamente que sigmoide/tanh sobre imagens (≈ 6x)” (converges "
+        "faster than sigmoid/tanh on images, ≈ 6×); the Spanish one "
+        "(`shared/seeds/003_e70ea76dc1fe98cb.txt`): “Converge mucho más rápido en la "
+        "práctica (6x)”.",
+    ]
+)
+
+ACTIVATIONS_QUICK = ("relu", "tanh", "sigmoid")
 ACTIVATIONS_FULL = (
     "relu",
     "tanh",
@@ -32,123 +58,292 @@ ACTIVATIONS_FULL = (
     "mish",
     "softplus",
 )
+#: Deeper networks race the course's three.
+ACTIVATIONS_DEEP = ("relu", "tanh", "sigmoid")
+#: The course's threshold (Krizhevsky et al.) and a stricter one.
+THRESHOLDS = (0.25, 0.05)
 
 
-class _TargetError(Callback):
-    """Record the training error after each epoch; stop once it reaches the target."""
+class _Race(Callback):
+    """Training error on the whole training set after SGD steps; stop at every threshold.
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, target: float) -> None:
-        self.X, self.y, self.target = X, y, target
-        self.errors: list[float] = []
-        self.reached: int | None = None
+    The error is measured after every step for the first 2 epochs (the fast networks
+    cross 25% there), four times an epoch up to epoch 20, then once an epoch.
+    """
 
-    def on_epoch_end(self, trainer, logs) -> None:
-        error = 1.0 - accuracy(trainer.network, self.X, self.y)
-        self.errors.append(error)
-        if self.reached is None and error <= self.target:
-            self.reached = len(self.errors)
+    def __init__(self, X: np.ndarray, y: np.ndarray, steps_per_epoch: int) -> None:
+        self.X, self.y, self.spe = X, y, steps_per_epoch
+        self.quarter = max(1, -(-steps_per_epoch // 4))
+        self.curve: list[tuple[float, float]] = []
+        self.reached: dict[float, float] = {}
+
+    def _measure(self, step: int) -> bool:
+        if step <= 2 * self.spe:
+            return True
+        return step % (self.quarter if step <= 20 * self.spe else self.spe) == 0
+
+    def on_batch_end(self, trainer) -> None:
+        step = trainer.step
+        if not self._measure(step):
+            return
+        error = float(np.mean(trainer.network.predict(self.X).argmax(axis=1) != self.y))
+        epochs = step / self.spe
+        self.curve.append((epochs, error))
+        for target in THRESHOLDS:
+            if target not in self.reached and error <= target:
+                self.reached[target] = epochs
+        if len(self.reached) == len(THRESHOLDS):
             trainer.stop_training = True
 
 
-def epochs_to_target(
+def race(
     activation: str,
     X: np.ndarray,
     y: np.ndarray,
-    hidden: tuple[int, ...],
-    target: float,
+    depth: int,
+    learning_rate: float,
     max_epochs: int,
     seed: int,
-    learning_rate: float = 0.01,
-) -> tuple[int | None, list[float], float]:
-    """Epochs SGD needs to reach `target` training error (None if never), errors, seconds."""
-    net = mlp((X.shape[1], *hidden, 10), activation, "softmax", random_state=seed)
-    watch = _TargetError(X, y, target)
-    trainer = Trainer(
+    width: int = 64,
+    batch_size: int = 128,
+) -> tuple[dict[float, float], list[tuple[float, float]]]:
+    """Epochs (fractional: steps / steps per epoch) to each threshold, and the error curve.
+
+    A threshold never reached within `max_epochs` gets ``inf``.
+    """
+    net = mlp((X.shape[1], *[width] * depth, 10), activation, "softmax", random_state=seed)
+    steps_per_epoch = -(-X.shape[0] // batch_size)
+    watch = _Race(X, y, steps_per_epoch)
+    Trainer(
         "categorical_crossentropy",
-        "sgd",
+        _optimizers.get("sgd", momentum=0.9),
         learning_rate=learning_rate,
         epochs=max_epochs,
-        batch_size=64,
+        batch_size=batch_size,
         callbacks=[watch],
         random_state=seed,
-    )
-    start = time.perf_counter()
-    trainer.fit(net, X, one_hot(y, 10))
-    return watch.reached, watch.errors, time.perf_counter() - start
+    ).fit(net, X, one_hot(y, 10))
+    return {t: watch.reached.get(t, np.inf) for t in THRESHOLDS}, watch.curve
 
 
-@register("activation-race", "Which activation trains fastest?", CLAIM)
+def fastest(
+    activation: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    depth: int,
+    rates: tuple[float, ...],
+    max_epochs: int,
+    seeds: list[int],
+) -> dict[float, dict[str, object]]:
+    """For each threshold: the rate with the fewest median epochs, and what it got.
+
+    Returns
+    -------
+    dict
+        Threshold -> ``epochs`` (median over seeds at the best rate; inf if no rate
+        reached it in most runs), ``rate``, ``reached`` (runs that got there at that
+        rate), and ``curve`` (seed ``seeds[0]``'s error curve at that rate).
+    """
+    runs = {lr: [race(activation, X, y, depth, lr, max_epochs, s) for s in seeds] for lr in rates}
+    out = {}
+    for target in THRESHOLDS:
+        median = {lr: float(np.median([r[0][target] for r in runs[lr]])) for lr in rates}
+        # Ties (all inf, typically) go to the smaller rate.
+        best = min(rates, key=lambda lr: (median[lr], lr))
+        ordered = sorted(runs[best], key=lambda r: r[0][target])
+        out[target] = {
+            "epochs": median[best],
+            "rate": best,
+            "reached": sum(np.isfinite(r[0][target]) for r in runs[best]),
+            "curve": ordered[len(ordered) // 2][1],
+        }
+    return out
+
+
+def _epochs_text(epochs: float, max_epochs: int) -> str:
+    if np.isfinite(epochs):
+        return f"{epochs:.2g} epochs"
+    return f"did not reach the threshold in {max_epochs} epochs"
+
+
+def _ratio_text(tanh: float, relu: float) -> str:
+    if not (np.isfinite(tanh) and np.isfinite(relu)):
+        return "not measurable"
+    ratio = tanh / relu
+    return f"relu {ratio:.2g}× faster" if ratio >= 1 else f"tanh {1 / ratio:.2g}× faster"
+
+
+@register("activation-race", "ReLU trains several times faster than tanh", CLAIM)
 def run(folder: Path, quick: bool, seed: int) -> Outcome:
     X, y = digits_data()
     X = standardize(X)
-    activations = ACTIVATIONS_QUICK if quick else ACTIVATIONS_FULL
     if quick:
         X, y = X[:400], y[:400]
-    hidden = (32, 32, 32, 32) if quick else (64, 64, 64, 64)
-    lr = 0.05 if quick else 0.01
-    target = 0.05
-    max_epochs = 25 if quick else 300
-    seeds = [seed] if quick else [seed + k for k in range(5)]
-    table = []
-    epochs: dict[str, float] = {}
-    curves: dict[str, list[float]] = {}
-    for act in activations:
-        reached = []
-        secs = []
-        ran = 0
-        for s in seeds:
-            n, errors, sec = epochs_to_target(act, X, y, hidden, target, max_epochs, s, lr)
-            reached.append(n)
-            secs.append(sec)
-            ran += len(errors)
-            if s == seeds[0]:
-                curves[act] = errors
-        ok = [n for n in reached if n is not None]
-        med = float(np.median([n if n is not None else np.inf for n in reached]))
-        epochs[act] = med
-        table.append(
-            {
-                "activation": act,
-                "median epochs to target": med if np.isfinite(med) else f"> {max_epochs}",
-                "runs reaching target": f"{len(ok)}/{len(seeds)}",
-                "seconds per epoch": float(np.sum(secs) / max(1, ran)),
-            }
-        )
-    speedup = epochs["tanh"] / epochs["relu"] if np.isfinite(epochs["relu"]) else float("nan")
-    held = bool(np.isfinite(speedup) and speedup >= 2.0)
+    depths = (4,) if quick else (4, 8, 16)
+    rates = (0.1, 0.3) if quick else (0.01, 0.03, 0.1, 0.3, 1.0)
+    max_epochs = 10 if quick else 60
+    seeds = [seed] if quick else [seed + k for k in range(3)]
+    results: dict[tuple[int, str], dict[float, dict[str, object]]] = {}
+    for depth in depths:
+        acts = ACTIVATIONS_QUICK if quick else ACTIVATIONS_FULL if depth == 4 else ACTIVATIONS_DEEP
+        for act in acts:
+            results[depth, act] = fastest(act, X, y, depth, rates, max_epochs, seeds)
 
-    fig, axes = figure(1, 1, 5.5, 3.6)
-    ax = axes[0, 0]
-    for act, errors in curves.items():
-        ax.plot(
-            np.arange(1, len(errors) + 1),
-            errors,
-            label=act,
-            lw=2.2 if act in ("relu", "tanh") else 1.0,
-        )
-    ax.axhline(target, color="k", ls=":", lw=1)
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("training error")
-    ax.set_title(f"digits, {len(hidden)}×{hidden[0]} hidden, SGD; target {target:.0%}")
-    ax.legend(fontsize=7, ncol=2)
+    table = []
+    for (depth, act), res in results.items():
+        row: dict[str, object] = {"hidden layers": depth, "activation": act}
+        for target in THRESHOLDS:
+            e = float(res[target]["epochs"])
+            row[f"epochs to {target:.0%}"] = e if np.isfinite(e) else f"> {max_epochs}"
+            row[f"rate ({target:.0%})"] = res[target]["rate"]
+            row[f"runs reaching {target:.0%}"] = f"{res[target]['reached']}/{len(seeds)}"
+        table.append(row)
+
+    def epochs(depth: int, act: str, target: float) -> float:
+        return float(results[depth, act][target]["epochs"])
+
+    speedups = []
+    speedup: dict[str, float] = {}
+    for depth in depths:
+        for target in THRESHOLDS:
+            relu, tanh = epochs(depth, "relu", target), epochs(depth, "tanh", target)
+            ratio = tanh / relu if np.isfinite(relu) and np.isfinite(tanh) else float("nan")
+            speedup[f"{depth}/{target}"] = ratio
+            shown = {
+                f"{act} epochs": e if np.isfinite(e) else f"> {max_epochs}"
+                for act in ACTIVATIONS_DEEP
+                for e in [epochs(depth, act, target)]
+            }
+            speedups.append(
+                {
+                    "hidden layers": depth,
+                    "threshold": f"{target:.0%}",
+                    **shown,
+                    "tanh / relu": ratio,
+                }
+            )
+    course = speedup[f"4/{THRESHOLDS[0]}"]
+    held = bool(np.isfinite(course) and course >= 2.0)
+
+    ncols = len(depths) + (0 if quick else 1)
+    fig, axes = figure(ncols, 1, 4.0, 3.4)
+    color = {act: f"C{k}" for k, act in enumerate(ACTIVATIONS_FULL)}
+    for ax, depth in zip(axes[0], depths, strict=False):
+        for act in ACTIVATIONS_FULL:
+            if (depth, act) not in results:
+                continue
+            curve = np.array(results[depth, act][THRESHOLDS[0]]["curve"]).reshape(-1, 2)
+            main = act in ACTIVATIONS_DEEP
+            ax.plot(
+                curve[:, 0],
+                curve[:, 1],
+                color=color[act],
+                lw=2.0 if main else 0.8,
+                alpha=1.0 if main else 0.7,
+                label=act,
+            )
+        for target in THRESHOLDS:
+            ax.axhline(target, color="k", ls=":", lw=1)
+            ax.text(
+                0.01,
+                target,
+                f"{target:.0%}",
+                transform=ax.get_yaxis_transform(),
+                va="bottom",
+                fontsize=7,
+            )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("epochs of SGD (log scale)")
+        ax.set_ylabel("training error")
+        ax.set_title(f"{depth} hidden layers × 64 (median run)", fontsize=9)
+        ax.grid(alpha=0.3, which="both")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8)
+    if not quick:
+        ax = axes[0, -1]
+        for k, target in enumerate(THRESHOLDS):
+            ax.plot(
+                depths,
+                [speedup[f"{d}/{target}"] for d in depths],
+                "os"[k] + "-",
+                label=f"to {target:.0%} training error",
+            )
+        ax.axhline(6, color="C3", ls="--", lw=1, label="Krizhevsky et al.: ≈6×")
+        ax.axhline(1, color="k", lw=0.8, label="equally fast")
+        ax.set_yscale("log")
+        ticks = [0.1, 0.2, 0.5, 1, 2, 6]
+        ax.set_yticks(ticks, [f"{t:g}×" for t in ticks])
+        ax.minorticks_off()
+        ax.set_xticks(depths, [str(d) for d in depths])
+        ax.set_xlabel("hidden layers")
+        ax.set_ylabel("tanh epochs / relu epochs")
+        ax.set_title("speed-up of relu over tanh (>1: relu faster)", fontsize=9)
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3, which="both")
+    fig.suptitle(
+        "digits, SGD with momentum 0.9, batches of 128;\neach network at the rate that "
+        f"reached {THRESHOLDS[0]:.0%} fastest (see the table)",
+        fontsize=10,
+    )
     figures = [save(fig, folder / "activation_race.png")]
 
-    ranking = sorted(epochs, key=lambda a: epochs[a])
-    speed_text = f"{speedup:.1f}×" if np.isfinite(speedup) else "not measurable"
-    summary = (
-        f"to reach {target:.0%} training error relu needed {epochs['relu']:g} epochs and tanh "
-        f"{epochs['tanh']:g}: relu was {speed_text} faster (the paper: ≈6× on CIFAR-10); "
-        f"sigmoid needed {epochs['sigmoid']:g}; fastest here: {', '.join(ranking[:3])}."
-    )
-    notes = [
-        f"Setup: digits ({len(y)} images, standardized), {len(hidden)} hidden layers of "
-        f"{hidden[0]} units, initialization as each activation recommends, softmax output, "
-        f"plain SGD (learning rate {lr}, batches of 64), at most {max_epochs} epochs; "
-        f"median over {len(seeds)} seed(s) ('inf' = never reached).",
-        "Criterion: the claim holds when relu needs at least 2× fewer epochs than tanh "
-        '("several times faster"). The speed-up depends on the problem, the depth and the '
-        "optimizer; this is one fixed setting, not CIFAR-10.",
+    t0, t1 = THRESHOLDS
+    d0 = depths[0]
+    parts = [
+        f"to {t0:.0%} training error (the course's threshold) with {d0} hidden layers relu "
+        f"needed {_epochs_text(epochs(d0, 'relu', t0), max_epochs)} and tanh "
+        f"{_epochs_text(epochs(d0, 'tanh', t0), max_epochs)}: "
+        f"{_ratio_text(epochs(d0, 'tanh', t0), epochs(d0, 'relu', t0))} (the paper: relu ≈6× "
+        f"faster); to {t1:.0%}: "
+        f"{_ratio_text(epochs(d0, 'tanh', t1), epochs(d0, 'relu', t1))}"
     ]
-    data = {"epochs": epochs, "speedup_relu_vs_tanh": speedup, "curves": curves}
-    return Outcome(held, summary, table, figures, data, notes)
+    for depth in depths[1:]:
+        parts.append(
+            f"with {depth} layers: "
+            f"{_ratio_text(epochs(depth, 'tanh', t0), epochs(depth, 'relu', t0))} to {t0:.0%}, "
+            f"{_ratio_text(epochs(depth, 'tanh', t1), epochs(depth, 'relu', t1))} to {t1:.0%}"
+        )
+    sigmoid = []
+    for depth in depths:
+        e = epochs(depth, "sigmoid", t0)
+        sigmoid.append(
+            f"{e:.2g} epochs with {depth} layers"
+            if np.isfinite(e)
+            else f"did not reach {t0:.0%} in {max_epochs} epochs with {depth} layers"
+        )
+    parts.append(f"sigmoid to {t0:.0%}: " + ", ".join(sigmoid))
+    summary = "; ".join(parts) + "."
+    notes = [
+        COURSE,
+        f"Setup: the digits images ({len(y)} of 8×8 pixels, standardized; CIFAR-10 is not "
+        "available offline), dense networks of 64 units per hidden layer ("
+        + ", ".join(map(str, depths))
+        + " hidden layers), initialization as each activation recommends (He for the ReLU "
+        "family, Glorot for sigmoid/tanh, LeCun for SELU), softmax output, cross-entropy. As "
+        "in Krizhevsky et al.: SGD with momentum 0.9, batches of 128, no regularization, and "
+        "each network's learning rate chosen to make it as fast as possible, here from "
+        f"{list(rates)}, separately for each threshold. Epochs are counted in SGD steps "
+        "(steps / steps per epoch): the training error on all training images is measured "
+        "after every step for two epochs, four times an epoch up to epoch 20, then once an "
+        f"epoch; a run stops at {t1:.0%} error or after {max_epochs} epochs. Median over "
+        f"{len(seeds)} seed(s).",
+        f"Criterion: the claim holds when, with {d0} hidden layers, relu reaches "
+        f"{t0:.0%} training error at least 2× sooner than tanh (“several times faster”; "
+        "the paper measured ≈6×). The other thresholds and depths are reported beside it. "
+        "This is one problem (small images, dense layers, a good initialization for "
+        "each activation), not a convolutional network on CIFAR-10.",
+    ]
+    data = {
+        "epochs": {
+            f"{d}/{a}/{t}": float(r[t]["epochs"]) for (d, a), r in results.items() for t in r
+        },
+        "rates": {f"{d}/{a}/{t}": float(r[t]["rate"]) for (d, a), r in results.items() for t in r},
+        "speedup_relu_vs_tanh": speedup,
+        "course_speedup": course,
+        "depths": list(depths),
+        "max_epochs": max_epochs,
+    }
+    return Outcome(
+        held, summary, table, figures, data, notes, {"Speed-up of relu over tanh": speedups}
+    )

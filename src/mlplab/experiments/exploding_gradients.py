@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import initializers
+from ..callbacks import Callback
 from ..network import mlp
 from ..training import Trainer
 from ._base import Outcome, register
@@ -20,11 +21,41 @@ CLAIM = (
 )
 
 
+class _FullLoss(Callback):
+    """Full-data mean squared error after every step of the first epoch, then per epoch.
+
+    A run that diverges in its first epoch has no epoch in its history: these points
+    are what draws it.
+    """
+
+    def __init__(self, X: np.ndarray, Y: np.ndarray, steps_per_epoch: int) -> None:
+        self.X, self.Y, self.spe = X, Y, steps_per_epoch
+        self.epochs: list[float] = []
+        self.losses: list[float] = []
+
+    def record(self, network, epochs: float) -> None:
+        with np.errstate(all="ignore"):
+            value = float(np.mean((network.predict(self.X) - self.Y) ** 2))
+        self.epochs.append(epochs)
+        self.losses.append(value)
+
+    def on_train_begin(self, trainer) -> None:
+        self.record(trainer.network, 0.0)
+
+    def on_batch_end(self, trainer) -> None:
+        if trainer.step < self.spe:
+            self.record(trainer.network, trainer.step / self.spe)
+
+    def on_epoch_end(self, trainer, logs) -> None:
+        if trainer.epoch > 1:
+            self.record(trainer.network, float(trainer.epoch))
+
+
 def _network(depth: int, width: int, init, seed: int):
     return mlp((1, *[width] * depth, 1), "relu", kernel_initializer=init, random_state=seed)
 
 
-@register("exploding-gradients", "Exploding gradients with large weights", CLAIM)
+@register("exploding-gradients", "Large weights make ReLU gradients explode", CLAIM)
 def run(folder: Path, quick: bool, seed: int) -> Outcome:
     width = 16 if quick else 32
     depths = [1, 2, 4, 6, 8] if quick else [1, 2, 3, 4, 5, 6, 8, 10]
@@ -51,29 +82,32 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         "N(0, 1), clip global norm 1": (large, 1.0),
         "He init, no clipping": ("he_normal", None),
     }
-    histories = {}
+    curves = {}
     rows = []
+    batch_size = 32
     for label, (init, clip) in runs.items():
         net = _network(depth, width, init, seed)
-        initial = float(np.mean((net.predict(X) - Y) ** 2)) / 2
+        watch = _FullLoss(X, Y, -(-X.shape[0] // batch_size))
         trainer = Trainer(
             "squared_error",
             "sgd",
             learning_rate=0.01,
             epochs=epochs,
-            batch_size=32,
+            batch_size=batch_size,
             clip_global_norm=clip,
+            callbacks=[watch],
             random_state=seed,
         )
         history = trainer.fit(net, X, Y)
-        histories[label] = history
-        final = float(np.mean((net.predict(X) - Y) ** 2)) / 2
+        curves[label] = watch
+        end = float(np.mean((net.predict(X) - Y) ** 2))
         rows.append(
             {
                 "training run": label,
-                "initial loss": initial,
-                "final loss": final,
+                "initial loss": watch.losses[0],
+                "final loss": end,
                 "epochs run": history.epochs,
+                "steps run": trainer.step,
                 "diverged": history.diverged,
             }
         )
@@ -102,15 +136,44 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         ax.semilogy(depths, grad[label], "o-", label=label)
     ax.set_xlabel("hidden layers")
     ax.set_ylabel("‖dLoss/dW1‖ at initialization")
-    ax.set_title(f"ReLU, {width} units per layer")
+    ax.set_title(f"gradient at initialization, ReLU, {width} units per layer", fontsize=10)
     ax.legend(fontsize=8)
     ax = axes[0, 1]
-    for label, history in histories.items():
-        ax.semilogy(np.arange(1, history.epochs + 1), history["loss"], label=label)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss")
-    ax.set_title(f"training, {depth} hidden layers")
-    ax.legend(fontsize=7)
+    # Clip the y-range a few decades above the highest starting loss: a diverging run
+    # leaves it, and is marked on the top edge with the value it reached.
+    top = 1e3 * max(w.losses[0] for w in curves.values() if np.isfinite(w.losses[0]))
+    for k, (label, watch) in enumerate(curves.items()):
+        t = np.asarray(watch.epochs)
+        loss = np.asarray(watch.losses)
+        shown = np.isfinite(loss) & (loss <= top)
+        (line,) = ax.plot(t[shown], loss[shown], color=f"C{k}", label=label)
+        if final[label]["diverged"]:
+            beyond = ~shown
+            stop = t[beyond][0] if beyond.any() else t[-1]
+            value = loss[beyond][0] if beyond.any() else loss[-1]
+            at = min(value, top) if np.isfinite(value) else top
+            if beyond.any():
+                ax.plot([t[shown][-1], stop], [loss[shown][-1], at], color=line.get_color())
+            ax.plot([stop], [at], "X", color=line.get_color(), ms=9, zorder=4, clip_on=False)
+            reached = f"{value:.0e}" if np.isfinite(value) else "inf"
+            ax.annotate(
+                f"loss {reached} after {final[label]['steps run']} step(s):\ndiverged, run stopped",
+                (stop, at),
+                xytext=(10, -2),
+                textcoords="offset points",
+                fontsize=7,
+                color=line.get_color(),
+                va="top",
+            )
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_yscale("log")
+    ax.set_xlim(left=0)
+    ax.set_ylim(top=top)
+    ax.set_xlabel("epoch (linear up to 1, log scale after)")
+    ax.set_ylabel("training MSE (full data)")
+    ax.set_title(f"training, {depth} hidden layers, SGD rate 0.01", fontsize=10)
+    ax.legend(fontsize=7, loc="center right")
+    ax.grid(alpha=0.3, which="both")
     figures = [save(fig, folder / "exploding_gradients.png")]
 
     summary = (
@@ -133,7 +196,14 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         "large weights diverges or ends worse than it started; the clipped run stays finite "
         "and improves; He init ends below half its initial loss and below the clipped run.",
     ]
-    data = {"depths": depths, "grad_norms": grad, "growth_orders": growth, "runs": rows}
+    data = {
+        "depths": depths,
+        "grad_norms": grad,
+        "growth_orders": growth,
+        "runs": rows,
+        # What the right panel draws: (epochs, full-data MSE) of each training run.
+        "curves": {k: (w.epochs, w.losses) for k, w in curves.items()},
+    }
     return Outcome(
         held, summary, table, figures, data, notes, {f"Training, {depth} hidden layers": rows}
     )

@@ -61,7 +61,7 @@ def symmetry(init: str, activation: str, X: np.ndarray, y: np.ndarray, epochs: i
     return spread, moved
 
 
-@register("initialization", "Weight initialization and activation variance", CLAIM)
+@register("initialization", "Matched initialization keeps activation variance constant", CLAIM)
 def run(folder: Path, quick: bool, seed: int) -> Outcome:
     width = 100 if quick else 256
     depth = 10
@@ -116,12 +116,20 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
     for ax, act in zip(axes[0], ACTIVATIONS, strict=True):
         for init in INITS:
             v = np.maximum(np.asarray(var[act, init]), 1e-30)
-            ax.semilogy(layers, v, "o-", ms=3, label=init, lw=2.5 if init == MATCHED[act] else 1)
-        ax.set_title(act)
-        ax.set_xlabel("layer")
+            label = "zeros (variance 0, drawn at 1e-30)" if init == "zeros" else init
+            if init == "small normal":
+                label = "small normal N(0, 0.01²)"
+            ax.semilogy(layers, v, "o-", ms=3, label=label, lw=2.5 if init == MATCHED[act] else 1)
+        ax.set_title(f"{act} (thick: {MATCHED[act]})", fontsize=10)
+        ax.set_xlabel("hidden layer (1 = first)")
         ax.set_ylim(1e-30, 1e3)
-    axes[0, 0].set_ylabel("activation variance (zeros plotted at 1e-30)")
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel("variance of the layer's outputs")
     axes[0, 0].legend(fontsize=7)
+    fig.suptitle(
+        f"activation variance through {depth} layers of {width} units, standard normal inputs",
+        fontsize=10,
+    )
     figures = [save(fig, folder / "activation_variance_by_layer.png")]
 
     summary = (

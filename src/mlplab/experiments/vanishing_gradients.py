@@ -36,7 +36,7 @@ def first_layer_gradients(
     return float(per_layer[0]), per_layer
 
 
-@register("vanishing-gradients", "Vanishing gradients in deep sigmoid networks", CLAIM)
+@register("vanishing-gradients", "Sigmoid gradients vanish in deep networks", CLAIM)
 def run(folder: Path, quick: bool, seed: int) -> Outcome:
     depths = [2, 5, 10, 15, 20] if quick else list(range(2, 21, 2))
     width = 32 if quick else 64

@@ -54,19 +54,35 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
     solved = sum(a == 1.0 for a in results["2-2-1"])
     held = linear_best <= 0.75 and hidden_best == 1.0
 
-    fig, axes = figure(2, 1, 3.4, 3.2)
+    fig, axes = figure(2, 1, 3.6, 3.3)
     grid = np.linspace(-0.5, 1.5, 161)
     gx, gy = np.meshgrid(grid, grid)
     points = np.column_stack([gx.ravel(), gy.ravel()])
+    colors = {0: "#2166ac", 1: "#b2182b"}  # the two ends of the RdBu_r background
     for ax, label in zip(axes[0], ("2-1", "2-2-1"), strict=True):
         net = best[label][2]
         p = net.predict(points).reshape(gx.shape)
-        ax.contourf(gx, gy, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
+        shading = ax.contourf(gx, gy, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
         ax.contour(gx, gy, p, levels=[0.5], colors="k", linewidths=1)
-        ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", edgecolors="k", s=80)
-        ax.set_title(f"{label}: accuracy {best[label][0]:.2f}")
+        for c, marker in ((0, "o"), (1, "s")):
+            ax.scatter(
+                X[y == c, 0],
+                X[y == c, 1],
+                color=colors[c],
+                marker=marker,
+                edgecolors="k",
+                s=90,
+                zorder=3,
+                label=f"class {c} (x1 XOR x2 = {c})",
+            )
+        ax.plot([], [], color="k", lw=1, label="boundary P = 0.5")
+        name = "no hidden layer" if label == "2-1" else "2 hidden units"
+        ax.set_title(f"{label} ({name}): accuracy {best[label][0]:.0%}", fontsize=10)
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=8)
+    fig.colorbar(shading, ax=axes[0].tolist(), label="network output P(class 1)")
     figures = [save(fig, folder / "xor_decision_regions.png")]
 
     summary = (

@@ -1,15 +1,18 @@
 """The playground's 2-D datasets, its input features and the CSV upload parser.
 
-:func:`make_dataset` uses :func:`mlplab.datasets.playground` when that module exists and a
-small private generator otherwise (same names, same [-6, 6]² square).
+The points come from :func:`mlplab.datasets.playground` (the TensorFlow Playground's sets
+in its [-6, 6]² square); :func:`targets` turns labels into regression targets and back
+when the problem type is not the data set's own.
 """
 
 from __future__ import annotations
 
-import math
-import re
+import csv
+import io
 
 import numpy as np
+
+from ..datasets import playground
 
 #: Dataset names, in the order of the picker.
 CLASSIFICATION_DATASETS = ("circle", "xor", "gauss", "spiral", "moons", "checkerboard")
@@ -47,135 +50,137 @@ def make_dataset(
     Parameters
     ----------
     name : str
-        One of :data:`DATASETS`.
+        One of :data:`DATASETS` (see :func:`mlplab.datasets.playground`).
     n_samples : int
     noise : float
-        In [0, 0.5]: the share of the data's scale added as Gaussian noise.
+        In [0, 0.5].
     seed : int
         Seeds everything: the same arguments give the same points.
     n_classes : int
-        2 to 4; used by the spiral (and by the shared generator where it supports it).
+        2 to 4 for :data:`MULTICLASS_DATASETS`; ignored by the others.
     """
-    try:
-        from mlplab.datasets import playground as shared  # written by another engineer
-    except ImportError:  # pragma: no cover - depends on the checkout
-        shared = None
-    if shared is not None:
-        kwargs = {"n_classes": n_classes} if name in MULTICLASS_DATASETS else {}
-        X, y = shared(name, n_samples=n_samples, noise=noise, random_state=seed, **kwargs)
-        return np.asarray(X, dtype=np.float64), np.asarray(y)
-    return _fallback(name, n_samples, noise, seed, n_classes)
+    kwargs = {"n_classes": n_classes} if name in MULTICLASS_DATASETS else {}
+    X, y = playground(name, n_samples=n_samples, noise=noise, random_state=seed, **kwargs)
+    return np.clip(np.asarray(X, dtype=np.float64), -EXTENT, EXTENT), np.asarray(y)
 
 
-def _fallback(
-    name: str, n: int, noise: float, seed: int, n_classes: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Private generator used until :mod:`mlplab.datasets` exists."""
-    rng = np.random.default_rng(seed)
-    n_classes = n_classes if name in MULTICLASS_DATASETS else 2
-    if name == "circle":
-        r = np.concatenate([rng.uniform(0, 2.5, n // 2), rng.uniform(3.5, 5, n - n // 2)])
-        t = rng.uniform(0, 2 * math.pi, n)
-        X = np.column_stack([r * np.cos(t), r * np.sin(t)])
-        y = (r > 3).astype(int)
-        X += rng.normal(0, noise * 5, X.shape)
-    elif name == "xor":
-        X = rng.uniform(-5, 5, (n, 2))
-        X += np.where(X > 0, 0.3, -0.3)
-        y = (X[:, 0] * X[:, 1] > 0).astype(int)
-        X += rng.normal(0, noise * 5, X.shape)
-    elif name == "gauss":
-        k = n_classes
-        angles = 2 * math.pi * np.arange(k) / k + math.pi / 4
-        y = np.arange(n) % k
-        centres = 3 * np.column_stack([np.cos(angles), np.sin(angles)])
-        X = centres[y] + rng.normal(0, 0.7 + noise * 4, (n, 2))
-    elif name == "spiral":
-        k = n_classes
-        y = np.arange(n) % k
-        r = rng.uniform(0, 1, n) ** 0.8 * 5.5
-        t = 1.75 * r / 5.5 * 2 * math.pi + 2 * math.pi * y / k
-        X = np.column_stack([r * np.sin(t), r * np.cos(t)])
-        X += rng.normal(0, noise * 3, X.shape)
-    elif name == "moons":
-        y = np.arange(n) % 2
-        t = rng.uniform(0, math.pi, n)
-        X = np.where(
-            y[:, None] == 0,
-            np.column_stack([np.cos(t), np.sin(t)]),
-            np.column_stack([1 - np.cos(t), 0.5 - np.sin(t)]),
-        )
-        X = (X - [0.5, 0.25]) * 3.5 + rng.normal(0, noise * 3, (n, 2))
-    elif name == "checkerboard":
-        X = rng.uniform(-6, 6, (n, 2))
-        y = ((np.floor(X[:, 0] / 3) + np.floor(X[:, 1] / 3)) % 2).astype(int)
-        X += rng.normal(0, noise * 3, X.shape)
-    elif name == "reg-plane":
-        X = rng.uniform(-6, 6, (n, 2))
-        y = (X[:, 0] + X[:, 1]) / 12 + rng.normal(0, noise, n)
-    elif name == "reg-gauss":
-        X = rng.uniform(-6, 6, (n, 2))
-        centres = np.array([[-4, 2.5], [0, 2.5], [4, 2.5], [-4, -2.5], [0, -2.5], [4, -2.5]])
-        signs = np.array([1, -1, 1, -1, 1, -1])
-        d2 = ((X[:, None, :] - centres[None]) ** 2).sum(-1)
-        y = (signs * np.exp(-d2 / 2)).sum(1) + rng.normal(0, noise, n)
-    else:
-        raise ValueError(f"unknown dataset {name!r}")
-    return np.clip(X, -EXTENT, EXTENT), y
+class CsvError(ValueError):
+    """An upload that is not a table of x1, x2, label; `code` and `params` are for translations."""
+
+    def __init__(self, message: str, code: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
-_SPLIT = re.compile(r"[,;\t ]+")
+#: How the upload is read; the exported Python code uses the same call.
+READ_CSV_KWARGS = {
+    "sep": None,  # sniffed from the first line: comma, semicolon, tab or space
+    "engine": "python",
+    "header": None,
+    "comment": "#",
+    "skipinitialspace": True,
+}
 
 
 def parse_csv(text: str, max_rows: int) -> tuple[np.ndarray, np.ndarray, str]:
-    """Read ``x1, x2, label`` rows from an uploaded CSV.
+    """Read ``x1, x2, label`` rows from an uploaded CSV with pandas.
 
-    A first line that is not numeric is taken as a header. Labels that are all integers
-    with 2 to 8 distinct values make a classification problem (relabelled 0..K-1), anything
-    else a regression. Points outside [-6, 6]² are scaled down by one common factor.
+    The separator is sniffed (comma, semicolon, tab or space); lines starting with ``#``
+    are comments; a first line that is not numeric is a header. Labels that are all
+    integers with 2 to 8 distinct values make a classification problem (relabelled
+    0..K-1 in sorted order), anything else a regression. Points outside [-6, 6]² are
+    scaled down by one common factor.
 
     Returns
     -------
     X : ndarray of shape (n, 2)
     y : ndarray of shape (n,)
+        Int labels or float targets.
     problem : {"classification", "regression"}
+        The problem the labels make.
 
     Raises
     ------
-    ValueError
+    CsvError
         With a message for the user.
     """
-    rows: list[list[float]] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        parts = [p for p in _SPLIT.split(line) if p]
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            if not rows and lineno <= 2:
-                continue  # header
-            raise ValueError(f"line {lineno}: not a number in {line[:40]!r}") from None
-        if len(values) != 3:
-            raise ValueError(
-                f"line {lineno}: expected 3 columns (x1, x2, label), got {len(values)}"
-            )
-        if not all(math.isfinite(v) for v in values):
-            raise ValueError(f"line {lineno}: values must be finite")
-        rows.append(values)
-        if len(rows) > max_rows:
-            raise ValueError(f"too many rows: at most {max_rows}")
-    if len(rows) < 10:
-        raise ValueError(f"need at least 10 rows of x1, x2, label; got {len(rows)}")
-    data = np.array(rows)
-    X, labels = data[:, :2], data[:, 2]
-    scale = np.abs(X).max()
-    if scale > EXTENT:
-        X = X * (EXTENT / scale)
+    import pandas as pd  # only the upload needs it
+
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise CsvError("the file is empty", "empty")
+    try:
+        table = pd.read_csv(io.StringIO(text), **READ_CSV_KWARGS, dtype=str)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
+        raise CsvError(f"cannot read it as a table: {str(exc)[:120]}", "unreadable") from None
+    if table.shape[1] != 3:
+        raise CsvError(
+            f"expected 3 columns (x1, x2, label), got {table.shape[1]}",
+            "columns",
+            got=table.shape[1],
+        )
+    if pd.to_numeric(table.iloc[0], errors="coerce").isna().any():
+        table = table.iloc[1:]  # a header line
+    values = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(np.isnan(values).any(axis=1))
+    if bad.size:
+        row = table.iloc[bad[0]]
+        shown = ", ".join(str(v) for v in row.tolist())[:40]
+        row_number = int(bad[0]) + 1
+        raise CsvError(
+            f"row {row_number}: not a number in {shown!r}",
+            "not_number",
+            row=row_number,
+            value=shown,
+        )
+    if not np.isfinite(values).all():
+        raise CsvError("values must be finite", "not_finite")
+    if len(values) > max_rows:
+        raise CsvError(f"too many rows: at most {max_rows}", "too_many", max=max_rows)
+    if len(values) < 10:
+        raise CsvError(
+            f"need at least 10 rows of x1, x2, label; got {len(values)}", "too_few", got=len(values)
+        )
+    X, labels = values[:, :2], values[:, 2]
+    X = X * min(1.0, EXTENT / np.abs(X).max()) if np.abs(X).max() > 0 else X
     uniq = np.unique(labels)
-    if np.all(labels == np.round(labels)) and 2 <= uniq.size <= 8:
-        return X, np.searchsorted(uniq, labels), "classification"
     if uniq.size < 2:
-        raise ValueError("the label column has a single value")
+        raise CsvError("the label column has a single value", "single_label")
+    if np.all(labels == np.round(labels)) and uniq.size <= 8:
+        return X, np.searchsorted(uniq, labels), "classification"
     return X, labels, "regression"
+
+
+def targets(y: np.ndarray, natural: str, problem: str, n_classes: int) -> tuple[np.ndarray, int]:
+    """The targets of `problem` for a data set whose labels make a `natural` problem.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+        Labels 0..K-1 (natural classification) or float targets (natural regression).
+    natural, problem : {"classification", "regression"}
+    n_classes : int
+        K, for natural classification.
+
+    Returns
+    -------
+    targets : ndarray of shape (n,)
+        Labels (int) for classification, floats for regression: class k of K becomes
+        ``-1 + 2k/(K-1)`` (the two classes are -1 and +1), and float targets become two
+        classes split at their median.
+    n_classes : int
+        Classes of the result (0 for regression).
+    """
+    if natural == problem:
+        if problem == "classification":
+            return np.asarray(y).astype(int), n_classes
+        return np.asarray(y, dtype=np.float64), 0
+    if problem == "regression":
+        return -1.0 + 2.0 * np.asarray(y, dtype=np.float64) / max(1, n_classes - 1), 0
+    y = np.asarray(y, dtype=np.float64)
+    cut = np.median(y)
+    labels = y > cut
+    if labels.all() or not labels.any():
+        labels = y >= cut
+    return labels.astype(int), 2

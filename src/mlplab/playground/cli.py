@@ -7,6 +7,11 @@ import sys
 import threading
 import webbrowser
 
+#: Names every server answers to (loopback).
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: Addresses that mean "every interface": not names a browser can use.
+ANY_ADDRESS = ("0.0.0.0", "::", "")
+
 
 def build_parser(prog: str = "mlplab playground") -> argparse.ArgumentParser:
     """The command's argument parser."""
@@ -22,7 +27,25 @@ def build_parser(prog: str = "mlplab playground") -> argparse.ArgumentParser:
         "--no-browser", action="store_true", help="do not open the page in a web browser"
     )
     parser.add_argument(
-        "--max-sessions", type=int, default=16, help="most browser tabs served at once"
+        "--max-sessions",
+        type=int,
+        default=16,
+        help="most browser tabs served at once; a new tab replaces the least recently "
+        "active one (default: 16)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="training threads shared fairly by the playing tabs (default: 1)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another host name or address the page may be opened with, e.g. this "
+        "machine's address on a classroom network (repeatable)",
     )
     return parser
 
@@ -47,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_sessions < 1:
         print("error: --max-sessions must be at least 1", file=sys.stderr)
         return 2
+    if not 1 <= args.workers <= 64:
+        print("error: --workers must be between 1 and 64", file=sys.stderr)
+        return 2
     try:
         import uvicorn
 
@@ -58,16 +84,23 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    host_shown = f"[{args.host}]" if ":" in args.host else args.host
+    hosts = [h for h in [args.host, *args.allow_host] if h not in ANY_ADDRESS]
+    shown = args.host if args.host not in ANY_ADDRESS else "127.0.0.1"
+    host_shown = f"[{shown}]" if ":" in shown else shown
     url = f"http://{host_shown}:{args.port}/"
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: listening on {args.host}: the playground is reachable from the network")
+    if args.host not in LOOPBACK:
+        print(f"warning: listening on {args.host!r}: the playground is reachable from the network")
+        if args.host in ANY_ADDRESS and not args.allow_host:
+            print(
+                "warning: other machines must open it by a name given with --allow-host "
+                "(this machine's address or name); any other name is refused"
+            )
     print(f"mlplab playground on {url} (Ctrl+C to stop)")
     if not args.no_browser:
         # Open once the server has had a moment to bind.
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     uvicorn.run(
-        create_app(max_sessions=args.max_sessions),
+        create_app(max_sessions=args.max_sessions, workers=args.workers, allowed_hosts=hosts),
         host=args.host,
         port=args.port,
         log_level="warning",

@@ -99,39 +99,85 @@ _SOLVERS = {
 }
 
 
-def python_snippet(config: Config, problem: str, max_iter: int = 500) -> str:
+def python_snippet(
+    config: Config,
+    natural_problem: str | None = None,
+    upload_name: str = "",
+    max_iter: int = 500,
+) -> str:
     """A script that rebuilds `config` with mlplab's estimators and trains it.
 
-    The data (same seed), the train/test split and the input features are the
+    The data (same seed; an upload is read with pandas as the playground reads it), the
+    targets of ``config.problem``, the train/test split and the input features are the
     playground's own. The estimator trains for `max_iter` epochs with its own loop, so
     its learning-rate schedules span `max_iter` rather than the playground's decay epochs.
+
+    Parameters
+    ----------
+    config : Config
+    natural_problem : {"classification", "regression"}, optional
+        The problem the data's own labels make (default: the built-in data set's; for
+        an upload, classification).
+    upload_name : str
+        The uploaded file's name, for ``config.dataset == "upload"``.
+    max_iter : int
     """
+    from .session import natural_problem as _natural
+
+    natural = natural_problem or _natural(config.dataset)
+    problem = config.problem
     estimator = "MLPRegressor" if problem == "regression" else "MLPClassifier"
     lines = [
         f'"""The mlplab playground configuration, rebuilt with mlplab.{estimator}."""',
         "",
         "import numpy as np",
-        "",
-        f"from mlplab import {estimator}",
     ]
     if config.dataset == "upload":
+        path = upload_name or "your_data.csv"
+        kwargs = ", ".join(f"{k}={v!r}" for k, v in _data.READ_CSV_KWARGS.items())
         lines += [
+            "import pandas as pd",
             "",
-            "# Your uploaded CSV: x1, x2, label (scaled into [-6, 6]² like the playground does)",
-            'data = np.loadtxt("your_data.csv", delimiter=",", ndmin=2)',
+            f"from mlplab import {estimator}",
+            "",
+            "# Your uploaded CSV: x1, x2, label; the separator (comma, semicolon, tab, space)",
+            "# is sniffed and a first line that is not numeric is a header, as in the playground.",
+            f"table = pd.read_csv({path!r}, {kwargs}, dtype=str, encoding='utf-8-sig')",
+            "if pd.to_numeric(table.iloc[0], errors='coerce').isna().any():",
+            "    table = table.iloc[1:]  # the header line",
+            'data = table.apply(pd.to_numeric, errors="raise").to_numpy(dtype=float)',
             "X, y = data[:, :2], data[:, 2]",
-            f"X = X * min(1.0, {_data.EXTENT} / np.abs(X).max())",
+            f"X = X * min(1.0, {_data.EXTENT} / np.abs(X).max())  # into the playground's square",
         ]
+        if natural == "classification":
+            lines.append("y = np.unique(y, return_inverse=True)[1]  # labels 0..K-1")
     else:
         multi = config.dataset in _data.MULTICLASS_DATASETS
         kw = f", n_classes={config.n_classes}" if multi else ""
         lines += [
+            "",
+            f"from mlplab import {estimator}",
             "from mlplab.datasets import playground",
             "",
             "# The same points as the playground (same seed)",
             f'X, y = playground("{config.dataset}", n_samples={config.n_samples}, '
             f"noise={config.noise!r}, random_state={config.seed}{kw})",
         ]
+    if natural != problem:
+        if problem == "regression":
+            lines += [
+                "# Regression on class labels: class k of K becomes -1 + 2k/(K-1)",
+                "y = -1.0 + 2.0 * y / max(1, y.max())",
+            ]
+        else:
+            lines += [
+                "# Classification of numeric targets: two classes split at the median",
+                "cut = np.median(y)",
+                "labels = y > cut",
+                "if labels.all() or not labels.any():",
+                "    labels = y >= cut",
+                "y = labels.astype(int)",
+            ]
     solver, momentum, nesterov = _SOLVERS[config.optimizer]
     momentum = config.momentum if momentum is None else momentum
     l2 = config.reg_rate if config.regularization == "l2" else 0.0
@@ -161,7 +207,7 @@ def python_snippet(config: Config, problem: str, max_iter: int = 500) -> str:
     ]
     if solver == "sgd":
         lines.append(f"    momentum={momentum!r},")
-        lines.append(f"    nesterovs_momentum={nesterov},")
+        lines.append(f"    nesterovs_momentum={nesterov and momentum > 0},")
     if config.regularization == "l1":
         lines.append(f"    l1={config.reg_rate!r},  # L1 penalty")
     lines += [

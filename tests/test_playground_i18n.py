@@ -1,0 +1,91 @@
+"""The playground's translations: the same keys in every language, a string for every key
+the page uses, every option name and every error code the server can send."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mlplab.playground._data import DATASETS
+from mlplab.playground.session import (
+    OPTIMIZERS,
+    REGULARIZATIONS,
+    SCHEDULES,
+    initializer_names,
+)
+
+PLAYGROUND = Path(__file__).parents[1] / "src" / "mlplab" / "playground"
+STATIC = PLAYGROUND / "static"
+_PAIR = re.compile(
+    r'(?:^|[\s,{])("(?:[^"\\]|\\.)+"|[A-Za-z_][A-Za-z0-9_]*)\s*:\s*"((?:[^"\\]|\\.)*)"'
+)
+
+
+def translations() -> dict[str, dict[str, str]]:
+    text = (STATIC / "i18n.js").read_text()
+    blocks = re.split(r"^  (en|pt|es): \{$", text, flags=re.M)
+    out = {}
+    for lang, body in zip(blocks[1::2], blocks[2::2], strict=True):
+        out[lang] = {k.strip('"'): v for k, v in _PAIR.findall(body)}
+    return out
+
+
+I18N = translations()
+
+
+def test_three_languages_with_the_same_keys():
+    assert set(I18N) == {"en", "pt", "es"}
+    assert len(I18N["en"]) > 150  # the parse found them all (the page has about 200)
+    for lang in ("pt", "es"):
+        assert set(I18N[lang]) == set(I18N["en"]), lang
+        assert all(v.strip() for v in I18N[lang].values())
+
+
+def test_placeholders_match():
+    for key, text in I18N["en"].items():
+        wanted = set(re.findall(r"\{(\w+)\}", text))
+        for lang in ("pt", "es"):
+            assert set(re.findall(r"\{(\w+)\}", I18N[lang][key])) == wanted, (lang, key)
+
+
+def test_every_key_the_page_uses_exists():
+    js = (STATIC / "app.js").read_text()
+    html = (STATIC / "index.html").read_text()
+    used = set(re.findall(r'\bt\("([a-z_A-Z0-9-]+)"', js))
+    used |= set(re.findall(r'data-i18n(?:-title)?="([^"]+)"', html))
+    hide_labels = re.search(r"const HIDE_KEYS = \{(.*?)\};", js, re.S).group(1)
+    used |= set(re.findall(r':\s*"([a-z_0-9]+)"', hide_labels))
+    missing = sorted(k for k in used if k not in I18N["en"])
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("prefix", "names"),
+    [
+        ("opt", OPTIMIZERS),
+        ("sch", SCHEDULES),
+        ("reg", REGULARIZATIONS),
+        ("init", initializer_names()),
+        ("ds", (*DATASETS, "upload")),
+        ("loss", ("binary_crossentropy", "categorical_crossentropy", "squared_error")),
+    ],
+)  # fmt: skip
+def test_every_option_name_is_translated(prefix, names):
+    missing = [n for n in names if f"{prefix}-{n}" not in I18N["en"]]
+    assert missing == []
+
+
+def test_every_error_code_is_translated():
+    source = "".join((PLAYGROUND / f).read_text() for f in ("app.py", "session.py", "_data.py"))
+    api = set(re.findall(r'ApiError\(\s*\d+,\s*(?:f?"[^"]*"|[a-z_]+),\s*"([a-z_]+)"', source, re.S))
+    api |= set(re.findall(r'_error_response\(\s*\d+,\s*(?:f?"[^"]*"\s*)+,\s*"([a-z_]+)"', source))
+    config = set(re.findall(r'ConfigError\(\s*(?:f?"[^"]*"\s*)+,\s*"([a-z_]+)"', source))
+    csv = set(re.findall(r'CsvError\(\s*(?:f?"[^"]*"\s*)+,\s*"([a-z_]+)"', source))
+    assert {"unknown_host", "cross_origin", "content_type", "bad_json", "unknown_session"} <= api
+    assert {"out_of_range", "not_integer", "batch_norm_batch_size", "no_upload"} <= config
+    assert {"columns", "not_number", "too_many"} <= csv
+    codes = api | config | {"internal", "not_found", "method_not_allowed", "http_error"}
+    assert sorted(c for c in codes if f"err-{c}" not in I18N["en"]) == []
+    assert sorted(c for c in csv if f"csv-{c}" not in I18N["en"]) == []
