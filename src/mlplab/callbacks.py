@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from ._validation import check_int, check_non_negative, check_option
-from .io import _create_temporary
+from .io import atomic_write
 from .schedules import MONITORS, Plateau
 
 if TYPE_CHECKING:
@@ -371,12 +371,5 @@ class JSONLogger(Callback):
     def on_epoch_end(self, run: RunState, logs: dict[str, float]) -> None:
         text = json.dumps({"history": run.history.records}, indent=1)
         # Like every file mlplab writes: atomic, and with the permissions the umask gives.
-        fh, tmp = _create_temporary(self.path.parent, self.path.name)
-        try:
-            with fh:
-                fh.write(text.encode())
-            os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_write(self.path) as fh:
+            fh.write(text.encode())

@@ -68,14 +68,7 @@ class Loss(EqualByConfig):
 
     fused_activation: ClassVar[str | None] = None
     unit_rows_shortcut: ClassVar[bool] = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "_fused_value_and_gradient" in cls.__dict__ and "unit_rows_shortcut" not in cls.__dict__:
-            cls.unit_rows_shortcut = False
-        # only classes that set their own name register (not subclasses inheriting one)
-        if cls.__dict__.get("name"):
-            REGISTRY.register(cls)
+    _declared_by: ClassVar[dict[str, str]] = {"unit_rows_shortcut": "_fused_value_and_gradient"}
 
     # -- public API -------------------------------------------------------------
     def __call__(
@@ -240,6 +233,7 @@ class Loss(EqualByConfig):
 
 # Filled by each subclass that names itself, as it is defined (Loss.__init_subclass__).
 REGISTRY: Registry[Loss] = Registry("loss", Loss)
+Loss._registry = REGISTRY
 
 
 def _check_weights(sample_weight: Any, n_samples: int, dtype: np.dtype) -> np.ndarray | None:
@@ -307,9 +301,6 @@ class SquaredError(Loss):
     def __init__(self, factor: float = 1.0) -> None:
         self.factor = check_positive(factor, "factor")
 
-    def get_config(self):
-        return {"factor": self.factor}
-
     def _per_sample(self, y, p):
         return self.factor * np.mean((y - p) ** 2, axis=1)
 
@@ -345,9 +336,6 @@ class Huber(Loss):
 
     def __init__(self, delta: float = 1.0) -> None:
         self.delta = check_positive(delta, "delta")
-
-    def get_config(self):
-        return {"delta": self.delta}
 
     def _per_sample(self, y, p):
         a = np.abs(p - y)

@@ -20,8 +20,8 @@ import numpy as np
 from . import activations as _activations
 from . import initializers as _initializers
 from . import losses as _losses
-from ._validation import check_float_dtype, check_int, check_matrix
-from .layers import Activation, BatchNorm, Dense, Dropout, Layer, SimpleRNN, check_sequences
+from ._validation import check_float_dtype, check_int, check_matrix, check_sequences
+from .layers import Activation, BatchNorm, Dense, Dropout, Layer, SimpleRNN
 
 #: About how many numbers one block of rows may hold in its widest layer, where the
 #: network works through a large data set a block at a time (a few MiB).

@@ -157,15 +157,7 @@ class Optimizer(Configurable):
 
     n_scratch: ClassVar[int] = 1
     elementwise: ClassVar[bool] = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "_rule" in cls.__dict__ and "elementwise" not in cls.__dict__:
-            cls.elementwise = False
-        # Only a class that sets its own name registers: a user's subclass of SGD
-        # inherits "sgd" and must not clash with it.
-        if cls.__dict__.get("name"):
-            REGISTRY.register(cls)
+    _declared_by: ClassVar[dict[str, str]] = {"elementwise": "_rule"}
 
     def __init__(self, learning_rate: float | Schedule = 0.01) -> None:
         if not isinstance(learning_rate, Schedule):
@@ -335,10 +327,6 @@ class Optimizer(Configurable):
             self._state, self._shapes = new_state, shapes
             self._index_state()
 
-    def get_config(self) -> dict[str, Any]:
-        """Hyperparameters that rebuild this optimizer with ``get(name, **config)``."""
-        return {"learning_rate": self.learning_rate}
-
     # -- the machinery around the rule ------------------------------------------------
     def _prepare(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         """Check the arrays of a step and create what the rule works in, once."""
@@ -447,6 +435,7 @@ REGISTRY: Registry[Optimizer | LBFGS] = Registry(
     Optimizer,
     accepts="a name, an Optimizer or LBFGS instance, or one of their classes",
 )
+Optimizer._registry = REGISTRY
 
 
 class SGD(Optimizer):
@@ -546,15 +535,6 @@ class SGD(Optimizer):
             np.multiply(v, lr, out=s)
         w -= s
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "momentum": self.momentum,
-            "dampening": self.dampening,
-            "nesterov": self.nesterov,
-            "convention": self.convention,
-        }
-
 
 class AdaGrad(Optimizer):
     """AdaGrad (Duchi et al. 2011): ``G ← G + g²``, ``w ← w − α g / (√G + ε)``.
@@ -600,13 +580,6 @@ class AdaGrad(Optimizer):
         np.divide(g, s, out=s)
         s *= lr
         w -= s
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "eps": self.eps,
-            "initial_accumulator_value": self.initial_accumulator_value,
-        }
 
 
 class RMSProp(Optimizer):
@@ -687,15 +660,6 @@ class RMSProp(Optimizer):
             s *= lr
         w -= s
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "rho": self.rho,
-            "eps": self.eps,
-            "momentum": self.momentum,
-            "centered": self.centered,
-        }
-
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015) in scikit-learn's form, optionally AMSGrad.
@@ -752,10 +716,9 @@ class Adam(Optimizer):
         b1, b2, t = self.beta_1, self.beta_2, self.t
         return lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
 
-    def _rule(self, lr_t: float, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
-        (s,) = scratch
+    def _moments(self, m: np.ndarray, v: np.ndarray, g: np.ndarray, s: np.ndarray) -> None:
+        """``m ← β₁ m + (1 − β₁) g`` and ``v ← β₂ v + (1 − β₂) g²`` in place (`s`: scratch)."""
         b1, b2 = self.beta_1, self.beta_2
-        m, v = state[0], state[1]
         m *= b1
         np.multiply(g, 1.0 - b1, out=s)
         m += s
@@ -763,6 +726,11 @@ class Adam(Optimizer):
         np.multiply(g, g, out=s)
         s *= 1.0 - b2
         v += s
+
+    def _rule(self, lr_t: float, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
+        (s,) = scratch
+        m, v = state[0], state[1]
+        self._moments(m, v, g, s)
         if self.amsgrad:
             v_max = state[2]
             np.maximum(v_max, v, out=v_max)
@@ -773,15 +741,6 @@ class Adam(Optimizer):
         np.divide(m, s, out=s)
         s *= lr_t
         w -= s
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "eps": self.eps,
-            "amsgrad": self.amsgrad,
-        }
 
 
 class AdamW(Adam):
@@ -826,11 +785,8 @@ class AdamW(Adam):
     def _before_rule(self, params: Sequence[np.ndarray], lr: float) -> None:
         decay_weights(params, self.decay, lr, self.weight_decay)
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "weight_decay": self.weight_decay, "decay": self.decay}
 
-
-class Nadam(Optimizer):
+class Nadam(Adam):
     """Adam with Nesterov momentum (Dozat 2016), with a constant β₁.
 
     This is Dozat's rule without the momentum warm-up schedule ``μ_t``. At step ``t``
@@ -861,14 +817,7 @@ class Nadam(Optimizer):
         beta_2: float = 0.999,
         eps: float = 1e-8,
     ) -> None:
-        super().__init__(learning_rate)
-        self.beta_1 = check_rate(beta_1, "beta_1")
-        self.beta_2 = check_rate(beta_2, "beta_2")
-        self.eps = check_positive(eps, "eps")
-
-    @property
-    def slots(self) -> tuple[str, ...]:
-        return ("m", "v")
+        super().__init__(learning_rate, beta_1, beta_2, eps)
 
     def _constants(self, lr: float) -> tuple[float, float, float, float]:
         b1, b2, t = self.beta_1, self.beta_2, self.t
@@ -877,14 +826,7 @@ class Nadam(Optimizer):
     def _rule(self, c: Any, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
         c_m, c_g, c_v, lr = c
         (m, v), (s, u) = state, scratch
-        b1, b2 = self.beta_1, self.beta_2
-        m *= b1
-        np.multiply(g, 1.0 - b1, out=s)
-        m += s
-        v *= b2
-        np.multiply(g, g, out=s)
-        s *= 1.0 - b2
-        v += s
+        self._moments(m, v, g, s)
         np.multiply(m, c_m, out=u)
         np.multiply(g, c_g, out=s)
         u += s
@@ -894,14 +836,6 @@ class Nadam(Optimizer):
         np.divide(u, s, out=u)
         u *= lr
         w -= u
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "eps": self.eps,
-        }
 
 
 class LBFGS(Configurable):
@@ -1029,10 +963,6 @@ class LBFGS(Configurable):
         """Accept the empty state of :meth:`state_dict`."""
         if state:
             raise ValueError(f"LBFGS has no state, got keys {sorted(state)}")
-
-    def get_config(self) -> dict[str, Any]:
-        """Settings that rebuild this optimizer with ``get("lbfgs", **config)``."""
-        return {"max_iter": self.max_iter, "max_fun": self.max_fun, "tol": self.tol, "m": self.m}
 
 
 REGISTRY.register(LBFGS)

@@ -68,12 +68,6 @@ class Schedule(Configurable):
         Other names that :func:`get` accepts.
     """
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # Only a class that sets its own name registers (a subclass inherits it).
-        if cls.__dict__.get("name"):
-            REGISTRY.register(cls)
-
     def rate(self, t: int) -> float:
         """Learning rate at step `t` (an integer ``>= 0``)."""
         return self._rate(check_int(t, "t", minimum=0))
@@ -116,6 +110,7 @@ class Schedule(Configurable):
 REGISTRY: Registry[Schedule] = Registry(
     "schedule", Schedule, accepts="a name, a number, a Schedule instance or a Schedule subclass"
 )
+Schedule._registry = REGISTRY
 
 
 # -- members --------------------------------------------------------------------------------
@@ -135,9 +130,6 @@ class Constant(Schedule):
 
     def _rate(self, t: int) -> float:
         return self.lr
-
-    def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr}
 
 
 class StepDecay(Schedule):
@@ -163,9 +155,6 @@ class StepDecay(Schedule):
     def _rate(self, t: int) -> float:
         return self.lr * self.gamma ** (t // self.step_size)
 
-    def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr, "step_size": self.step_size, "gamma": self.gamma}
-
 
 class ExponentialDecay(Schedule):
     """Multiply the rate by `gamma` at every step: ``lr * gamma ** t``.
@@ -186,9 +175,6 @@ class ExponentialDecay(Schedule):
 
     def _rate(self, t: int) -> float:
         return self.lr * self.gamma**t
-
-    def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr, "gamma": self.gamma}
 
 
 class InverseTime(Schedule):
@@ -214,9 +200,6 @@ class InverseTime(Schedule):
 
     def _rate(self, t: int) -> float:
         return self.lr / (t + 1) ** self.power_t
-
-    def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr, "power_t": self.power_t}
 
 
 class LinearDecay(Schedule):
@@ -247,9 +230,6 @@ class LinearDecay(Schedule):
             return self.final_lr
         frac = t / self.decay_steps
         return (1.0 - frac) * self.lr + frac * self.final_lr
-
-    def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr, "final_lr": self.final_lr, "decay_steps": self.decay_steps}
 
 
 class Cosine(Schedule):
@@ -311,15 +291,6 @@ class Cosine(Schedule):
         cos = math.cos(math.pi * (t - start) / length)
         return self.min_lr + 0.5 * (self.lr - self.min_lr) * (1.0 + cos)
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "lr": self.lr,
-            "period": self.period,
-            "min_lr": self.min_lr,
-            "restarts": self.restarts,
-            "period_mult": self.period_mult,
-        }
-
 
 class Warmup(Schedule):
     """Linear warm-up in front of another schedule.
@@ -370,13 +341,6 @@ class Warmup(Schedule):
     @property
     def monitor(self) -> str | None:
         return self.schedule.monitor
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "schedule": self.schedule,
-            "warmup_steps": self.warmup_steps,
-            "start_factor": self.start_factor,
-        }
 
     def state_dict(self) -> dict[str, Any]:
         return {f"schedule.{k}": v for k, v in self.schedule.state_dict().items()}
@@ -580,17 +544,6 @@ class ReduceOnPlateau(Schedule):
     def stop(self) -> bool:
         """True once a reduction fell due while the rate was already ``<= min_lr``."""
         return self._stop
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "lr": self.lr,
-            "factor": self.factor,
-            "patience": self.patience,
-            "tol": self.tol,
-            "min_lr": self.min_lr,
-            "mode": self.mode,
-            "monitor": self._monitor,
-        }
 
     def state_dict(self) -> dict[str, Any]:
         return {

@@ -670,49 +670,21 @@ class TrainingRun:
     """One run of a :class:`Trainer` on a network: everything that changes while it trains.
 
     Made by :meth:`Trainer.start` (and by :meth:`Trainer.fit`, once per restart); this
-    is what callbacks receive (:class:`~mlplab.callbacks.RunState`). The trainer's
-    configuration is read, never written.
+    is what callbacks receive. The trainer's configuration is read, never written.
 
     Attributes
     ----------
     trainer : Trainer
         The configuration.
-    network : Sequential
-        The network, trained in place.
-    optimizer : Optimizer or LBFGS
-        This run's copy of the trainer's optimizer.
-    schedule : Schedule or None
-        This run's copy of the trainer's schedule.
-    loss : Loss
-        The training loss.
-    history : History
-        The epochs recorded so far.
-    epoch : int
-        Epochs completed.
-    step : int
-        Optimizer steps taken.
-    samples_seen : int
-        Training samples seen before the current epoch.
-    epochs : int
-        The most epochs this run trains.
-    n_samples : int
-        Rows of the training data.
-    batch_size : int or None
-        Rows per step (None: the full batch).
-    has_validation : bool
-        Whether validation data is scored after each epoch.
-    grads : list of ndarray
-        The gradients of the last step, after penalties and clipping.
-    index : int
-        Which restart of ``n_init`` this run is, from 0.
-    stop_training : bool
-        Set by the run or a callback to end the run after the current epoch.
-    stop_reason : str or None
-        Why the run stops early.
     divergence : Divergence
         This run's divergence rule, with its record of the epochs.
     plan : FitPlan or None
         How each step is computed (None for L-BFGS).
+    network, optimizer, schedule, loss, history, epoch, step, samples_seen, epochs
+        As :class:`~mlplab.callbacks.RunState` describes them, with the other
+        attributes a callback reads: ``n_samples``, ``batch_size``,
+        ``has_validation``, ``grads``, ``index``, ``stop_training`` and
+        ``stop_reason``.
     """
 
     def __init__(

@@ -12,9 +12,7 @@ and scores.
 from __future__ import annotations
 
 import math
-import os
 from numbers import Integral, Real
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -40,7 +38,7 @@ __all__ = ["BaseMLP", "stochastic_only"]
 _OUT_NAMES = {"sigmoid": "logistic", "exponential": "exp"}
 
 
-class BaseMLP(BaseEstimator):
+class BaseMLP(_persistence.Savable, BaseEstimator):
     """Base class of mlplab's scikit-learn MLP estimators; not for direct use.
 
     See :class:`~mlplab.MLPClassifier` for the parameters.
@@ -386,31 +384,8 @@ class BaseMLP(BaseEstimator):
         return tags
 
     # -- saving --------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the fitted estimator to `path` in mlplab's safe file format.
-
-        Arrays go to an ``.npz`` archive read back with ``allow_pickle=False``; the
-        parameters and fitted scalars go to JSON with a format version and a SHA-256
-        checksum (:mod:`mlplab.io`). The write is atomic. Load with :func:`mlplab.load`.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Destination file; its folder must exist.
-
-        Returns
-        -------
-        Path
-            The path written.
-
-        Raises
-        ------
-        TypeError
-            If a parameter cannot be stored as data (a callback, a RandomState, an
-            activation or schedule that is not in mlplab's catalog...).
-        """
-        check_is_fitted(self, "network_")
-        return _persistence.save(self, _persistence.mlp_tree(self), path)
+    def _to_tree(self) -> dict[str, Any]:
+        return _persistence.mlp_tree(self)
 
     @classmethod
     def _from_tree(cls, tree: dict[str, Any]) -> BaseMLP:

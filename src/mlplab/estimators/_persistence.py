@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from .. import activations as _activations
 from .. import initializers as _initializers
@@ -27,6 +28,7 @@ from ..network import Sequential
 from ._network import build_network
 
 __all__ = [
+    "Savable",
     "check_layout_version",
     "decode",
     "decode_fitted",
@@ -37,7 +39,6 @@ __all__ = [
     "mlp_from_tree",
     "mlp_tree",
     "savable",
-    "save",
 ]
 
 #: The catalogs whose objects a parameter may hold, by kind: each one's Registry.
@@ -167,11 +168,7 @@ def encode_fitted(key: str, value: Any) -> Any:
         return {"__map__": {str(k): encode_fitted(k, v) for k, v in value.items()}}
     if isinstance(value, (list, tuple)):
         return [encode_fitted(key, v) for v in value]
-    if isinstance(value, (np.integer, np.floating, np.bool_)):
-        return value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise TypeError(f"cannot store fitted attribute {key} of type {type(value).__name__}")
+    return _plain(value, f"fitted attribute {key}")
 
 
 def decode_fitted(key: str, value: Any) -> Any:
@@ -190,12 +187,13 @@ def decode_fitted(key: str, value: Any) -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, what: str = "a class label") -> Any:
+    """A JSON scalar for a Python or NumPy scalar; TypeError naming `what` for anything else."""
     if isinstance(value, (np.integer, np.floating, np.bool_)):
         return value.item()
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    raise TypeError(f"cannot store a class label of type {type(value).__name__}")
+    raise TypeError(f"cannot store {what} of type {type(value).__name__}")
 
 
 #: Version of the MLP estimators' layout inside the file (the container has its own).
@@ -298,9 +296,42 @@ def _network_from_tree(est: Any, spec: dict[str, Any]) -> Sequential:
     return net
 
 
-def save(est: Any, tree: dict[str, Any], path: str | os.PathLike[str]) -> Path:
-    """Write an estimator's tree to `path`, atomically, under the estimator's class name."""
-    return save_tree(path, tree, kind=type(est).__name__)
+class Savable:
+    """What every estimator with a model file has: :meth:`save`.
+
+    The class writes its tree in ``_to_tree()`` and rebuilds itself from one in the
+    class method ``_from_tree(tree)``; :func:`savable` makes :func:`load` know it.
+    """
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted estimator to `path` in mlplab's safe file format.
+
+        Arrays go to an ``.npz`` archive read back with ``allow_pickle=False``; the
+        parameters and fitted values go to JSON with a format version and a SHA-256
+        checksum (:mod:`mlplab.io`). The write is atomic. Load with :func:`mlplab.load`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file; its folder must exist.
+
+        Returns
+        -------
+        Path
+            The path written.
+
+        Raises
+        ------
+        TypeError
+            If a parameter cannot be stored as data (a callback, a RandomState, an
+            activation or schedule that is not in mlplab's catalogs...): set it to a
+            plain value first, e.g. ``est.set_params(random_state=0)``.
+        """
+        check_is_fitted(self)
+        return save_tree(path, self._to_tree(), kind=type(self).__name__)
+
+    def _to_tree(self) -> dict[str, Any]:
+        raise NotImplementedError
 
 
 def load(path: str | os.PathLike[str]) -> Any:

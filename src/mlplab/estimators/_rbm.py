@@ -51,10 +51,8 @@ file format (:meth:`BernoulliRBM.save`, :func:`mlplab.load`) and exported to ONN
 
 from __future__ import annotations
 
-import os
 import time
 from numbers import Integral, Real
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -84,7 +82,9 @@ _DTYPES = (np.float64, np.float32)
 
 
 @_persistence.savable
-class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class BernoulliRBM(
+    _persistence.Savable, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Bernoulli restricted Boltzmann machine trained by persistent contrastive divergence.
 
     Binary visible and hidden units; the parameters are fitted by stochastic maximum
@@ -453,32 +453,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return tags
 
     # -- saving ----------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the fitted model to `path` in mlplab's safe file format.
-
-        Arrays go to an ``.npz`` archive read back with ``allow_pickle=False``; the
-        parameters and fitted scalars go to JSON, with a format version and a SHA-256
-        checksum (:mod:`mlplab.io`). The write is atomic. The state of
-        ``random_state_`` is saved too, so a loaded model continues :meth:`partial_fit`
-        and :meth:`gibbs` exactly where the saved one was. Load with :func:`mlplab.load`.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Destination file; its folder must exist.
-
-        Returns
-        -------
-        Path
-            The path written.
-
-        Raises
-        ------
-        TypeError
-            If ``random_state`` is a RandomState instance (not data: set an int or
-            None first, e.g. ``rbm.set_params(random_state=0)``).
-        """
-        check_is_fitted(self)
+    def _to_tree(self) -> dict[str, Any]:
+        """The model as a file's tree; ``random_state_``'s state goes in too, so a loaded
+        model continues :meth:`partial_fit` and :meth:`gibbs` exactly where it was."""
         params = _persistence.encode_params(self)
         fitted: dict[str, Any] = {
             name: np.array(getattr(self, name))
@@ -496,8 +473,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 "has_gauss": int(has_gauss),
                 "cached_gaussian": float(gauss),
             }
-        tree = {"estimator_format": _RBM_FORMAT, "params": params, "fitted": fitted}
-        return _persistence.save(self, tree, path)
+        return {"estimator_format": _RBM_FORMAT, "params": params, "fitted": fitted}
 
     @classmethod
     def _from_tree(cls, tree: dict[str, Any]) -> BernoulliRBM:
