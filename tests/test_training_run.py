@@ -14,6 +14,7 @@ from mlplab import optimizers
 from mlplab.callbacks import Callback, EarlyStopping
 from mlplab.diagnostics import Diagnostics
 from mlplab.network import mlp
+from mlplab.schedules import ExponentialDecay
 from mlplab.training import NON_FINITE_WEIGHTS, DivergenceWarning, RunStart, Trainer
 
 
@@ -162,8 +163,9 @@ def test_n_init_gives_the_callbacks_the_state_of_the_kept_run():
     assert {r["epoch"] for r in diagnostics.records} == set(range(len(history)))
     best = int(np.argmin(history["val_loss"]))
     assert stop.best_epoch == best and stop.best == min(history["val_loss"])
-    # The kept run is the one with the lowest validation loss of its returned weights.
-    assert kept.measure(validation=True) == pytest.approx(min(history["val_loss"]))
+    # The fit lets the data go when it is done with its runs (no cycle keeps it alive).
+    with pytest.raises(RuntimeError, match="let its data go"):
+        kept.measure()
 
 
 def test_validation_is_scored_a_block_of_rows_at_a_time(monkeypatch):
@@ -204,3 +206,46 @@ def test_decoupled_decay_by_hand():
     for p, p0, g, reg in zip(net.params, before, grads, net.regularized, strict=True):
         expected = p0 * (1 - lr * wd) - lr * g if reg else p0 - lr * g
         np.testing.assert_allclose(p, expected, rtol=1e-13, atol=1e-15)
+
+
+def test_a_fit_lets_its_data_go():
+    """After fit, nothing of the trainer keeps the training matrices alive (no gc needed)."""
+    import gc
+    import weakref
+
+    X, y = _data()
+    refs = [weakref.ref(X), weakref.ref(y)]
+    trainer = _trainer(epochs=2)
+    gc.disable()
+    try:
+        trainer.fit(_net(), X, y, n_init=2)
+        del X, y
+        assert [r() for r in refs] == [None, None]
+    finally:
+        gc.enable()
+    assert len(trainer.history) == 2  # the run itself stays readable
+
+
+def test_a_new_configuration_goes_on_from_the_old_run():
+    """As a playground does on a hot change: finish, and start a new trainer's run from it."""
+    X, y = _data()
+    net = _net()
+    schedule = ExponentialDecay(0.05, gamma=0.9)
+    first = _trainer(optimizer="sgd", learning_rate=schedule, epochs=1000).start(net, X, y)
+    first.run_epoch()
+    first.run_epoch()
+    old = first.finish()
+    second = _trainer(optimizer="sgd", learning_rate=schedule, epochs=1000, l2=0.1).start(
+        net,
+        X,
+        y,
+        start=RunStart(
+            optimizer=first.optimizer.state_dict(),
+            epoch=first.epoch,
+            step=first.step,
+            samples_seen=first.samples_seen,
+        ),
+    )
+    record = second.run_epoch()
+    assert record["epoch"] == 2 and record["lr"] == pytest.approx(0.05 * 0.9**2)
+    assert second.step == first.step + 7 and len(old) == 2

@@ -63,8 +63,8 @@ SMALL_DEFAULTS: dict[str, Any] = {"learning_rate": 3e-4, "dropout": 0.2, "patien
 TEST_FRACTION = 0.2
 #: Early stopping needs at least this many validation rows; fewer give a noisy score.
 MIN_VALIDATION_ROWS = 50
-#: The default validation split holds at most this many rows: enough for a steady score,
-#: and the trainer scores them in one pass each epoch (activations of every row at once).
+#: The default validation split holds at most this many rows: enough for a steady score
+#: (the trainer scores it a block of rows at a time, so memory does not set this cap).
 MAX_VALIDATION_ROWS = 5_000
 #: The default number of epochs aims at this many optimizer steps (within 50..500 epochs).
 TARGET_STEPS = 3000

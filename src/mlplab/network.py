@@ -24,8 +24,9 @@ from ._validation import check_float_dtype, check_int, check_matrix, check_seque
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer, SimpleRNN
 
 #: About how many numbers one block of rows may hold in its widest layer, where the
-#: network works through a large data set a block at a time (a few MiB).
-BLOCK_ELEMENTS = 1 << 22
+#: network works through a large data set a block at a time: 1 MiB of float32 per
+#: layer, and still hundreds of rows per matrix product for layers of a few hundred.
+BLOCK_ELEMENTS = 1 << 18
 
 
 @dataclass(frozen=True)

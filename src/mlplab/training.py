@@ -208,7 +208,10 @@ class RunStart:
     """Where a run starts counting from when it continues earlier training.
 
     An estimator's ``partial_fit`` is one run of one epoch that goes on with the
-    optimizer of the call before; this carries what goes on.
+    optimizer of the call before; a program that changes the configuration between
+    epochs (a new learning rate, batch size, penalty) finishes its run and starts one of
+    a new trainer from the same network, going on from the old run's counters. This
+    carries what goes on.
 
     Attributes
     ----------
@@ -219,11 +222,17 @@ class RunStart:
         A ``Schedule.state_dict()`` for the run's schedule (a reduced plateau rate).
     samples_seen : int
         Training samples seen before this run (what ``schedule_unit="sample"`` counts).
+    epoch, step : int
+        Epochs and steps done before this run: the schedule's counter goes on from
+        them, the history numbers epochs from `epoch`, and the run ends at the
+        trainer's ``epochs`` counted from 0.
     """
 
     optimizer: dict[str, Any] | None = None
     schedule: dict[str, Any] | None = None
     samples_seen: int = 0
+    epoch: int = 0
+    step: int = 0
 
 
 @dataclass(frozen=True)
@@ -507,15 +516,21 @@ class Trainer:
         if n_init == 1:
             run = TrainingRun(self, network, data, seeds, 0, resume_from, start)
             self.last_run = run
-            return run.run()
+            try:
+                return run.run()
+            finally:
+                run._release()
         best: tuple[float, Any, dict[str, Any], list[dict[str, Any]], TrainingRun] | None = None
         for index, child in enumerate(seeds.spawn(n_init)):
             network.random_state = np.random.default_rng(child.spawn(1)[0])
             network.build(network.n_inputs)
             run = TrainingRun(self, network, data, child, index, None, None)
             self.last_run = run
-            run.run()
-            score = run.ranking_loss()
+            try:
+                run.run()
+                score = run.ranking_loss()
+            finally:
+                run._release()
             if best is None or score < best[0]:
                 weights = [p.copy() for p in network.params]
                 buffers = {k: v.copy() for k, v in network.buffers().items()}
@@ -729,6 +744,7 @@ class TrainingRun:
             if start.schedule is not None and self.schedule is not None:
                 self.schedule.load_state_dict(start.schedule)
             self.samples_seen = int(start.samples_seen)
+            self.epoch, self.step = int(start.epoch), int(start.step)
         for cb in self.callbacks:
             cb.on_train_begin(self)
         if resume_from is not None:
@@ -870,6 +886,8 @@ class TrainingRun:
         float
         """
         data, tr = self._data, self.trainer
+        if data is None:
+            raise RuntimeError("the fit that made this run is over and let its data go")
         if validation:
             if data.validation is None:
                 raise ValueError("this run has no validation data")
@@ -882,6 +900,17 @@ class TrainingRun:
         except (FloatingPointError, ValueError):  # overflow, or outside the loss's domain
             return math.inf
         return value if math.isfinite(value) else math.inf
+
+    def _release(self) -> None:
+        """Let go of the data and the buffers once a fit is done with the run.
+
+        The trainer keeps its last run (:attr:`Trainer.last_run`) and the run its
+        trainer: without this, the training matrices would live on until the garbage
+        collector breaks that cycle, not when their last user lets them go.
+        """
+        self._data = None
+        self._batches = []
+        self._kept = None
 
     def ranking_loss(self) -> float:
         """What ranks this run among restarts: the validation loss, else the training loss."""
