@@ -4,7 +4,9 @@ The script writes a CSV of 200 000 rows × 30 random numeric features and a 3-cl
 ``label`` column (about 55 MB), then runs, each in a fresh Python process, and reads that
 process's peak resident set size (``ru_maxrss``):
 
-- ``idle``: the interpreter with ``import mlplab`` and nothing else (the baseline);
+- ``idle``: the interpreter with the libraries both commands load before any data
+  (``import mlplab.estimators, pandas``: ``import mlplab`` alone no longer loads
+  scikit-learn and pandas), and nothing else: the baseline;
 - ``pandas.read_csv``: pandas' own one-shot read of the file, for comparison;
 - ``mlplab train --data FILE --target label --epochs 2``, and the same with
   ``--figures none`` (matplotlib's import alone is about 26 MiB);
@@ -93,7 +95,7 @@ def main() -> None:
         ]  # fmt: skip
         quiet = [*train[:-1], str(runs) + "-quiet", "--figures", "none"]
         cases = [
-            ("idle (import mlplab)", "import mlplab"),
+            ("idle (import mlplab.estimators, pandas)", "import mlplab.estimators, pandas"),
             ("pandas.read_csv", f"import mlplab, pandas; pandas.read_csv({str(data)!r})"),
             (
                 f"mlplab train --epochs {args.epochs}",

@@ -321,17 +321,6 @@ def test_api_reference_builds_strict(tmp_path):
     assert not list(site.rglob("*.py"))  # the griffe extension is not published
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "pending docstring fixes in src/, after the estimators restructure: MLPClassifier and "
-        "MLPRegressor assemble __doc__ at import (estimators.py), which the static reference "
-        "cannot read; no docstring on mlplab.callbacks.Callback.state_dict, "
-        "mlplab.callbacks.EarlyStopping.state_dict, mlplab.diagnostics.Diagnostics.state_dict, "
-        "mlplab.tabular.TableReader.close, mlplab.tabular.ColumnRole.to_dict, "
-        "mlplab.tabular.Preprocessor.to_tree"
-    ),
-)
 def test_every_public_object_in_the_reference_has_a_docstring():
     # mkdocstrings leaves out what has no docstring: such an object is missing from the site.
     package = _griffe_package()

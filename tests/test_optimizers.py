@@ -608,3 +608,69 @@ def test_bad_step_arguments():
         opt.step([np.ones(3)], [np.ones(3)])
     with pytest.raises(ValueError, match="decay has 1 flags for 2 arrays"):
         AdamW(decay=[True]).step([np.ones(2), np.ones(2)], [np.ones(2), np.ones(2)])
+
+
+# -- the packed fast path: the same rule, once, on the flat arrays -------------------------
+def _tiled(rng, dtype=np.float64):
+    """Parameters and gradients as views of one flat array each, as a network keeps them."""
+    shapes = [(3, 4), (4,)]
+    flat_p = rng.standard_normal(sum(int(np.prod(s)) for s in shapes)).astype(dtype)
+    flat_g = np.empty_like(flat_p)
+    params, grads, start = [], [], 0
+    for s in shapes:
+        n = int(np.prod(s))
+        params.append(flat_p[start : start + n].reshape(s))
+        grads.append(flat_g[start : start + n].reshape(s))
+        start += n
+    return params, grads, flat_g
+
+
+@pytest.mark.parametrize(("name", "config"), CONFIGS, ids=CONFIG_IDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_packed_steps_equal_per_array_steps(name, config, dtype):
+    rng = np.random.default_rng(11)
+    params, grads, flat_g = _tiled(rng, dtype)
+    ref = [p.copy() for p in params]
+    packed, per_array = optimizers.get(name, **config), optimizers.get(name, **config)
+    per_array.step(ref, [np.zeros_like(p) for p in ref])  # the same first (zero) step
+    packed.step(params, [np.zeros_like(p) for p in params])
+    assert packed.pack(params, grads)
+    for t in range(12):
+        flat_g[...] = rng.standard_normal(flat_g.size)
+        lr = None if t % 4 else 0.003
+        packed.step(params, grads, lr)
+        per_array.step(ref, [g.copy() for g in grads], lr)
+        for a, b in zip(params, ref, strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert packed.t == per_array.t == 13
+    for key, value in per_array.state_dict().items():
+        np.testing.assert_array_equal(packed.state_dict()[key], value)
+
+
+def test_pack_is_opt_in_and_refuses_what_it_cannot_do():
+    rng = np.random.default_rng(12)
+    params, grads, _ = _tiled(rng)
+    loose = [p.copy() for p in params]
+    assert not Adam().pack(loose, [g.copy() for g in grads])  # not views of one array
+
+    class OwnRule(SGD):
+        def _rule(self, lr, w, g, state, scratch):
+            w -= lr * g
+
+    assert not OwnRule().pack(params, grads)  # not declared elementwise
+
+    class Recording(SGD):  # overrides step, keeps SGD's rule: packable, and still called
+        calls = 0
+
+        def step(self, params, grads, lr=None):
+            Recording.calls += 1
+            super().step(params, grads, lr)
+
+    rec = Recording(0.1)
+    assert rec.pack(params, grads)
+    rec.step(params, grads)
+    assert Recording.calls == 1
+    opt = Adam()
+    assert opt.pack(params, grads)
+    opt.reset()
+    assert opt._packed is None  # reset ends it

@@ -1,6 +1,7 @@
 """Tests of mlplab.schedules: rates against hand-computed values, state, registry, errors."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -368,3 +369,119 @@ def test_bad_step():
     with pytest.raises(TypeError, match="t must be an integer"):
         s.rate(1.5)
     assert s.rate(np.int64(3)) == 0.1
+
+
+# -- the plateau rule, written once ---------------------------------------------------------
+def test_plateau_rule():
+    from mlplab.schedules import Plateau
+
+    rule = Plateau("min", tol=0.1, patience=2)
+    # 1.0 is a best; 0.95 is better but not by tol: a new best, and a bad epoch.
+    assert rule.update(1.0) and rule.bad_epochs == 0
+    assert rule.update(0.95) and rule.bad_epochs == 1 and rule.best == 0.95
+    assert not rule.update(float("nan")) and rule.bad_epochs == 2 and not rule.exhausted
+    assert not rule.update(2.0) and rule.exhausted  # the patience + 1-th bad epoch
+    assert rule.update(0.5) and rule.bad_epochs == 0  # an improvement by >= tol resets
+    score = Plateau("max", tol=0.0, patience=0)
+    assert score.update(0.5) and not score.update(0.4) and score.exhausted
+    assert not score.update(0.5) and score.bad_epochs == 0  # equal counts as no worse (tol 0)
+    never = Plateau("min", patience=math.inf)
+    for v in range(100):
+        never.update(v)
+    assert not never.exhausted
+    with pytest.raises(ValueError, match="mode"):
+        Plateau("avg")
+
+
+def test_early_stopping_and_reduce_on_plateau_share_the_rule():
+    """EarlyStopping(patience=p) stops when ReduceOnPlateau(patience=p - 1) would reduce."""
+    from mlplab.callbacks import EarlyStopping
+
+    rng = np.random.default_rng(3)
+    values = list(np.cumsum(rng.normal(0, 1, 200)))
+
+    class Run:
+        has_validation, stop_training, stop_reason, network = False, False, None, None
+
+    for p in (1, 3, 7):
+        stop = EarlyStopping("loss", patience=p, min_delta=0.05, restore_best_weights=False)
+        run = Run()
+        stop.on_train_begin(run)
+        plateau = ReduceOnPlateau(1.0, patience=max(p - 1, 1), tol=0.05) if p > 1 else None
+        for epoch, v in enumerate(values):
+            stop.on_epoch_end(run, {"epoch": epoch, "loss": v})
+            if plateau is not None:
+                plateau.update(v)
+            if run.stop_training:
+                break
+        assert run.stop_training and stop.wait == p
+        if plateau is not None:
+            assert plateau.num_reductions >= 1  # it fired on the same epoch
+            assert plateau.best == stop.best
+
+
+@pytest.mark.parametrize("name", ["constant", "step", "exponential", "linear", "cosine"])
+def test_from_name_constants(name):
+    lr, horizon = 0.1, 30
+    s = schedules.from_name(name, lr, horizon)
+    assert s.rate(0) == pytest.approx(lr)
+    end = s.rate(horizon)
+    expected = {"constant": lr, "step": lr * 0.01 * 0.1, "exponential": lr / 100}
+    expected |= {"linear": lr / 100, "cosine": lr / 100}
+    if name == "step":  # ×0.1 every horizon // 3 = 10 units: 1 % at 20, 0.1 % at 30
+        assert s.rate(19) == pytest.approx(lr * 0.1) and s.rate(20) == pytest.approx(lr / 100)
+    assert end == pytest.approx(expected[name])
+
+
+def test_from_name_names_and_errors():
+    assert isinstance(schedules.from_name("invscaling", 0.1, 5), InverseTime)
+    assert isinstance(schedules.from_name("plateau", 0.1, 5), ReduceOnPlateau)
+    with pytest.raises(ValueError, match="valid names"):
+        schedules.from_name("warmup", 0.1, 5)
+    with pytest.raises(ValueError, match="horizon"):
+        schedules.from_name("step", 0.1, 0)
+
+
+def test_estimator_and_command_line_share_the_constants(tmp_path):
+    """learning_rate="step" of the estimator and --schedule step are from_name's schedule."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from mlplab import MLPClassifier, callbacks
+    from mlplab.cli import main
+
+    rates = []
+
+    class Rates(callbacks.Callback):
+        reads_layer_values = False
+
+        def on_epoch_end(self, run, logs):
+            rates.append(logs["lr"])
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    for name in ("step", "cosine", "exponential", "linear"):
+        rates.clear()
+        clf = MLPClassifier(
+            (4,),
+            learning_rate=name,
+            learning_rate_init=0.1,
+            max_iter=9,
+            callbacks=[Rates()],
+            n_iter_no_change=np.inf,
+            random_state=0,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # 9 epochs, on purpose
+            clf.fit(X, y)
+        expected = schedules.from_name(name, 0.1, 9)
+        assert rates == [expected.rate(t) for t in range(9)]
+    out = tmp_path / "runs"
+    out.mkdir()
+    flags = ["--schedule", "step", "--epochs", "6", "--learning-rate", "0.1"]
+    code = main(["train", *flags, "--no-early-stopping", "--out", str(out), "--figures", "none"])
+    assert code == 0
+    (folder,) = out.iterdir()
+    from mlplab.tabular import TabularModel
+
+    model = TabularModel.load(folder / "model")
+    assert model.estimator.learning_rate == "step"

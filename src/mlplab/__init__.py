@@ -17,20 +17,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import activations, initializers, losses
+from ._version import __version__
 from .gradient_check import gradient_check
 from .layers import Activation, BatchNorm, Dense, Dropout, Maxout, PReLU, SimpleRNN
 from .network import Sequential, mlp
 
 if TYPE_CHECKING:
-    from .estimators import MLPClassifier, MLPRegressor, load
+    from .estimators import BernoulliRBM, MLPClassifier, MLPRegressor, load
     from .onnx import export_onnx
-    from .rbm import BernoulliRBM
 
-__version__ = "0.1.0"
 
 # Name -> the submodule that defines it, imported by __getattr__ when first asked for.
 _LAZY = {
-    "BernoulliRBM": "rbm",
+    "BernoulliRBM": "estimators",
     "MLPClassifier": "estimators",
     "MLPRegressor": "estimators",
     "export_onnx": "onnx",

@@ -2,9 +2,9 @@
 
 Each catalog module keeps one :class:`Registry`, filled by its classes themselves: a class
 that sets its own ``name`` (and optionally ``aliases``) registers when it is defined, from
-its base class's ``__init_subclass__``. The module's ``get()`` and ``names()`` are thin
-wrappers around the registry's, so every catalog looks names up, hints at typos and
-rejects junk the same way.
+:class:`Configurable`'s ``__init_subclass__``, in the registry its base class names. The
+module's ``get()`` and ``names()`` are thin wrappers around the registry's, so every
+catalog looks names up, hints at typos and rejects junk the same way.
 
 The entries share two small bases: :class:`Configurable` (a name, aliases and
 ``get_config()``, which rebuilds the object as ``get(name, **get_config())``, and a repr
@@ -15,11 +15,12 @@ their configuration (activations, losses, initializers).
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
-__all__ = ["Configurable", "EqualByConfig", "Registry", "normalize"]
+__all__ = ["Configurable", "EqualByConfig", "Registry", "constructor_parameters", "normalize"]
 
 T = TypeVar("T")
 
@@ -42,10 +43,32 @@ class Configurable:
 
     name: ClassVar[str] = ""
     aliases: ClassVar[tuple[str, ...]] = ()
+    #: The catalog that a subclass setting its own ``name`` registers in, as it is
+    #: defined; set on the catalog's base class right after its Registry is made.
+    _registry: ClassVar[Registry[Any] | None] = None
+    #: Class flags that say how a method works, by flag: a subclass that writes the
+    #: method anew without stating the flag again gets False (what it does is unknown).
+    _declared_by: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for flag, method in cls._declared_by.items():
+            if method in cls.__dict__ and flag not in cls.__dict__:
+                setattr(cls, flag, False)
+        # Only a class that sets its own name registers: a user's subclass that tweaks a
+        # catalog class inherits its name and must not clash with it.
+        if cls._registry is not None and cls.__dict__.get("name"):
+            cls._registry.register(cls)
 
     def get_config(self) -> dict[str, Any]:
-        """Parameters that rebuild this object with its catalog's ``get(name, **config)``."""
-        return {}
+        """Parameters that rebuild this object with its catalog's ``get(name, **config)``.
+
+        One entry per parameter of the constructor, read from the attribute of the same
+        name: every catalog class stores each argument under its own name (as
+        scikit-learn's ``get_params`` expects of estimators), so no class writes this
+        dict out by hand.
+        """
+        return {name: getattr(self, name) for name in constructor_parameters(type(self))}
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -224,6 +247,14 @@ class Registry(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Registry({self.kind!r}, {len(self)} entries)"
+
+
+@functools.cache
+def constructor_parameters(cls: type) -> tuple[str, ...]:
+    """Names of the parameters of ``cls.__init__`` (not ``self``, ``*args``, ``**kwargs``)."""
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    skip = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return tuple(p.name for p in params if p.kind not in skip)
 
 
 def _check_params(cls: type, params: dict[str, Any]) -> None:

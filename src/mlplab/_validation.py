@@ -86,12 +86,7 @@ def check_matrix(
     -------
     ndarray of shape (n_samples, n_features)
     """
-    arr = np.asarray(X)
-    if arr.dtype not in FLOAT_DTYPES:
-        raise TypeError(
-            f"{argname} must be a float32 or float64 array, got dtype {arr.dtype}; "
-            f"convert it explicitly, e.g. {argname}.astype(np.float64)"
-        )
+    arr = _float_input(X, argname)
     if arr.ndim != 2:
         raise ValueError(
             f"{argname} must be 2-D of shape (n_samples, n_features), got {arr.ndim}-D "
@@ -102,6 +97,68 @@ def check_matrix(
         raise ValueError(f"{argname} has no samples (shape {arr.shape})")
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(f"{argname} has {arr.shape[1]} features, but {n_features} were expected")
+    return _network_input(arr, argname, dtype, finite)
+
+
+def check_sequences(
+    X: Any,
+    argname: str = "X",
+    *,
+    n_features: int | None = None,
+    dtype: np.dtype | None = None,
+    finite: bool = True,
+) -> np.ndarray:
+    """Check that `X` is a 3-D float array of sequences, as a recurrent layer takes it.
+
+    The 3-D counterpart of :func:`check_matrix`: the same rules (no
+    silent cast, no empty batch, NaN/inf refused when `finite`), for shape
+    (n_samples, n_steps, n_features).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_steps, n_features)
+        The array to check. It is not copied.
+    argname : str
+        Name used in error messages.
+    n_features : int, optional
+        Required size of the last axis.
+    dtype : numpy dtype, optional
+        Required dtype; another float dtype raises TypeError rather than being cast.
+    finite : bool
+        Refuse NaN and inf.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_steps, n_features)
+    """
+    arr = _float_input(X, argname)
+    if arr.ndim != 3:
+        raise ValueError(
+            f"{argname} must be 3-D of shape (n_samples, n_steps, n_features) for a network "
+            f"that starts with a recurrent layer, got {arr.ndim}-D shape {arr.shape}"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{argname} has no samples or no time steps (shape {arr.shape})")
+    if n_features is not None and arr.shape[2] != n_features:
+        raise ValueError(
+            f"{argname} has {arr.shape[2]} features per step, but {n_features} were expected"
+        )
+    return _network_input(arr, argname, dtype, finite)
+
+
+def _float_input(X: Any, argname: str) -> np.ndarray:
+    """`X` as an array, which must be float32 or float64 (nothing is cast)."""
+    arr = np.asarray(X)
+    if arr.dtype not in FLOAT_DTYPES:
+        raise TypeError(
+            f"{argname} must be a float32 or float64 array, got dtype {arr.dtype}; "
+            f"convert it explicitly, e.g. {argname}.astype(np.float64)"
+        )
+    return arr
+
+
+def _network_input(arr: np.ndarray, argname: str, dtype: Any, finite: bool) -> np.ndarray:
+    """The checks of a network's input after its shape: its dtype, and finite values."""
     if dtype is not None and arr.dtype != dtype:
         raise TypeError(
             f"{argname} has dtype {arr.dtype} but the network computes in {dtype}; "

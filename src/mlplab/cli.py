@@ -26,6 +26,7 @@ import sys
 import time
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -62,8 +63,8 @@ SMALL_DEFAULTS: dict[str, Any] = {"learning_rate": 3e-4, "dropout": 0.2, "patien
 TEST_FRACTION = 0.2
 #: Early stopping needs at least this many validation rows; fewer give a noisy score.
 MIN_VALIDATION_ROWS = 50
-#: The default validation split holds at most this many rows: enough for a steady score,
-#: and the trainer scores them in one pass each epoch (activations of every row at once).
+#: The default validation split holds at most this many rows: enough for a steady score
+#: (the trainer scores it a block of rows at a time, so memory does not set this cap).
 MAX_VALIDATION_ROWS = 5_000
 #: The default number of epochs aims at this many optimizer steps (within 50..500 epochs).
 TARGET_STEPS = 3000
@@ -261,23 +262,6 @@ class _TrainingRecord(Callback):
 
 
 # -- train ------------------------------------------------------------------------------------
-def _schedule(args: argparse.Namespace, epochs: int) -> Any:
-    """The estimator's learning_rate parameter for --schedule."""
-    from . import schedules
-
-    lr = args.learning_rate
-    name = args.schedule
-    if name in ("constant", "invscaling", "adaptive"):
-        return name
-    made = {
-        "step": lambda: schedules.get("step", lr=lr, step_size=max(1, epochs // 3), gamma=0.2),
-        "exponential": lambda: schedules.get("exponential", lr=lr, gamma=0.01 ** (1 / epochs)),
-        "linear": lambda: schedules.get("linear", lr=lr, final_lr=lr / 100, decay_steps=epochs),
-        "cosine": lambda: schedules.get("cosine", lr=lr, period=epochs),
-    }
-    return made[name]()
-
-
 def _check_train_args(args: argparse.Namespace) -> dict[str, Any]:
     """Every check that needs no data; returns the settings derived from the flags."""
     role_flags = [f"--{n}" for n in ("drop", "categorical", "numeric", "id") if getattr(args, n)]
@@ -456,16 +440,31 @@ def _readable_warning(w: warnings.WarningMessage, lbfgs: bool) -> str:
     return text
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    """Train, print a table of results and write the run folder."""
-    from sklearn.exceptions import ConvergenceWarning
-    from threadpoolctl import threadpool_limits
+@dataclass
+class _TrainingData:
+    """The float32 matrices of a training run, their targets and how they were made."""
 
+    prep: Any
+    roles: list
+    source: str
+    target: str
+    task: str
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray]  # train, validation, test row indices
+    X: dict[str, np.ndarray | None]  # "train", "val", "test"
+    y: dict[str, np.ndarray]
+    mean: float = 0.0
+    scale: float = 1.0
+
+    def fit_targets(self, part: str) -> np.ndarray:
+        """The targets the estimator trains on: standardized for regression."""
+        y = self.y[part]
+        return (y - self.mean) / self.scale if self.task == "regression" else y
+
+
+def _training_data(args: argparse.Namespace, lbfgs: bool) -> _TrainingData:
+    """Read the table, choose the columns' roles, split the rows, prepare the matrices."""
     from . import tabular
-    from .estimators import MLPClassifier, MLPRegressor
-    from .training import DivergenceWarning
 
-    settings = _check_train_args(args)
     table, roles, source, target, read_seconds = _load_training_table(args)
     if args.data is not None:
         print(f"Read {table.shape[0]} rows × {table.shape[1]} columns in {read_seconds:.1f} s.")
@@ -482,87 +481,93 @@ def cmd_train(args: argparse.Namespace) -> int:
     categorical = [r.name for r in roles if r.role == "categorical"]
     if not numeric and not categorical:
         raise CLIError("no feature columns are left to train on (see the column table above)")
-
-    lbfgs = settings["lbfgs"]
-    train, val, test = _split(y_all, task, args.seed, args.validation_fraction, lbfgs)
-    early = not args.no_early_stopping and not lbfgs and val.size >= MIN_VALIDATION_ROWS
-    if not args.no_early_stopping and not lbfgs and 0 < val.size < MIN_VALIDATION_ROWS:
-        print(
-            f"note: {val.size} validation rows are too few to stop on; training runs every "
-            "epoch (hold out more with --validation-fraction)"
-        )
-    prep = tabular.Preprocessor.fit(table, numeric, categorical, rows=train)
-    width = prep.n_outputs
+    rows = _split(y_all, task, args.seed, args.validation_fraction, lbfgs)
+    prep = tabular.Preprocessor.fit(table, numeric, categorical, rows=rows[0])
     tabular.release_memory()  # the split's and the fit's temporaries
-    X_train, X_val, X_test = (
-        np.empty((idx.size, width), dtype=np.float32) for idx in (train, val, test)
-    )
-    for idx, out in ((train, X_train), (val, X_val), (test, X_test)):
-        prep.transform_into(table, idx, out)
+    X: dict[str, np.ndarray | None] = {}
+    for part, idx in zip(("train", "val", "test"), rows, strict=True):
+        X[part] = np.empty((idx.size, prep.n_outputs), dtype=np.float32)
+        prep.transform_into(table, idx, X[part])
     del table  # the raw rows are no longer needed: only the float32 matrices stay
     tabular.release_memory()
-
-    y_train, y_val, y_test = y_all[train], y_all[val], y_all[test]
-    mean, scale = 0.0, 1.0
+    y = {part: y_all[idx] for part, idx in zip(("train", "val", "test"), rows, strict=True)}
+    data = _TrainingData(prep, roles, source, target, task, rows, X, y)
     if task == "regression":
-        mean = float(np.mean(y_train))
-        scale = float(np.std(y_train)) or 1.0
-    small = train.size < SMALL_TABLE and not lbfgs
-    defaults = (
-        SMALL_DEFAULTS
-        if small
-        else {
-            "learning_rate": DEFAULTS["learning_rate"],
-            "dropout": DEFAULTS["dropout"],
-            "patience": 10,
-        }
-    )
-    chosen = [k for k in defaults if getattr(args, k) is None]
+        data.mean = float(np.mean(y["train"]))
+        data.scale = float(np.std(y["train"])) or 1.0
+    return data
+
+
+def _apply_size_defaults(args: argparse.Namespace, n_train: int, lbfgs: bool) -> None:
+    """Fill the flags left out: the small-table defaults under SMALL_TABLE training rows."""
+    small = n_train < SMALL_TABLE and not lbfgs
+    defaults = SMALL_DEFAULTS if small else {**DEFAULTS, "patience": 10}
+    chosen = [k for k in SMALL_DEFAULTS if getattr(args, k) is None]
     for key in chosen:
         setattr(args, key, defaults[key])
-    if small and chosen and not lbfgs:
+    if small and chosen:
         shown = ", ".join(f"{k.replace('_', ' ')} {defaults[k]:g}" for k in chosen)
-        print(f"note: {train.size} training rows: small-table defaults {shown}")
-    batch = min(args.batch_size, train.size)
-    epochs = args.epochs or _auto_epochs(train.size, batch, lbfgs)
-    patience = args.patience
-    record = _TrainingRecord()
+        print(f"note: {n_train} training rows: small-table defaults {shown}")
+
+
+def _estimator(
+    args: argparse.Namespace,
+    settings: dict[str, Any],
+    task: str,
+    batch: int,
+    epochs: int,
+    early: bool,
+    record: Callback,
+) -> Any:
+    """The estimator the flags describe (its schedule names are the estimator's own)."""
+    from .estimators import MLPClassifier, MLPRegressor
+
     callbacks: list[Callback] = [record]
     if sys.stderr.isatty():
         from .callbacks import ProgressBar
 
         callbacks.append(ProgressBar())
     cls = MLPClassifier if task == "classification" else MLPRegressor
-    est = cls(
+    return cls(
         hidden_layer_sizes=args.hidden,
         activation=settings["activation"],
         solver=args.optimizer,
         alpha=args.alpha,
         batch_size=batch,
-        learning_rate=_schedule(args, epochs),
+        learning_rate=args.schedule,
         learning_rate_init=args.learning_rate,
         max_iter=epochs,
         random_state=args.seed,
         early_stopping=early,
-        n_iter_no_change=patience if early else np.inf,
+        n_iter_no_change=args.patience if early else np.inf,
         batch_norm=args.batch_norm,
         dropout=args.dropout,
         weight_decay=settings["weight_decay"],
         diagnostics=True,
         callbacks=callbacks,
     )
-    fit_y = (y_train - mean) / scale if task == "regression" else y_train
+
+
+def _fit(est: Any, data: _TrainingData, lbfgs: bool) -> float:
+    """Fit on the training matrix (scored on the validation one); seconds taken.
+
+    Convergence warnings become notes in plain words; a divergence is reported by the
+    training record instead.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from threadpoolctl import threadpool_limits
+
+    from .training import DivergenceWarning
+
     validation = None
-    if val.size:
-        validation = (X_val, (y_val - mean) / scale if task == "regression" else y_val)
-    what = f"{train.size} rows for training, {val.size} for validation, {test.size} for testing"
-    print(f"Training on {source}: {what}.", flush=True)
+    if data.rows[1].size:
+        validation = (data.X["val"], data.fit_targets("val"))
     start = time.perf_counter()
     # Networks this size run fastest on one BLAS thread (several contend on small products).
     with warnings.catch_warnings(record=True) as caught, threadpool_limits(1, user_api="blas"):
         warnings.simplefilter("always", ConvergenceWarning)
         warnings.simplefilter("always", DivergenceWarning)
-        est.fit(X_train, fit_y, validation_data=validation)
+        est.fit(data.X["train"], data.fit_targets("train"), validation_data=validation)
     seconds = time.perf_counter() - start
     notes = []
     for w in caught:
@@ -572,13 +577,39 @@ def cmd_train(args: argparse.Namespace) -> int:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     for note in dict.fromkeys(notes):
         print(f"note: {note}")
-    est.set_params(callbacks=None)
-    del X_train, X_val, validation  # free them before the figures' imports and arrays
+    return seconds
 
-    results, metrics, y_pred = _evaluate(est, task, X_test, y_test, mean, scale)
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train, print a table of results and write the run folder."""
+    from . import tabular
+
+    settings = _check_train_args(args)
+    lbfgs = settings["lbfgs"]
+    data = _training_data(args, lbfgs)
+    train, val, test = data.rows
+    early = not args.no_early_stopping and not lbfgs and val.size >= MIN_VALIDATION_ROWS
+    if not args.no_early_stopping and not lbfgs and 0 < val.size < MIN_VALIDATION_ROWS:
+        print(
+            f"note: {val.size} validation rows are too few to stop on; training runs every "
+            "epoch (hold out more with --validation-fraction)"
+        )
+    _apply_size_defaults(args, train.size, lbfgs)
+    batch = min(args.batch_size, train.size)
+    epochs = args.epochs or _auto_epochs(train.size, batch, lbfgs)
+    record = _TrainingRecord()
+    est = _estimator(args, settings, data.task, batch, epochs, early, record)
+    what = f"{train.size} rows for training, {val.size} for validation, {test.size} for testing"
+    print(f"Training on {data.source}: {what}.", flush=True)
+    seconds = _fit(est, data, lbfgs)
+    est.set_params(callbacks=None)
+    X_test = data.X["test"]
+    data.X.clear()  # free the matrices before the figures' imports and arrays
+    task, y_test = data.task, data.y["test"]
+    results, metrics, y_pred = _evaluate(est, task, X_test, y_test, data.mean, data.scale)
     del X_test
     tabular.release_memory()
-    stopped = _stop_summary(record, est, early, patience, epochs, lbfgs, task)
+    stopped = _stop_summary(record, est, early, args.patience, epochs, lbfgs, task)
     results.append(
         ("iterations" if lbfgs else "epochs", f"{len(record.records)} of at most {epochs}")
     )
@@ -587,8 +618,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     _print_table(results)
     if record.diverged:
         print(f"warning: training diverged: {stopped}", file=sys.stderr)
-
-    model = tabular.TabularModel(prep, est, task, target, roles, mean, scale, args.decimal)
+    model = tabular.TabularModel(
+        data.prep, est, task, data.target, data.roles, data.mean, data.scale, args.decimal
+    )
     metrics |= {
         "task": task,
         "epochs": len(record.records),
@@ -608,11 +640,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         results,
         y_test,
         y_pred,
-        source,
+        data.source,
         epochs,
         settings,
         early,
-        patience,
+        args.patience,
     )
     print(f"Model: {folder / 'model'}")
     print(f"Report: {folder / 'report.md'}")
@@ -1108,11 +1140,53 @@ def cmd_playground(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``mlplab`` command."""
     parser = _Parser(prog=PROG, description="Multilayer perceptrons on NumPy, and a lab.")
-    from . import __version__
+    from ._version import __version__
 
     parser.add_argument("--version", action="version", version=f"mlplab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    _add_train_command(sub)
+    p = sub.add_parser(
+        "predict",
+        help="predict a table with a saved model",
+        description="Predict each row of a table; columns are matched by name, extra ones "
+        "ignored. The file is streamed in chunks.",
+    )
+    p.add_argument("--model", required=True, metavar="PATH", help="a run folder or its model/")
+    p.add_argument("--data", required=True, metavar="FILE", help="CSV or Parquet table")
+    p.add_argument("--output", metavar="FILE.csv", help="default: standard output")
+    p.add_argument("--proba", action="store_true", help="add one probability column per class")
+    p.add_argument("--sep", type=_char, metavar="C", help="CSV separator (default: sniffed)")
+    p.add_argument(
+        "--decimal", type=_char, metavar="C", help="decimal mark (default: the training one)"
+    )
+    p.add_argument("--encoding", default="utf-8")
+    p.set_defaults(handler=cmd_predict)
+
+    p = sub.add_parser("activations", help="the activation catalog: properties and plots")
+    p.add_argument("names", nargs="*", metavar="NAME")
+    p.add_argument("--plot", metavar="FILE", help="save a plot (PNG or SVG)")
+    p.add_argument("--x-min", type=float, default=-5.0)
+    p.add_argument("--x-max", type=float, default=5.0)
+    p.set_defaults(handler=cmd_activations)
+
+    p = sub.add_parser("experiment", help="run the lab's experiments")
+    p.add_argument("name", nargs="?", metavar="NAME", help="an experiment name, or 'all'")
+    p.add_argument("--list", action="store_true", help="list the experiments")
+    p.add_argument("--out", default="runs/experiments", metavar="DIR")
+    p.add_argument("--quick", action="store_true", help="reduced sizes: seconds each")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=cmd_experiment)
+
+    p = sub.add_parser("playground", help="the interactive playground", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=cmd_playground)
+
+    return parser
+
+
+def _add_train_command(sub: Any) -> None:
+    """``mlplab train``: its data, network-and-training and output flags."""
     p = sub.add_parser(
         "train",
         help="train a network (digits by default) and write a report",
@@ -1140,7 +1214,23 @@ def build_parser() -> argparse.ArgumentParser:
         ("id", "ID columns: not features, written next to each prediction"),
     ):
         g.add_argument(f"--{flag}", type=_name_list, metavar="COL[,COL...]", help=what)
-    g = p.add_argument_group("network and training")
+    _add_training_flags(p.add_argument_group("network and training"))
+    g = p.add_argument_group("output")
+    g.add_argument(
+        "--out",
+        default="runs",
+        metavar="DIR",
+        help="a new folder is created under it (default: runs)",
+    )
+    g.add_argument("--figures", choices=["png", "svg", "none"], default="png", help="figure format")
+    p.set_defaults(handler=cmd_train)
+
+
+def _add_training_flags(g: Any) -> None:
+    """The network and training flags of ``mlplab train``."""
+    from .optimizers import names as optimizer_names
+    from .schedules import DECAYS
+
     g.add_argument(
         "--hidden",
         type=_int_list,
@@ -1157,7 +1247,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--optimizer",
         default=DEFAULTS["optimizer"],
-        choices=["sgd", "adam", "adamw", "nadam", "rmsprop", "adagrad", "lbfgs"],
+        choices=optimizer_names(),
     )
     g.add_argument(
         "--learning-rate",
@@ -1169,7 +1259,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--schedule",
         default=DEFAULTS["schedule"],
-        choices=["constant", "step", "exponential", "linear", "cosine", "invscaling", "adaptive"],
+        choices=["constant", *DECAYS, "invscaling", "adaptive"],
+        help="learning-rate schedule: the decays reach 1%% of the rate at the last epoch "
+        "(step: ×0.1 every third of the epochs); invscaling and adaptive are "
+        "scikit-learn's and apply to sgd only",
     )
     g.add_argument(
         "--epochs",
@@ -1178,6 +1271,11 @@ def build_parser() -> argparse.ArgumentParser:
         "50 to 500 epochs (L-BFGS: 200)",
     )
     g.add_argument("--batch-size", type=_positive_int, default=DEFAULTS["batch_size"])
+    _add_regularization_flags(g)
+
+
+def _add_regularization_flags(g: Any) -> None:
+    """The penalty, dropout, batch-norm, validation and stopping flags of ``mlplab train``."""
     g.add_argument(
         "--alpha",
         type=_non_negative_float,
@@ -1220,52 +1318,6 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"run every epoch (early stopping needs {MIN_VALIDATION_ROWS} validation rows)",
     )
     g.add_argument("--seed", type=int, default=DEFAULTS["seed"])
-    g = p.add_argument_group("output")
-    g.add_argument(
-        "--out",
-        default="runs",
-        metavar="DIR",
-        help="a new folder is created under it (default: runs)",
-    )
-    g.add_argument("--figures", choices=["png", "svg", "none"], default="png", help="figure format")
-    p.set_defaults(handler=cmd_train)
-
-    p = sub.add_parser(
-        "predict",
-        help="predict a table with a saved model",
-        description="Predict each row of a table; columns are matched by name, extra ones "
-        "ignored. The file is streamed in chunks.",
-    )
-    p.add_argument("--model", required=True, metavar="PATH", help="a run folder or its model/")
-    p.add_argument("--data", required=True, metavar="FILE", help="CSV or Parquet table")
-    p.add_argument("--output", metavar="FILE.csv", help="default: standard output")
-    p.add_argument("--proba", action="store_true", help="add one probability column per class")
-    p.add_argument("--sep", type=_char, metavar="C", help="CSV separator (default: sniffed)")
-    p.add_argument(
-        "--decimal", type=_char, metavar="C", help="decimal mark (default: the training one)"
-    )
-    p.add_argument("--encoding", default="utf-8")
-    p.set_defaults(handler=cmd_predict)
-
-    p = sub.add_parser("activations", help="the activation catalog: properties and plots")
-    p.add_argument("names", nargs="*", metavar="NAME")
-    p.add_argument("--plot", metavar="FILE", help="save a plot (PNG or SVG)")
-    p.add_argument("--x-min", type=float, default=-5.0)
-    p.add_argument("--x-max", type=float, default=5.0)
-    p.set_defaults(handler=cmd_activations)
-
-    p = sub.add_parser("experiment", help="run the lab's experiments")
-    p.add_argument("name", nargs="?", metavar="NAME", help="an experiment name, or 'all'")
-    p.add_argument("--list", action="store_true", help="list the experiments")
-    p.add_argument("--out", default="runs/experiments", metavar="DIR")
-    p.add_argument("--quick", action="store_true", help="reduced sizes: seconds each")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(handler=cmd_experiment)
-
-    p = sub.add_parser("playground", help="the interactive playground", add_help=False)
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(handler=cmd_playground)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

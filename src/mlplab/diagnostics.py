@@ -43,8 +43,8 @@ from .layers import Activation, BatchNorm, Dense, Dropout
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .callbacks import RunState
     from .network import Sequential
-    from .training import Trainer
 
 #: A unit's derivative counts as saturated below this fraction of the maximum derivative.
 SATURATION_LEVEL = 0.01
@@ -134,7 +134,7 @@ class _Slot:
 
 def _slots(network: Sequential, loss: _losses.Loss | None) -> list[_Slot]:
     layers = network.layers
-    fused = loss is not None and network._fused_output(loss)
+    fused = loss is not None and network.fused_output(loss)
     out = []
     for i, layer in enumerate(layers):
         if not isinstance(layer, Dense):
@@ -284,8 +284,8 @@ class Diagnostics(Callback):
         among the Dense layers, from 0), ``name`` (``"dense_0"``...), ``activation`` and
         the :data:`STATISTICS` (floats, None where undefined). See the module docstring.
     runs : list of list of dict
-        With ``n_init > 1`` the trainer restarts; ``runs[k]`` holds run k's records and
-        :attr:`records` is the last run's (not necessarily the one the trainer kept).
+        With ``n_init > 1`` the trainer restarts; ``runs[k]`` holds restart k's records
+        of the last fit, and after the fit :attr:`records` is the kept run's.
 
     Notes
     -----
@@ -311,10 +311,13 @@ class Diagnostics(Callback):
         self.records: list[dict[str, Any]] = []
         self.runs: list[list[dict[str, Any]]] = []
         self._network: Sequential | None = None
+        # With monitor_X, the statistics come from an inference pass of their own: the
+        # layers' training-mode values are never read, and the fast path may overwrite them.
+        self.reads_layer_values = monitor_X is None
 
     # -- hooks ------------------------------------------------------------------------
-    def on_train_begin(self, trainer: Trainer) -> None:
-        network = trainer.network
+    def on_train_begin(self, run: RunState) -> None:
+        network = run.network
         self._network = network
         if self.monitor_X is not None:
             self._monitor = check_matrix(
@@ -322,7 +325,7 @@ class Diagnostics(Callback):
                 "monitor_X",
                 n_features=network.n_inputs,
             )
-        self._slot_list = _slots(network, trainer.loss)
+        self._slot_list = _slots(network, run.loss)
         self._acc = [_Accumulator(s) for s in self._slot_list]
         self._before = [s.dense.params[0].copy() for s in self._slot_list]
         self._scratch = [np.empty_like(b) for b in self._before]
@@ -336,15 +339,17 @@ class Diagnostics(Callback):
         )
         self._step = 0  # steps taken in the current epoch
         # Spread about max_steps measured steps over each epoch, the first one included.
-        n = getattr(trainer, "n_samples", None)
-        batch = getattr(trainer, "batch_size", None) or n
+        n = run.n_samples
+        batch = run.batch_size or n
         steps = -(-n // batch) if n else 1
         self._stride = 1 if self.max_steps is None else max(1, -(-steps // self.max_steps))
+        if run.index == 0:
+            self.runs = []  # a new fit: runs[k] will hold its restart k
         self.records = []
         self.runs.append(self.records)
 
-    def on_batch_end(self, trainer: Trainer) -> None:
-        if trainer.epoch % self.every:
+    def on_batch_end(self, run: RunState) -> None:
+        if run.epoch % self.every:
             return
         i = self._step
         self._step = i + 1
@@ -362,15 +367,15 @@ class Diagnostics(Callback):
                 if not (measure and copy):
                     accs[k].before_sq = None
         if self._per_batch:
-            layers = trainer.network.layers
+            layers = run.network.layers
             for k in self._per_batch:
                 y, u = self._slot_list[k].training_values(layers)
                 self._acc[k].add_activations(y, u, measure)
 
-    def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+    def on_epoch_end(self, run: RunState, logs: dict[str, float]) -> None:
         epoch = int(logs["epoch"])
         if epoch % self.every == 0:
-            layers = trainer.network.layers
+            layers = run.network.layers
             slots, accs = self._slot_list, self._acc
             if accs and accs[0].n_grad == 0:
                 # No batch hook ran (L-BFGS): use the full-batch pass just made.
@@ -380,7 +385,7 @@ class Diagnostics(Callback):
                     if k in self._per_batch:
                         accs[k].add_activations(*slot.training_values(layers), True)
             if self.monitor_X is not None:
-                outs = _inference_values(trainer.network, self._monitor)
+                outs = _inference_values(run.network, self._monitor)
                 for slot, acc in zip(slots, accs, strict=True):
                     acc.add_activations(*_monitor_values(slot, self._monitor, outs), True)
             else:
@@ -396,10 +401,15 @@ class Diagnostics(Callback):
         self._snapshot()
 
     def state_dict(self) -> dict[str, Any]:
-        return {"records": [dict(r) for r in self.records]}
+        return {"records": [dict(r) for r in self.records], "run": len(self.runs) - 1}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.records[:] = [dict(r) for r in state["records"]]
+        run = state.get("run")  # absent from older checkpoints
+        if run is not None and 0 <= run < len(self.runs) - 1:
+            # The trainer kept an earlier restart of this fit: its records are runs[run].
+            self.records = self.runs[run]
+        else:  # a checkpoint resumed into the current run
+            self.records[:] = [dict(r) for r in state["records"]]
         self._snapshot()  # the trainer has just restored the weights
 
     def _snapshot(self) -> None:

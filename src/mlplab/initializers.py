@@ -88,12 +88,6 @@ class Initializer(EqualByConfig):
         Other names that :func:`mlplab.initializers.get` accepts.
     """
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # only classes that set their own name register (not subclasses inheriting one)
-        if cls.__dict__.get("name"):
-            REGISTRY.register(cls)
-
     def __call__(
         self,
         shape: tuple[int, ...],
@@ -142,6 +136,7 @@ class Initializer(EqualByConfig):
 # Filled by each subclass that names itself, as it is defined (__init_subclass__);
 # "auto" is answered by get() itself.
 REGISTRY: Registry[Initializer] = Registry("initializer", Initializer, reserved=("auto",))
+Initializer._registry = REGISTRY
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -190,9 +185,6 @@ class Constant(Initializer):
     def __init__(self, value: float = 0.0) -> None:
         self.value = check_real(value, "value")
 
-    def get_config(self):
-        return {"value": self.value}
-
     def _sample(self, shape, fans, rng, dtype):
         return np.full(shape, self.value, dtype=dtype)
 
@@ -230,9 +222,6 @@ class Normal(Initializer):
         self.mean = check_real(mean, "mean")
         self.std = check_positive(std, "std")
 
-    def get_config(self):
-        return {"mean": self.mean, "std": self.std}
-
     def _sample(self, shape, fans, rng, dtype):
         return rng.normal(self.mean, self.std, size=shape)
 
@@ -248,9 +237,6 @@ class Uniform(Initializer):
         self.high = check_real(high, "high")
         if not self.low < self.high:
             raise ValueError(f"low must be < high, got low={self.low!r}, high={self.high!r}")
-
-    def get_config(self):
-        return {"low": self.low, "high": self.high}
 
     def _sample(self, shape, fans, rng, dtype):
         return rng.uniform(self.low, self.high, size=shape)
@@ -269,9 +255,6 @@ class TruncatedNormal(Initializer):
         self.mean = check_real(mean, "mean")
         self.std = check_positive(std, "std")
 
-    def get_config(self):
-        return {"mean": self.mean, "std": self.std}
-
     def _sample(self, shape, fans, rng, dtype):
         return self.mean + self.std * _truncated_standard_normal(rng, shape)
 
@@ -289,9 +272,6 @@ class Orthogonal(Initializer):
 
     def __init__(self, gain: float = 1.0) -> None:
         self.gain = check_positive(gain, "gain")
-
-    def get_config(self):
-        return {"gain": self.gain}
 
     def _sample(self, shape, fans, rng, dtype):
         if len(shape) < 2:
@@ -335,9 +315,6 @@ class VarianceScaling(Initializer):
         self.mode = check_option(mode, "mode", _MODES)
         self.distribution = check_option(distribution, "distribution", _DISTRIBUTIONS)
 
-    def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
-
     def variance(self, fans: tuple[int, int]) -> float:
         """Variance of the entries for ``fans = (fan_in, fan_out)``."""
         fan_in, fan_out = fans
@@ -361,9 +338,6 @@ class _Preset(VarianceScaling):
 
     def __init__(self) -> None:
         super().__init__(*self._preset)
-
-    def get_config(self):
-        return {}
 
 
 class GlorotUniform(_Preset):

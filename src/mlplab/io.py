@@ -16,14 +16,16 @@ file behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
 import secrets
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -95,6 +97,36 @@ def _create_temporary(folder: str | os.PathLike[str], name: str) -> tuple[Any, s
     raise FileExistsError(f"could not create a temporary file in {os.fspath(folder)!r}")
 
 
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Write `path` all or nothing: the block writes a new file, renamed over `path` at the end.
+
+    The file is made in `path`'s folder (:func:`_create_temporary`: the umask decides
+    its permissions) and replaces `path` only when the block ends without an error;
+    when it raises, the temporary file is deleted and `path` is left as it was.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write; its folder must exist.
+
+    Yields
+    ------
+    file object
+        Opened for binary writing.
+    """
+    path = Path(path)
+    fh, tmp = _create_temporary(path.parent, path.name)
+    try:
+        with fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def save_tree(path: str | os.PathLike[str], tree: Any, kind: str) -> Path:
     """Write a tree of dicts, lists, arrays and JSON scalars to `path`, atomically.
 
@@ -125,17 +157,10 @@ def save_tree(path: str | os.PathLike[str], tree: Any, kind: str) -> Path:
         "tree": tree_json,
         "checksum": _checksum(tree_json, arrays),
     }
-    fh, tmp = _create_temporary(path.parent, path.name)
-    try:
-        with fh:
-            np.savez(fh, __meta__=np.array(json.dumps(meta)), **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as fh:
+        np.savez(fh, __meta__=np.array(json.dumps(meta)), **arrays)
+        fh.flush()
+        os.fsync(fh.fileno())
     return path
 
 

@@ -434,64 +434,6 @@ class Dropout(Layer):
 # -- recurrent layers -----------------------------------------------------------------------
 
 
-def check_sequences(
-    X: Any,
-    argname: str = "X",
-    *,
-    n_features: int | None = None,
-    dtype: np.dtype | None = None,
-    finite: bool = True,
-) -> np.ndarray:
-    """Check that `X` is a 3-D float array of sequences, as a recurrent layer takes it.
-
-    The 3-D counterpart of :func:`mlplab._validation.check_matrix`: the same rules (no
-    silent cast, no empty batch, NaN/inf refused when `finite`), for shape
-    (n_samples, n_steps, n_features).
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_steps, n_features)
-        The array to check. It is not copied.
-    argname : str
-        Name used in error messages.
-    n_features : int, optional
-        Required size of the last axis.
-    dtype : numpy dtype, optional
-        Required dtype; another float dtype raises TypeError rather than being cast.
-    finite : bool
-        Refuse NaN and inf.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_steps, n_features)
-    """
-    arr = np.asarray(X)
-    if arr.dtype not in (np.float32, np.float64):
-        raise TypeError(
-            f"{argname} must be a float32 or float64 array, got dtype {arr.dtype}; "
-            f"convert it explicitly, e.g. {argname}.astype(np.float64)"
-        )
-    if arr.ndim != 3:
-        raise ValueError(
-            f"{argname} must be 3-D of shape (n_samples, n_steps, n_features) for a network "
-            f"that starts with a recurrent layer, got {arr.ndim}-D shape {arr.shape}"
-        )
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{argname} has no samples or no time steps (shape {arr.shape})")
-    if n_features is not None and arr.shape[2] != n_features:
-        raise ValueError(
-            f"{argname} has {arr.shape[2]} features per step, but {n_features} were expected"
-        )
-    if dtype is not None and arr.dtype != dtype:
-        raise TypeError(
-            f"{argname} has dtype {arr.dtype} but the network computes in {dtype}; "
-            f"cast it explicitly with {argname}.astype(np.{dtype})"
-        )
-    if finite and not np.isfinite(arr).all():
-        raise ValueError(f"{argname} contains NaN or infinity")
-    return arr
-
-
 class SimpleRNN(Layer):
     r"""Elman recurrent layer: :math:`h_t = f(x_t W_x + h_{t-1} W_h + b)`, with :math:`h_0 = 0`.
 

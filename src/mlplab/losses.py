@@ -59,15 +59,16 @@ class Loss(EqualByConfig):
     fused_activation : str or None
         Name of the output activation whose composition with this loss has a simpler,
         numerically stable form (``"sigmoid"`` for binary cross-entropy...).
+    unit_rows_shortcut : bool
+        Whether the fused form has a shortcut for targets whose rows sum to exactly 1,
+        which the trainer takes after checking them once per run
+        (:class:`CategoricalCrossentropy`). A subclass that writes its own fused form
+        has none unless it says so.
     """
 
     fused_activation: ClassVar[str | None] = None
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # only classes that set their own name register (not subclasses inheriting one)
-        if cls.__dict__.get("name"):
-            REGISTRY.register(cls)
+    unit_rows_shortcut: ClassVar[bool] = False
+    _declared_by: ClassVar[dict[str, str]] = {"unit_rows_shortcut": "_fused_value_and_gradient"}
 
     # -- public API -------------------------------------------------------------
     def __call__(
@@ -232,6 +233,7 @@ class Loss(EqualByConfig):
 
 # Filled by each subclass that names itself, as it is defined (Loss.__init_subclass__).
 REGISTRY: Registry[Loss] = Registry("loss", Loss)
+Loss._registry = REGISTRY
 
 
 def _check_weights(sample_weight: Any, n_samples: int, dtype: np.dtype) -> np.ndarray | None:
@@ -299,9 +301,6 @@ class SquaredError(Loss):
     def __init__(self, factor: float = 1.0) -> None:
         self.factor = check_positive(factor, "factor")
 
-    def get_config(self):
-        return {"factor": self.factor}
-
     def _per_sample(self, y, p):
         return self.factor * np.mean((y - p) ** 2, axis=1)
 
@@ -337,9 +336,6 @@ class Huber(Loss):
 
     def __init__(self, delta: float = 1.0) -> None:
         self.delta = check_positive(delta, "delta")
-
-    def get_config(self):
-        return {"delta": self.delta}
 
     def _per_sample(self, y, p):
         a = np.abs(p - y)
@@ -429,6 +425,7 @@ class CategoricalCrossentropy(Loss):
     name = "categorical_crossentropy"
     aliases = ("cross_entropy", "log_loss")
     fused_activation = "softmax"
+    unit_rows_shortcut = True
 
     def _per_sample(self, y, p):
         pc, _ = _clip_probability(p)

@@ -10,7 +10,9 @@ db^m = Σ_n δ^m) and into δ^{m−1} = F′(u^{m−1}) ⊙ (δ^m (W^m)ᵀ).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,8 +20,47 @@ import numpy as np
 from . import activations as _activations
 from . import initializers as _initializers
 from . import losses as _losses
-from ._validation import check_float_dtype, check_int, check_matrix
-from .layers import Activation, BatchNorm, Dense, Dropout, Layer, SimpleRNN, check_sequences
+from ._validation import check_float_dtype, check_int, check_matrix, check_sequences
+from .layers import Activation, BatchNorm, Dense, Dropout, Layer, SimpleRNN
+
+#: About how many numbers one block of rows may hold in its widest layer, where the
+#: network works through a large data set a block at a time: 1 MiB of float32 per
+#: layer, and still hundreds of rows per matrix product for layers of a few hundred.
+BLOCK_ELEMENTS = 1 << 18
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """How :meth:`Sequential.train_step` runs, fixed once for a fit (:meth:`Sequential.step_plan`).
+
+    Attributes
+    ----------
+    loss : Loss
+        The training loss.
+    fused : bool
+        The output activation is fused with the loss: the step works from the logits.
+    inplace_activations : bool
+        Activations after Dense layers overwrite the Dense output in place.
+    unit_rows : bool
+        The targets' rows sum to exactly 1 (the loss's shortcut for it is taken).
+    checked : bool
+        The reference path: each step is the validated :meth:`Sequential.loss_and_gradients`.
+    forward : tuple of callable
+        The training-mode forward of each layer run by the step, first to last.
+    backward : tuple of callable
+        The backward of those layers, last to first.
+    grads : list of ndarray
+        The network's gradient arrays, which the step fills.
+    """
+
+    loss: _losses.Loss
+    fused: bool
+    inplace_activations: bool
+    unit_rows: bool
+    checked: bool
+    forward: tuple[Callable[[np.ndarray], np.ndarray], ...]
+    backward: tuple[Callable[[np.ndarray], np.ndarray], ...]
+    grads: list[np.ndarray]
 
 
 class Sequential:
@@ -68,8 +109,6 @@ class Sequential:
         self.dtype = check_float_dtype(dtype)
         self.random_state = random_state
         self.n_inputs: int | None = None
-        # Set by the Trainer while nothing can observe pre-activations (see _train_forward_steps).
-        self._inplace_activations = False
         if n_inputs is not None:
             self.build(n_inputs)
 
@@ -123,10 +162,12 @@ class Sequential:
 
     @property
     def params(self) -> list[np.ndarray]:
+        """Every trainable array, in layer order (a new list of the layers' own arrays)."""
         return [p for layer in self.layers for p in layer.params]
 
     @property
     def grads(self) -> list[np.ndarray]:
+        """The gradient array of each of :attr:`params`, same order and shapes."""
         return [g for layer in self.layers for g in layer.grads]
 
     @property
@@ -144,6 +185,7 @@ class Sequential:
 
     @property
     def n_params(self) -> int:
+        """Number of trainable numbers."""
         return sum(p.size for p in self.params)
 
     def pack(self) -> np.ndarray:
@@ -182,8 +224,23 @@ class Sequential:
         if self.n_inputs is None:
             raise RuntimeError("the network is not built: call build(n_inputs) first")
 
-    def _check_input(self, X: Any, argname: str = "X", finite: bool = True) -> np.ndarray:
-        """`X` checked against the network's input: 2-D, or 3-D sequences for an RNN."""
+    def check_input(self, X: Any, argname: str = "X", finite: bool = True) -> np.ndarray:
+        """`X` checked against the network's input: 2-D, or 3-D sequences for an RNN.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_inputs) or (n_samples, n_steps, n_inputs)
+            The input; sequences for a network that starts with a SimpleRNN.
+        argname : str
+            Name used in error messages.
+        finite : bool
+            Refuse NaN and inf.
+
+        Returns
+        -------
+        ndarray
+            `X` itself (never copied or cast).
+        """
         check = check_sequences if takes_sequences(self) else check_matrix
         return check(X, argname, n_features=self.n_inputs, dtype=self.dtype, finite=finite)
 
@@ -197,7 +254,7 @@ class Sequential:
         batch norm uses batch statistics. Returns shape (n_samples, n_outputs).
         """
         self._check_built()
-        X = self._check_input(X, "X")
+        X = self.check_input(X, "X")
         return self._forward(X, training, len(self.layers))
 
     def _forward(self, X: np.ndarray, training: bool, stop: int) -> np.ndarray:
@@ -206,90 +263,204 @@ class Sequential:
             out = layer.forward(out, training)
         return out
 
-    def _train_forward_steps(self, stop: int) -> list[Any]:
-        """The training-mode forward callables of layers[:stop], in order.
+    def step_plan(
+        self,
+        loss: str | _losses.Loss,
+        *,
+        inplace_activations: bool = False,
+        unit_rows: bool = False,
+        checked: bool = False,
+    ) -> StepPlan:
+        """What :meth:`train_step` needs, fixed for a whole fit (the trainer makes it once).
 
-        A Dense layer's training output is its own scratch buffer, which nothing reads
-        after the activation that follows it: that activation may overwrite it (saving
-        an allocation and a pass over memory) when its backward pass needs only its
-        output. The pre-activation is then gone, so this is only done while
-        ``_inplace_activations`` is set: the Trainer sets it during a fit when no
-        callback can look at the layers' values. Every other layer uses ``forward``.
+        Parameters
+        ----------
+        loss : str or Loss
+            The training loss; fused with the output activation where it can be.
+        inplace_activations : bool
+            Let an activation that follows a Dense layer overwrite that layer's output
+            (its own scratch buffer, which nothing else reads) when its backward pass
+            needs only its output: one allocation and one pass over memory less per
+            step. The pre-activations are then gone, so only ask for it when nothing
+            reads the layers' training-mode values during the fit.
+        unit_rows : bool
+            Every row of the targets sums to exactly 1: a loss may skip work whose
+            result that makes exact (:class:`~mlplab.losses.CategoricalCrossentropy`).
+        checked : bool
+            The reference path: every step is :meth:`loss_and_gradients` with its input
+            checks, and nothing of the above.
+
+        Returns
+        -------
+        StepPlan
         """
-        steps: list[Any] = []
+        self._check_built()
+        loss = _losses.get(loss)
+        fused = self.fused_output(loss)
+        stop = len(self.layers) - 1 if fused else len(self.layers)
+        inplace = inplace_activations and not checked
+        forward: list[Callable[[np.ndarray], np.ndarray]] = []
         previous = None
         for layer in self.layers[:stop]:
-            if self._inplace_activations and type(layer) is Activation and type(previous) is Dense:
-                steps.append(layer._forward_train_inplace)
+            if inplace and type(layer) is Activation and type(previous) is Dense:
+                forward.append(layer._forward_train_inplace)
             else:
-                steps.append(functools.partial(layer.forward, training=True))
+                forward.append(functools.partial(layer.forward, training=True))
             previous = layer
-        return steps
+        return StepPlan(
+            loss=loss,
+            fused=fused,
+            inplace_activations=inplace,
+            unit_rows=unit_rows and fused and not checked,
+            checked=checked,
+            forward=tuple(forward),
+            backward=tuple(layer.backward for layer in reversed(self.layers[:stop])),
+            grads=self.grads,
+        )
 
-    def _fit_plan(self, loss: _losses.Loss) -> tuple[bool, list[Any], list[Any], list[np.ndarray]]:
-        """What :meth:`_fit_step` needs, fixed for a whole fit: computed once by the Trainer.
-
-        Returns whether the loss is fused with the output layer, the training-mode forward
-        callables (from :meth:`_train_forward_steps`), the
-        backward callables from the last layer below the fused one down, and the list of
-        gradient arrays.
-        """
-        fused = self._fused_output(loss)
-        stop = len(self.layers) - 1 if fused else len(self.layers)
-        forward = self._train_forward_steps(stop)
-        backward = [layer.backward for layer in reversed(self.layers[:stop])]
-        return fused, forward, backward, self.grads
-
-    def _fit_step(
+    def train_step(
         self,
         X: np.ndarray,
         y: np.ndarray,
-        loss: _losses.Loss,
-        sample_weight: np.ndarray | None,
-        plan: tuple[bool, list[Any], list[Any], list[np.ndarray]],
-        unit_rows: bool = False,
+        plan: StepPlan,
+        sample_weight: np.ndarray | None = None,
         l2: float = 0.0,
         l1: float = 0.0,
     ) -> tuple[float, list[np.ndarray]]:
-        """``loss_and_gradients(X, y, loss, check_input=False, l2=l2, l1=l1)``.
+        """One forward and backward pass on a batch, the way `plan` says.
 
-        The Trainer's per-step path: inputs are validated once per fit, so the loss
-        skips its per-batch checks, and what depends only on the fit comes from `plan`
-        (:meth:`_fit_plan`). `unit_rows` says every row of the targets sums to exactly
-        1 (see :meth:`CategoricalCrossentropy._fused_value_and_gradient`).
+        The same numbers as ``loss_and_gradients(X, y, plan.loss, sample_weight=...,
+        l2=l2, l1=l1)``: the trainer validates its data once per fit, so unless the plan
+        is ``checked`` the per-batch checks are skipped, and what depends only on the
+        fit comes from `plan` (:meth:`step_plan`).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_batch, n_inputs)
+        y : ndarray of shape (n_batch, n_outputs)
+        plan : StepPlan
+            From :meth:`step_plan` on this network.
+        sample_weight : ndarray of shape (n_batch,), optional
+        l2, l1 : float
+            Penalties, as in :meth:`loss_and_gradients`.
+
+        Returns
+        -------
+        loss : float
+            Data loss plus penalties.
+        grads : list of ndarray
+            :attr:`grads`, filled in place.
         """
-        fused, forward, backward, grads = plan
+        loss = plan.loss
+        if plan.checked:
+            return self.loss_and_gradients(
+                X, y, loss, sample_weight=sample_weight, l2=l2, l1=l1, check_input=True
+            )
         out = X
-        for f in forward:
+        for f in plan.forward:
             out = f(out)
-        if fused:
+        if plan.fused:
             value, delta = loss._value_and_gradient_from_logits_unchecked(
-                y, out, sample_weight, unit_rows
+                y, out, sample_weight, plan.unit_rows
             )
         else:
             value, delta = loss._value_and_gradient_unchecked(y, out, sample_weight)
-        for b in backward:
+        for b in plan.backward:
             delta = b(delta)
         value = float(value)
         if l2 or l1:
-            value = self._add_penalties(value, X, sample_weight, l2, l1)
-        return value, grads
+            value = self._add_penalties(value, X, sample_weight, l2, l1, plan.grads)
+        return value, plan.grads
 
     def _add_penalties(
-        self, value: float, X: np.ndarray, sample_weight: np.ndarray | None, l2: float, l1: float
+        self,
+        value: float,
+        X: np.ndarray,
+        sample_weight: np.ndarray | None,
+        l2: float,
+        l1: float,
+        grads: list[np.ndarray] | None,
     ) -> float:
-        """Add the L2/L1 penalties on weights to `value` and to the gradients in place."""
+        """Add the L2/L1 penalties on weights to `value` (and to `grads` in place, if given)."""
         n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-        for p, g, reg in zip(self.params, self.grads, self.regularized, strict=True):
+        for i, (p, reg) in enumerate(zip(self.params, self.regularized, strict=True)):
             if not reg:
                 continue
             if l2:
                 value += 0.5 * l2 * float(np.vdot(p, p)) / n
-                g += (l2 / n) * p
+                if grads is not None:
+                    grads[i] += (l2 / n) * p
             if l1:
                 value += l1 * float(np.abs(p).sum()) / n
-                g += (l1 / n) * np.sign(p)
+                if grads is not None:
+                    grads[i] += (l1 / n) * np.sign(p)
         return value
+
+    def inference_loss(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        loss: str | _losses.Loss,
+        sample_weight: np.ndarray | None = None,
+        *,
+        l2: float = 0.0,
+        l1: float = 0.0,
+        block_elements: int = BLOCK_ELEMENTS,
+    ) -> float:
+        """The training loss of the current weights on (X, y), in inference mode.
+
+        Computed as training computes it (from the logits where the loss is fused with
+        the output activation, with the L1/L2 penalties) but without dropout and with
+        batch norm's running statistics, a block of rows at a time: the hidden layers'
+        values of one block at most ever exist. Rows of weight 0 do not count. Inputs
+        are not validated (the trainer validated them once).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_inputs)
+        y : ndarray of shape (n_samples, n_outputs)
+        loss : str or Loss
+        sample_weight : ndarray of shape (n_samples,), optional
+        l2, l1 : float
+            Penalties, as in :meth:`loss_and_gradients`.
+        block_elements : int
+            About how many numbers one block's widest layer may hold.
+
+        Returns
+        -------
+        float
+        """
+        loss = _losses.get(loss)
+        fused = self.fused_output(loss)
+        stop = len(self.layers) - 1 if fused else len(self.layers)
+        n = X.shape[0]
+        total = 0.0
+        for part in self._row_blocks(X, block_elements):
+            w = None if sample_weight is None else sample_weight[part]
+            weight = part.stop - part.start if w is None else float(np.sum(w))
+            if weight == 0:
+                continue  # rows of weight 0 do not count (and have no mean)
+            out = self._forward(X[part], False, stop)
+            if fused:
+                value = loss.value_from_logits(y[part], out, w)
+            else:
+                value = loss(y[part], out, w)
+            total += float(value) * weight
+        value = total / (n if sample_weight is None else float(np.sum(sample_weight)))
+        if l2 or l1:
+            value = self._add_penalties(value, X, sample_weight, l2, l1, None)
+        return value
+
+    def _row_blocks(self, X: np.ndarray, block_elements: int) -> list[slice]:
+        """Slices of X's rows whose widest layer holds about `block_elements` numbers."""
+        # Values per row on the way; a recurrent layer keeps n_steps of them (issue 14).
+        steps = X.shape[1] if X.ndim == 3 else 1
+        widest = max(
+            [math.prod(X.shape[1:]), *(steps * (layer.n_out or 0) for layer in self.layers)]
+        )
+        rows = max(1, block_elements // widest)
+        n = X.shape[0]
+        return [slice(start, min(n, start + rows)) for start in range(0, n, rows)]
 
     def backward(self, grad: np.ndarray, start: int | None = None) -> None:
         """Backpropagate dLoss/d(output) through the layers, filling :attr:`grads`.
@@ -301,8 +472,12 @@ class Sequential:
         for layer in reversed(self.layers[:stop]):
             grad = layer.backward(grad)
 
-    def _fused_output(self, loss: _losses.Loss) -> bool:
-        """Whether the last layer is the activation this loss fuses with."""
+    def fused_output(self, loss: _losses.Loss) -> bool:
+        """Whether the last layer is the activation `loss` fuses with (softmax, sigmoid...).
+
+        The training step and :meth:`inference_loss` then work from the logits, the
+        last Dense layer's output, through the loss's fused form.
+        """
         last = self.layers[-1]
         return (
             loss.fused_activation is not None
@@ -351,7 +526,7 @@ class Sequential:
         self._check_built()
         loss = _losses.get(loss)
         if check_input:
-            X = self._check_input(X, "X")
+            X = self.check_input(X, "X")
             y = np.asarray(y)
             if y.ndim != 2 or y.shape != (X.shape[0], self.n_outputs):
                 raise ValueError(
@@ -360,8 +535,8 @@ class Sequential:
                 )
         if not check_input:
             # The training loop's path (L-BFGS calls it too): data validated once per fit.
-            return self._fit_step(X, y, loss, sample_weight, self._fit_plan(loss), False, l2, l1)
-        fused = self._fused_output(loss)
+            return self.train_step(X, y, self.step_plan(loss), sample_weight, l2, l1)
+        fused = self.fused_output(loss)
         stop = len(self.layers) - 1 if fused else len(self.layers)
         z = self._forward(X, True, stop)
         if fused:
@@ -373,12 +548,41 @@ class Sequential:
         self.backward(delta, start=stop)
         value = float(value)
         if l2 or l1:
-            value = self._add_penalties(value, X, sample_weight, l2, l1)
+            value = self._add_penalties(value, X, sample_weight, l2, l1, self.grads)
         return value, self.grads
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Inference-mode output for `X`; same as ``forward(X, training=False)``."""
-        return self.forward(X, training=False)
+    def predict(
+        self, X: np.ndarray, *, block_elements: int | None = None, check_input: bool = True
+    ) -> np.ndarray:
+        """Inference-mode output for `X`; same as ``forward(X, training=False)``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_inputs)
+        block_elements : int, optional
+            Compute a block of rows at a time, each block's widest layer holding about
+            this many numbers, into one output array: memory for the hidden layers of
+            one block instead of all rows (the same numbers row by row).
+        check_input : bool
+            Validate X (the trainer, which validated its data once, skips this).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs)
+        """
+        self._check_built()
+        if check_input:
+            X = self.check_input(X, "X")
+        n = len(self.layers)
+        if block_elements is None:
+            return self._forward(X, False, n)
+        blocks = self._row_blocks(X, block_elements)
+        if len(blocks) == 1:
+            return self._forward(X, False, n)
+        out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
+        for part in blocks:
+            out[part] = self._forward(X[part], False, n)
+        return out
 
     def __repr__(self) -> str:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)

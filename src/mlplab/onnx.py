@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,9 +44,9 @@ import numpy as np
 from . import activations as _act
 from .activations import _elementwise as _ew
 from .activations import _elementwise_modern as _modern
+from .estimators import BernoulliRBM
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer, Maxout, PReLU
 from .network import Sequential
-from .rbm import BernoulliRBM
 
 __all__ = ["UnsupportedActivationError", "export_onnx", "supported_activations", "to_onnx"]
 
@@ -460,29 +459,25 @@ def _build(
     g.nodes.append(onnx.helper.make_node("Identity", [x], [output_name]))
     outputs = [onnx.helper.make_tensor_value_info(output_name, elem, ["N", width])]
     outputs += [onnx.helper.make_tensor_value_info(name, t, shape) for name, t, shape in extra]
-    graph = onnx.helper.make_graph(
-        g.nodes,
-        graph_name,
-        [onnx.helper.make_tensor_value_info(input_name, elem, ["N", network.n_inputs])],
-        outputs,
-        g.initializers,
-    )
+    inputs = [onnx.helper.make_tensor_value_info(input_name, elem, ["N", network.n_inputs])]
+    return _model(onnx, g, graph_name, inputs, outputs, opset)
+
+
+def _model(onnx: Any, g: _Graph, name: str, inputs: list, outputs: list, opset: int) -> Any:
+    """The checked ONNX model of graph `g`'s nodes, produced by this mlplab version."""
+    from ._version import __version__
+
+    graph = onnx.helper.make_graph(g.nodes, name, inputs, outputs, g.initializers)
     opsets = [onnx.helper.make_opsetid("", opset)]
     model = onnx.helper.make_model(
         graph,
         opset_imports=opsets,
         producer_name="mlplab",
-        producer_version=_version(),
+        producer_version=__version__,
         ir_version=onnx.helper.find_min_ir_version_for(opsets),
     )
     onnx.checker.check_model(model)
     return model
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def to_onnx(
@@ -629,23 +624,9 @@ def _rbm_transform(
     z = g.add(g.op("MatMul", input_name, weights), g.const(rbm.intercept_hidden_))
     g.nodes.append(onnx.helper.make_node("Identity", [_sigmoid(g, z)], [output_name]))
     elem = onnx.helper.np_dtype_to_tensor_dtype(dt)
-    graph = onnx.helper.make_graph(
-        g.nodes,
-        "mlplab_BernoulliRBM",
-        [onnx.helper.make_tensor_value_info(input_name, elem, ["N", n_features])],
-        [onnx.helper.make_tensor_value_info(output_name, elem, ["N", n_components])],
-        g.initializers,
-    )
-    opsets = [onnx.helper.make_opsetid("", opset)]
-    model = onnx.helper.make_model(
-        graph,
-        opset_imports=opsets,
-        producer_name="mlplab",
-        producer_version=_version(),
-        ir_version=onnx.helper.find_min_ir_version_for(opsets),
-    )
-    onnx.checker.check_model(model)
-    return model
+    inputs = [onnx.helper.make_tensor_value_info(input_name, elem, ["N", n_features])]
+    outputs = [onnx.helper.make_tensor_value_info(output_name, elem, ["N", n_components])]
+    return _model(onnx, g, "mlplab_BernoulliRBM", inputs, outputs, opset)
 
 
 def export_onnx(
@@ -729,14 +710,10 @@ def export_onnx(
 
 def _write_model(proto: Any, path: str | os.PathLike[str]) -> Path:
     """Write `proto` to `path` atomically (a temporary file, then ``os.replace``)."""
+    from .io import atomic_write
+
     path = Path(path)
     data = proto.SerializeToString()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as fh:
+        fh.write(data)
     return path

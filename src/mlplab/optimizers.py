@@ -10,6 +10,16 @@ Its state (velocities, moments) is created on the first step with the shapes and
 of the parameters, so float32 parameters keep float32 state and stay float32. ``opt.t``
 counts the steps taken; ``state_dict()`` / ``load_state_dict()`` checkpoint it.
 
+Each optimizer writes its update rule once, for one array (:meth:`Optimizer._rule`);
+:meth:`Optimizer.step` applies it to every array of the list. The rules are
+elementwise, so when the parameters and the gradients each tile one flat array (the
+layout :class:`~mlplab.network.Sequential` gives them), the same rule run once on the
+two flat arrays gives the same numbers in one NumPy call per operation instead of one
+per array: :meth:`Optimizer.pack` opts in to that.
+
+Decoupled weight decay (:func:`decay_weights`) shrinks the weights before the rule, in
+:class:`AdamW` and in the :class:`~mlplab.training.Trainer`'s ``weight_decay`` alike.
+
 :class:`LBFGS` is not step-wise: it minimises a function of one flat vector with
 SciPy's L-BFGS-B. It shares the registry but not the base class:
 ``isinstance(opt, Optimizer)`` tells the two kinds apart.
@@ -40,17 +50,30 @@ __all__ = [
     "Nadam",
     "Optimizer",
     "RMSProp",
+    "decay_weights",
     "get",
     "names",
+    "packed_base",
+    "stepwise_names",
 ]
 
 
-def _packed_base(arrays: Sequence[np.ndarray]) -> np.ndarray | None:
+def packed_base(arrays: Sequence[np.ndarray]) -> np.ndarray | None:
     """The 1-D array that `arrays` tile exactly, in order, as C-contiguous views; or None.
 
     That is the layout :class:`~mlplab.network.Sequential` gives its parameters and
-    gradients: an elementwise update of the whole list is then one NumPy call on the
+    gradients: an elementwise operation on the whole list is then one NumPy call on the
     flat array, with the same result entry by entry.
+
+    Parameters
+    ----------
+    arrays : sequence of ndarray
+        Arrays of any shapes.
+
+    Returns
+    -------
+    ndarray of shape (sum of the sizes,) or None
+        The array whose memory the arrays share, or None when they do not tile one.
     """
     if not arrays:
         return None
@@ -72,11 +95,40 @@ def _packed_base(arrays: Sequence[np.ndarray]) -> np.ndarray | None:
     return base
 
 
+def decay_weights(
+    params: Sequence[np.ndarray], decay: Sequence[bool] | None, lr: float, weight_decay: float
+) -> None:
+    """Decoupled weight decay: ``w ← w − lr · weight_decay · w``, in place.
+
+    Loshchilov & Hutter's decay, applied before the optimizer's rule of the same step
+    (their algorithm and PyTorch's ``AdamW``), with the step's rate ``lr``.
+
+    Parameters
+    ----------
+    params : sequence of ndarray
+        The parameter arrays.
+    decay : sequence of bool or None
+        One flag per array: whether it decays (a trainer passes True for weights and
+        False for biases); None decays every array.
+    lr : float
+        The learning rate of the step.
+    weight_decay : float
+        The coefficient ``λ``, ``>= 0``.
+    """
+    shrink = 1.0 - lr * weight_decay
+    if shrink == 1.0:
+        return
+    for i, w in enumerate(params):
+        if decay is None or decay[i]:
+            w *= shrink
+
+
 class Optimizer(Configurable):
     """Base class of the step-wise optimizers.
 
-    Subclasses list their per-parameter state arrays in ``slots``, the number of
-    scratch buffers they need in ``n_scratch``, and implement :meth:`_update`.
+    A subclass lists its per-parameter state arrays in :attr:`slots`, the number of
+    scratch arrays its rule needs in ``n_scratch``, and writes its update once, for one
+    array, in :meth:`_rule` (with the per-step constants of :meth:`_constants`).
 
     Parameters
     ----------
@@ -95,18 +147,17 @@ class Optimizer(Configurable):
         Canonical registry name.
     aliases : tuple of str
         Other names that :func:`get` accepts.
+    n_scratch : int
+        Scratch arrays of the parameter's shape that :meth:`_rule` works in.
+    elementwise : bool
+        Whether :meth:`_rule` treats every entry alike, so that it may run once on the
+        flat arrays of :meth:`pack`. A subclass that writes its own rule is not, unless
+        it says so.
     """
 
     n_scratch: ClassVar[int] = 1
-    # State slots that the fast path may store as the rows of one 2-D array.
-    _paired_slots: ClassVar[tuple[str, ...]] = ()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # Only a class that sets its own name registers: a user's subclass of SGD
-        # inherits "sgd" and must not clash with it.
-        if cls.__dict__.get("name"):
-            REGISTRY.register(cls)
+    elementwise: ClassVar[bool] = True
+    _declared_by: ClassVar[dict[str, str]] = {"elementwise": "_rule"}
 
     def __init__(self, learning_rate: float | Schedule = 0.01) -> None:
         if not isinstance(learning_rate, Schedule):
@@ -142,114 +193,79 @@ class Optimizer(Configurable):
             Rate for this step, ``>= 0``; default :attr:`current_lr`.
         """
         packed = self._packed
-        if (
-            packed is not None
-            and len(params) == len(packed[0])
-            and all(map(operator.is_, params, packed[0]))
-            and all(map(operator.is_, grads, packed[1]))
-        ):
-            # Fast path: the very arrays of the previous step, already checked, tiling
-            # one flat array each: one call per operation for all of them (see
-            # _packed_base). Elementwise updates give identical results this way.
+        if packed is not None and packed.holds(params, grads):
+            # The arrays given to pack(), already checked: one rule call on their flat
+            # arrays (elementwise rules give identical numbers this way).
             if lr is None:
                 lr = self.current_lr
             elif not (type(lr) is float and 0.0 <= lr < math.inf):
                 lr = check_positive(lr, "lr", allow_zero=True)  # anything unusual: full check
             self.t += 1
-            self._packed_update(packed, lr)
+            self._before_rule(params, lr)
+            self._rule(self._constants(lr), *packed.rule_arrays)
             return
-        if len(params) != len(grads):
-            raise ValueError(f"got {len(params)} parameter arrays but {len(grads)} gradients")
-        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            if p.shape != g.shape:
-                raise ValueError(f"grads[{i}] has shape {g.shape}, params[{i}] {p.shape}")
         lr = self.current_lr if lr is None else check_positive(lr, "lr", allow_zero=True)
-        if self._scratch is None:
-            # First step since creation, reset() or load_state_dict().
-            self._check_params(params)
-        if self._shapes is None:
-            self._init_state(params)
-        elif self._shapes != tuple(p.shape for p in params):
-            raise ValueError(
-                "params do not match the shapes this optimizer's state was created for "
-                f"{self._shapes}; call reset() to optimise a new set of parameters"
-            )
-        if self._scratch is None:
-            self._scratch = [[np.empty_like(p) for p in params] for _ in range(self.n_scratch)]
+        self._prepare(params, grads)
         self.t += 1
-        self._update(params, grads, lr)
-        tried = self._pack_tried
-        if tried is None or not (
-            len(params) == len(tried[0])
-            and all(map(operator.is_, params, tried[0]))
-            and all(map(operator.is_, grads, tried[1]))
-        ):
-            self._try_pack(params, grads)
+        self._before_rule(params, lr)
+        c, rule = self._constants(lr), self._rule
+        for w, g, state, scratch in zip(params, grads, self._arrays, self._scratch, strict=True):
+            rule(c, w, g, state, scratch)
 
-    def _packed_update(self, packed: tuple[Any, ...], lr: float) -> None:
-        """:meth:`_update` on the flat arrays of the fast path (see :meth:`_try_pack`)."""
-        state, scratch = self._state, self._scratch
-        self._state, self._scratch = packed[2], packed[3]
-        try:
-            self._update([packed[4]], [packed[5]], lr)
-        finally:
-            self._state, self._scratch = state, scratch
+    def pack(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> bool:
+        """Opt in to the packed fast path of :meth:`step` for these arrays.
 
-    def _try_pack(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
-        """Prepare the fast path of :meth:`step` when params and grads are packed.
+        When `params` and `grads` each tile one flat array (:func:`packed_base`) and the
+        rule is :attr:`elementwise`, the state moves into flat arrays too (the per-array
+        state becomes views of them, so :meth:`state_dict` reads the same values), and
+        every later ``step(params, grads)`` with these very arrays runs the rule once on
+        the flat arrays, with the same numbers. :meth:`reset` and
+        :meth:`load_state_dict` end it.
 
-        Only for the update rules of this module that treat every entry alike (not
-        AdamW's per-array decay flags, nor a subclass's own rule). The state arrays
-        are moved into flat arrays too, and the per-array lists become views of them,
-        so :meth:`state_dict` and the per-array path see the same values.
+        Parameters
+        ----------
+        params, grads : list of ndarray
+            As for :meth:`step`; validated here, and the state is created if needed.
+
+        Returns
+        -------
+        bool
+            Whether the fast path is on; when False, :meth:`step` works array by array.
         """
+        self._prepare(params, grads)
         self._packed = None
-        self._pack_tried = (list(params), list(grads))  # do not retry every step
-        if type(self)._update not in _PACKABLE_UPDATES:
-            return
-        flat_p, flat_g = _packed_base(params), _packed_base(grads)
-        if flat_p is None or flat_g is None or flat_p.dtype != flat_g.dtype:
-            return
-        if any(a.dtype != flat_p.dtype for arrays in self._state.values() for a in arrays):
-            return  # e.g. float64 state loaded for float32 parameters: keep its arithmetic
-        flat_state = {}
-        # Slots updated by the same operations (Adam's m and v) become the two rows of
-        # one array, so that each such operation is one NumPy call for both. That only
-        # pays for small networks, where a step's cost is its number of NumPy calls; for
-        # large ones it costs an extra pass over memory.
-        paired = self._paired_slots
-        if flat_p.size > _PAIR_MAX_SIZE or not all(slot in self._state for slot in paired):
-            paired = ()
-        pair = np.empty((len(paired), flat_p.size), dtype=flat_p.dtype) if paired else None
-        for slot, arrays in self._state.items():
-            if slot in paired:
-                flat = pair[paired.index(slot)]
-                np.concatenate([a.ravel() for a in arrays], out=flat)
-            else:
-                flat = np.concatenate([a.ravel() for a in arrays])
-            views, start = [], 0
-            for a in arrays:
-                views.append(flat[start : start + a.size].reshape(a.shape))
+        flat_w, flat_g = packed_base(params), packed_base(grads)
+        if (
+            not self.elementwise
+            or flat_w is None
+            or flat_g is None
+            or flat_w.dtype != flat_g.dtype
+            or any(a.dtype != flat_w.dtype for arrays in self._state.values() for a in arrays)
+        ):
+            return False  # e.g. float64 state loaded for float32 parameters: keep its arithmetic
+        flat_state = []
+        for slot in self.slots:
+            arrays = self._state[slot]
+            flat = np.concatenate([a.ravel() for a in arrays])
+            start = 0
+            for i, a in enumerate(arrays):
+                arrays[i] = flat[start : start + a.size].reshape(a.shape)
                 start += a.size
-            arrays[:] = views
-            flat_state[slot] = [flat]
-        flat_scratch = [[np.empty_like(flat_p)] for _ in range(self.n_scratch)]
-        self._packed = (list(params), list(grads), flat_state, flat_scratch, flat_p, flat_g)
-        self._pair = pair
+            flat_state.append(flat)
+        self._index_state()
+        flat_scratch = tuple(np.empty_like(flat_w) for _ in range(self.n_scratch))
+        self._packed = _Packed(list(params), list(grads), flat_w, flat_g, flat_state, flat_scratch)
+        return True
 
     def reset(self) -> None:
-        """Forget the state and the step count (a schedule's own state is kept)."""
+        """Forget the state, the step count and :meth:`pack` (a schedule's state is kept)."""
         self.t = 0
         self._state: dict[str, list[np.ndarray]] = {}
         self._shapes: tuple[tuple[int, ...], ...] | None = None
-        self._scratch: list[list[np.ndarray]] | None = None
-        # (params, grads, flat state, flat scratch, flat params, flat grads) of step's
-        # fast path, or None; see _try_pack.
-        self._packed: tuple[Any, ...] | None = None
-        self._pack_tried: tuple[list[np.ndarray], list[np.ndarray]] | None = None
-        # The 2-D array whose rows are the flat arrays of _paired_slots, or None.
-        self._pair: np.ndarray | None = None
-        self._pair_scratch: tuple[Any, ...] | None = None
+        # Per parameter array: its state arrays in slot order, and its scratch arrays.
+        self._arrays: list[tuple[np.ndarray, ...]] = []
+        self._scratch: list[tuple[np.ndarray, ...]] | None = None
+        self._packed: _Packed | None = None
 
     def state_dict(self) -> dict[str, Any]:
         """Copy of the state as a flat dict, ready for ``np.savez(path, **d)``.
@@ -309,12 +325,36 @@ class Optimizer(Configurable):
         self.t = t
         if shapes is not None:
             self._state, self._shapes = new_state, shapes
+            self._index_state()
 
-    def get_config(self) -> dict[str, Any]:
-        """Hyperparameters that rebuild this optimizer with ``get(name, **config)``."""
-        return {"learning_rate": self.learning_rate}
+    # -- the machinery around the rule ------------------------------------------------
+    def _prepare(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        """Check the arrays of a step and create what the rule works in, once."""
+        if len(params) != len(grads):
+            raise ValueError(f"got {len(params)} parameter arrays but {len(grads)} gradients")
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            if p.shape != g.shape:
+                raise ValueError(f"grads[{i}] has shape {g.shape}, params[{i}] {p.shape}")
+        if self._scratch is None:
+            # First step since creation, reset() or load_state_dict().
+            self._check_params(params)
+        if self._shapes is None:
+            self._shapes = tuple(p.shape for p in params)
+            self._state = {slot: [self._initial(slot, p) for p in params] for slot in self.slots}
+            self._index_state()
+        elif self._shapes != tuple(p.shape for p in params):
+            raise ValueError(
+                "params do not match the shapes this optimizer's state was created for "
+                f"{self._shapes}; call reset() to optimise a new set of parameters"
+            )
+        if self._scratch is None:
+            self._scratch = [tuple(np.empty_like(p) for _ in range(self.n_scratch)) for p in params]
 
-    # -- to implement -----------------------------------------------------------------
+    def _index_state(self) -> None:
+        """Each parameter array's state arrays, in :attr:`slots` order, for :meth:`_rule`."""
+        n = len(self._shapes or ())
+        self._arrays = [tuple(self._state[slot][i] for slot in self.slots) for i in range(n)]
+
     def _check_params(self, params: Sequence[np.ndarray]) -> None:
         """Checks on the parameter list, run once before the first step (and after a load)."""
         for i, p in enumerate(params):
@@ -324,16 +364,68 @@ class Optimizer(Configurable):
                     f"{type(p).__name__} {getattr(p, 'dtype', '')}".rstrip()
                 )
 
-    def _init_state(self, params: Sequence[np.ndarray]) -> None:
-        self._shapes = tuple(p.shape for p in params)
-        self._state = {slot: [self._initial(slot, p) for p in params] for slot in self.slots}
-
     def _initial(self, slot: str, p: np.ndarray) -> np.ndarray:
         """Initial value of one state array; zeros unless a subclass says otherwise."""
         return np.zeros_like(p)
 
-    def _update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], lr: float) -> None:
+    def _before_rule(self, params: Sequence[np.ndarray], lr: float) -> None:
+        """What a step does to the whole list before the rule; nothing unless a subclass says."""
+
+    # -- to implement -----------------------------------------------------------------
+    def _constants(self, lr: float) -> Any:
+        """What the rule of step :attr:`t` needs beyond the arrays, computed once per step."""
+        return lr
+
+    def _rule(
+        self,
+        c: Any,
+        w: np.ndarray,
+        g: np.ndarray,
+        state: Sequence[np.ndarray],
+        scratch: Sequence[np.ndarray],
+    ) -> None:
+        """Update one parameter array `w` in place from its gradient `g`.
+
+        Parameters
+        ----------
+        c
+            What :meth:`_constants` returned for this step.
+        w, g : ndarray of the same shape
+            The parameters (updated in place) and their gradient.
+        state : sequence of ndarray
+            This array's state arrays, in :attr:`slots` order, updated in place.
+        scratch : sequence of ndarray
+            ``n_scratch`` arrays of `w`'s shape to work in.
+        """
         raise NotImplementedError
+
+
+class _Packed:
+    """The arrays given to :meth:`Optimizer.pack` and the flat arrays its rule runs on."""
+
+    __slots__ = ("grads", "params", "rule_arrays")
+
+    def __init__(
+        self,
+        params: list[np.ndarray],
+        grads: list[np.ndarray],
+        flat_params: np.ndarray,
+        flat_grads: np.ndarray,
+        flat_state: list[np.ndarray],
+        flat_scratch: tuple[np.ndarray, ...],
+    ) -> None:
+        self.params = params
+        self.grads = grads
+        # The arguments of Optimizer._rule after its constants: (w, g, state, scratch).
+        self.rule_arrays = (flat_params, flat_grads, flat_state, flat_scratch)
+
+    def holds(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> bool:
+        """Whether `params` and `grads` are the very arrays that were packed."""
+        return (
+            len(params) == len(self.params)
+            and all(map(operator.is_, params, self.params))
+            and all(map(operator.is_, grads, self.grads))
+        )
 
 
 # Filled by each subclass that names itself, as it is defined (Optimizer.__init_subclass__),
@@ -343,6 +435,7 @@ REGISTRY: Registry[Optimizer | LBFGS] = Registry(
     Optimizer,
     accepts="a name, an Optimizer or LBFGS instance, or one of their classes",
 )
+Optimizer._registry = REGISTRY
 
 
 class SGD(Optimizer):
@@ -384,6 +477,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    elementwise = True
 
     def __init__(
         self,
@@ -411,46 +505,35 @@ class SGD(Optimizer):
     def slots(self) -> tuple[str, ...]:
         return ("velocity",) if self.momentum > 0.0 else ()
 
-    def _update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], lr: float) -> None:
-        (tmp,) = self._scratch
+    def _rule(self, lr: float, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
+        (s,) = scratch
         mu = self.momentum
         if mu == 0.0:
-            for w, g, s in zip(params, grads, tmp, strict=True):
-                np.multiply(g, lr, out=s)
-                w -= s
+            np.multiply(g, lr, out=s)
+            w -= s
             return
-        vel = self._state["velocity"]
+        (v,) = state
         if self.convention == "classical":
-            c = lr * (1.0 - self.dampening)
-            for w, g, v, s in zip(params, grads, vel, tmp, strict=True):
-                v *= mu
-                np.multiply(g, c, out=s)
-                v -= s
-                if self.nesterov:
-                    w -= s
-                    np.multiply(v, mu, out=s)
-                w += s if self.nesterov else v
-        else:
-            for w, g, v, s in zip(params, grads, vel, tmp, strict=True):
-                v *= mu
-                np.multiply(g, 1.0 - mu, out=s)
-                v += s
-                if self.nesterov:
-                    np.multiply(g, lr * (1.0 - mu), out=s)
-                    w -= s
-                    np.multiply(v, lr * mu, out=s)
-                else:
-                    np.multiply(v, lr, out=s)
+            v *= mu
+            np.multiply(g, lr * (1.0 - self.dampening), out=s)
+            v -= s
+            if self.nesterov:
                 w -= s
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "momentum": self.momentum,
-            "dampening": self.dampening,
-            "nesterov": self.nesterov,
-            "convention": self.convention,
-        }
+                np.multiply(v, mu, out=s)
+                w += s
+            else:
+                w += v
+            return
+        v *= mu
+        np.multiply(g, 1.0 - mu, out=s)
+        v += s
+        if self.nesterov:
+            np.multiply(g, lr * (1.0 - mu), out=s)
+            w -= s
+            np.multiply(v, lr * mu, out=s)
+        else:
+            np.multiply(v, lr, out=s)
+        w -= s
 
 
 class AdaGrad(Optimizer):
@@ -467,6 +550,7 @@ class AdaGrad(Optimizer):
     """
 
     name = "adagrad"
+    elementwise = True
 
     def __init__(
         self,
@@ -484,29 +568,18 @@ class AdaGrad(Optimizer):
     def slots(self) -> tuple[str, ...]:
         return ("sum_sq",)
 
-    def _check_params(self, params: Sequence[np.ndarray]) -> None:
-        """Extra checks on the parameter list, run once before the first step."""
-
     def _initial(self, slot: str, p: np.ndarray) -> np.ndarray:
         return np.full_like(p, self.initial_accumulator_value)
 
-    def _update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], lr: float) -> None:
-        (tmp,) = self._scratch
-        for w, g, acc, s in zip(params, grads, self._state["sum_sq"], tmp, strict=True):
-            np.multiply(g, g, out=s)
-            acc += s
-            np.sqrt(acc, out=s)
-            s += self.eps
-            np.divide(g, s, out=s)
-            s *= lr
-            w -= s
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "eps": self.eps,
-            "initial_accumulator_value": self.initial_accumulator_value,
-        }
+    def _rule(self, lr: float, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
+        (acc,), (s,) = state, scratch
+        np.multiply(g, g, out=s)
+        acc += s
+        np.sqrt(acc, out=s)
+        s += self.eps
+        np.divide(g, s, out=s)
+        s *= lr
+        w -= s
 
 
 class RMSProp(Optimizer):
@@ -532,6 +605,7 @@ class RMSProp(Optimizer):
     """
 
     name = "rmsprop"
+    elementwise = True
 
     def __init__(
         self,
@@ -556,45 +630,35 @@ class RMSProp(Optimizer):
             out += ("momentum_buffer",)
         return out
 
-    def _update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], lr: float) -> None:
-        (tmp,) = self._scratch
-        rho, mu, n = self.rho, self.momentum, len(params)
-        sq = self._state["square_avg"]
-        gavg = self._state.get("grad_avg", [None] * n)
-        buf = self._state.get("momentum_buffer", [None] * n)
-        for w, g, v, ga, b, s in zip(params, grads, sq, gavg, buf, tmp, strict=True):
-            np.multiply(g, g, out=s)
-            s *= 1.0 - rho
-            v *= rho
-            v += s
-            if ga is not None:
-                ga *= rho
-                np.multiply(g, 1.0 - rho, out=s)
-                ga += s
-                np.multiply(ga, ga, out=s)
-                np.subtract(v, s, out=s)
-                np.maximum(s, 0.0, out=s)
-                np.sqrt(s, out=s)
-            else:
-                np.sqrt(v, out=s)
-            s += self.eps
-            np.divide(g, s, out=s)
-            if b is not None:
-                b *= mu
-                b += s
-                np.multiply(b, lr, out=s)
-            else:
-                s *= lr
-            w -= s
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "rho": self.rho,
-            "eps": self.eps,
-            "momentum": self.momentum,
-            "centered": self.centered,
-        }
+    def _rule(self, lr: float, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
+        (s,) = scratch
+        rho, mu = self.rho, self.momentum
+        v = state[0]
+        ga = state[1] if self.centered else None
+        b = state[-1] if mu > 0.0 else None
+        np.multiply(g, g, out=s)
+        s *= 1.0 - rho
+        v *= rho
+        v += s
+        if ga is not None:
+            ga *= rho
+            np.multiply(g, 1.0 - rho, out=s)
+            ga += s
+            np.multiply(ga, ga, out=s)
+            np.subtract(v, s, out=s)
+            np.maximum(s, 0.0, out=s)
+            np.sqrt(s, out=s)
+        else:
+            np.sqrt(v, out=s)
+        s += self.eps
+        np.divide(g, s, out=s)
+        if b is not None:
+            b *= mu
+            b += s
+            np.multiply(b, lr, out=s)
+        else:
+            s *= lr
+        w -= s
 
 
 class Adam(Optimizer):
@@ -627,6 +691,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    elementwise = True
 
     def __init__(
         self,
@@ -642,75 +707,40 @@ class Adam(Optimizer):
         self.eps = check_positive(eps, "eps")
         self.amsgrad = check_bool(amsgrad, "amsgrad")
 
-    _paired_slots = ("m", "v")
-
     @property
     def slots(self) -> tuple[str, ...]:
         return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
 
-    def _packed_update(self, packed: tuple[Any, ...], lr: float) -> None:
-        # The rule of _update with m and v as the rows of one array (Optimizer._try_pack):
-        # ``m *= β₁; v *= β₂`` is one broadcast multiply, and so are the two products by
-        # (1 − β); each entry goes through the same operations with the same constants
-        # (cast to the array's dtype as the Python floats are), so the results are the
-        # same bit for bit, in 10 NumPy calls instead of 12.
-        mv = self._pair
-        if mv is None or self.amsgrad:
-            super()._packed_update(packed, lr)
-            return
+    def _constants(self, lr: float) -> float:
+        # The bias-corrected rate α_t of step t.
         b1, b2, t = self.beta_1, self.beta_2, self.t
-        cached = self._pair_scratch
-        if cached is None or cached[0] != (b1, b2) or cached[1].shape != mv.shape:
-            dtype = mv.dtype
-            keep = np.array([[b1], [b2]], dtype=dtype)
-            new = np.array([[1.0 - b1], [1.0 - b2]], dtype=dtype)
-            s2 = np.empty_like(mv)
-            cached = ((b1, b2), s2, s2[0], s2[1], keep, new, mv[0], mv[1])
-            self._pair_scratch = cached
-        _, s2, s, s_1, keep, new, m, v = cached
-        w, g = packed[4], packed[5]
-        lr_t = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-        mv *= keep
-        np.copyto(s, g)
-        np.multiply(g, g, out=s_1)
-        s2 *= new
-        mv += s2
-        np.sqrt(v, out=s)
+        return lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+
+    def _moments(self, m: np.ndarray, v: np.ndarray, g: np.ndarray, s: np.ndarray) -> None:
+        """``m ← β₁ m + (1 − β₁) g`` and ``v ← β₂ v + (1 − β₂) g²`` in place (`s`: scratch)."""
+        b1, b2 = self.beta_1, self.beta_2
+        m *= b1
+        np.multiply(g, 1.0 - b1, out=s)
+        m += s
+        v *= b2
+        np.multiply(g, g, out=s)
+        s *= 1.0 - b2
+        v += s
+
+    def _rule(self, lr_t: float, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
+        (s,) = scratch
+        m, v = state[0], state[1]
+        self._moments(m, v, g, s)
+        if self.amsgrad:
+            v_max = state[2]
+            np.maximum(v_max, v, out=v_max)
+            np.sqrt(v_max, out=s)
+        else:
+            np.sqrt(v, out=s)
         s += self.eps
         np.divide(m, s, out=s)
         s *= lr_t
         w -= s
-
-    def _update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], lr: float) -> None:
-        (tmp,) = self._scratch
-        b1, b2, t = self.beta_1, self.beta_2, self.t
-        lr_t = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-        ms, vs = self._state["m"], self._state["v"]
-        vmax = self._state.get("v_max", vs)
-        for w, g, m, v, vm, s in zip(params, grads, ms, vs, vmax, tmp, strict=True):
-            m *= b1
-            np.multiply(g, 1.0 - b1, out=s)
-            m += s
-            v *= b2
-            np.multiply(g, g, out=s)
-            s *= 1.0 - b2
-            v += s
-            if vm is not v:
-                np.maximum(vm, v, out=vm)
-            np.sqrt(vm, out=s)
-            s += self.eps
-            np.divide(m, s, out=s)
-            s *= lr_t
-            w -= s
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "eps": self.eps,
-            "amsgrad": self.amsgrad,
-        }
 
 
 class AdamW(Adam):
@@ -752,19 +782,11 @@ class AdamW(Adam):
         if self.decay is not None and len(self.decay) != len(params):
             raise ValueError(f"decay has {len(self.decay)} flags for {len(params)} arrays")
 
-    def _update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], lr: float) -> None:
-        shrink = 1.0 - lr * self.weight_decay
-        if shrink != 1.0:
-            for i, w in enumerate(params):
-                if self.decay is None or self.decay[i]:
-                    w *= shrink
-        super()._update(params, grads, lr)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "weight_decay": self.weight_decay, "decay": self.decay}
+    def _before_rule(self, params: Sequence[np.ndarray], lr: float) -> None:
+        decay_weights(params, self.decay, lr, self.weight_decay)
 
 
-class Nadam(Optimizer):
+class Nadam(Adam):
     """Adam with Nesterov momentum (Dozat 2016), with a constant β₁.
 
     This is Dozat's rule without the momentum warm-up schedule ``μ_t``. At step ``t``
@@ -785,6 +807,7 @@ class Nadam(Optimizer):
     """
 
     name = "nadam"
+    elementwise = True
     n_scratch = 2
 
     def __init__(
@@ -794,48 +817,25 @@ class Nadam(Optimizer):
         beta_2: float = 0.999,
         eps: float = 1e-8,
     ) -> None:
-        super().__init__(learning_rate)
-        self.beta_1 = check_rate(beta_1, "beta_1")
-        self.beta_2 = check_rate(beta_2, "beta_2")
-        self.eps = check_positive(eps, "eps")
+        super().__init__(learning_rate, beta_1, beta_2, eps)
 
-    @property
-    def slots(self) -> tuple[str, ...]:
-        return ("m", "v")
-
-    def _update(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], lr: float) -> None:
-        tmp, num = self._scratch
+    def _constants(self, lr: float) -> tuple[float, float, float, float]:
         b1, b2, t = self.beta_1, self.beta_2, self.t
-        c_m = b1 / (1.0 - b1 ** (t + 1))
-        c_g = (1.0 - b1) / (1.0 - b1**t)
-        c_v = 1.0 / (1.0 - b2**t)
-        for w, g, m, v, s, u in zip(
-            params, grads, self._state["m"], self._state["v"], tmp, num, strict=True
-        ):
-            m *= b1
-            np.multiply(g, 1.0 - b1, out=s)
-            m += s
-            v *= b2
-            np.multiply(g, g, out=s)
-            s *= 1.0 - b2
-            v += s
-            np.multiply(m, c_m, out=u)
-            np.multiply(g, c_g, out=s)
-            u += s
-            np.multiply(v, c_v, out=s)
-            np.sqrt(s, out=s)
-            s += self.eps
-            np.divide(u, s, out=u)
-            u *= lr
-            w -= u
+        return b1 / (1.0 - b1 ** (t + 1)), (1.0 - b1) / (1.0 - b1**t), 1.0 / (1.0 - b2**t), lr
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "eps": self.eps,
-        }
+    def _rule(self, c: Any, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
+        c_m, c_g, c_v, lr = c
+        (m, v), (s, u) = state, scratch
+        self._moments(m, v, g, s)
+        np.multiply(m, c_m, out=u)
+        np.multiply(g, c_g, out=s)
+        u += s
+        np.multiply(v, c_v, out=s)
+        np.sqrt(s, out=s)
+        s += self.eps
+        np.divide(u, s, out=u)
+        u *= lr
+        w -= u
 
 
 class LBFGS(Configurable):
@@ -964,27 +964,23 @@ class LBFGS(Configurable):
         if state:
             raise ValueError(f"LBFGS has no state, got keys {sorted(state)}")
 
-    def get_config(self) -> dict[str, Any]:
-        """Settings that rebuild this optimizer with ``get("lbfgs", **config)``."""
-        return {"max_iter": self.max_iter, "max_fun": self.max_fun, "tol": self.tol, "m": self.m}
-
 
 REGISTRY.register(LBFGS)
-
-# Update rules that treat every entry of every array alike: they may run once on packed
-# flat arrays (Optimizer._try_pack).
-# Largest number of parameters for which Optimizer._try_pack pairs state slots.
-_PAIR_MAX_SIZE = 1 << 14
-
-_PACKABLE_UPDATES = frozenset(
-    {SGD._update, AdaGrad._update, RMSProp._update, Adam._update, Nadam._update}
-)
 
 
 # -- registry -------------------------------------------------------------------------------
 def names(*, include_aliases: bool = False) -> list[str]:
     """Canonical names of every registered optimizer (sorted), optionally with aliases."""
     return REGISTRY.names(include_aliases=include_aliases)
+
+
+def stepwise_names() -> list[str]:
+    """Canonical names of the step-wise optimizers (every one but L-BFGS), sorted.
+
+    These are the solvers that train on mini-batches: the estimators' and the command
+    line's stochastic solvers.
+    """
+    return [n for n in names() if issubclass(REGISTRY.lookup(n), Optimizer)]
 
 
 def get(

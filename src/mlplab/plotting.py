@@ -60,20 +60,12 @@ def save_figure(fig: Figure, path: PathLike) -> Path:
     ValueError
         When `path` does not end in ``.png`` or ``.svg``.
     """
-    from .io import _create_temporary
+    from .io import atomic_write
 
     p = _check_path(path)
     assert p is not None
-    folder = p.parent if str(p.parent) else Path(".")
-    fh, tmp = _create_temporary(folder, p.name)
-    try:
-        with fh:
-            fig.savefig(fh, format=_FORMATS[p.suffix.lower()], dpi=100)
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(p) as fh:
+        fig.savefig(fh, format=_FORMATS[p.suffix.lower()], dpi=100)
     return p
 
 

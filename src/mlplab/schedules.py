@@ -8,7 +8,14 @@ a bare float gives a :class:`Constant`) and list them with :func:`names`.
 
 :class:`ReduceOnPlateau` (scikit-learn's ``"adaptive"``) is the one stateful member: the
 trainer calls ``update(metric)`` once per epoch and reads ``stop``; its state survives a
-checkpoint through ``state_dict()`` / ``load_state_dict()``.
+checkpoint through ``state_dict()`` / ``load_state_dict()``. Its rule, "no improvement
+by ``tol`` for more than ``patience`` epochs", is :class:`Plateau`, which early stopping
+(:class:`mlplab.callbacks.EarlyStopping`, the estimators' ``n_iter_no_change``) applies
+too.
+
+:func:`from_name` builds the schedules that the estimators' ``learning_rate``, the
+command line's ``--schedule`` and the playground name, with one set of constants: a
+decay over a horizon (``max_iter`` epochs for the estimators).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from mlplab._validation import (
     check_bool,
     check_in_range,
     check_int,
+    check_non_negative,
     check_option,
     check_positive,
     check_real,
@@ -33,10 +41,12 @@ __all__ = [
     "ExponentialDecay",
     "InverseTime",
     "LinearDecay",
+    "Plateau",
     "ReduceOnPlateau",
     "Schedule",
     "StepDecay",
     "Warmup",
+    "from_name",
     "get",
     "names",
 ]
@@ -58,12 +68,6 @@ class Schedule(Configurable):
         Other names that :func:`get` accepts.
     """
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # Only a class that sets its own name registers (a subclass inherits it).
-        if cls.__dict__.get("name"):
-            REGISTRY.register(cls)
-
     def rate(self, t: int) -> float:
         """Learning rate at step `t` (an integer ``>= 0``)."""
         return self._rate(check_int(t, "t", minimum=0))
@@ -79,6 +83,15 @@ class Schedule(Configurable):
     def stop(self) -> bool:
         """Whether the schedule asks training to stop; always False unless stateful."""
         return False
+
+    @property
+    def monitor(self) -> str | None:
+        """Which value of an epoch's record the trainer passes to :meth:`update`.
+
+        None (every schedule but :class:`ReduceOnPlateau`) lets the trainer choose:
+        ``"val_loss"`` with validation data, else ``"loss"``.
+        """
+        return None
 
     def state_dict(self) -> dict[str, Any]:
         """Mutable state as a flat dict of ints, floats and bools (empty if stateless)."""
@@ -97,6 +110,7 @@ class Schedule(Configurable):
 REGISTRY: Registry[Schedule] = Registry(
     "schedule", Schedule, accepts="a name, a number, a Schedule instance or a Schedule subclass"
 )
+Schedule._registry = REGISTRY
 
 
 # -- members --------------------------------------------------------------------------------
@@ -116,9 +130,6 @@ class Constant(Schedule):
 
     def _rate(self, t: int) -> float:
         return self.lr
-
-    def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr}
 
 
 class StepDecay(Schedule):
@@ -144,9 +155,6 @@ class StepDecay(Schedule):
     def _rate(self, t: int) -> float:
         return self.lr * self.gamma ** (t // self.step_size)
 
-    def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr, "step_size": self.step_size, "gamma": self.gamma}
-
 
 class ExponentialDecay(Schedule):
     """Multiply the rate by `gamma` at every step: ``lr * gamma ** t``.
@@ -167,9 +175,6 @@ class ExponentialDecay(Schedule):
 
     def _rate(self, t: int) -> float:
         return self.lr * self.gamma**t
-
-    def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr, "gamma": self.gamma}
 
 
 class InverseTime(Schedule):
@@ -195,9 +200,6 @@ class InverseTime(Schedule):
 
     def _rate(self, t: int) -> float:
         return self.lr / (t + 1) ** self.power_t
-
-    def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr, "power_t": self.power_t}
 
 
 class LinearDecay(Schedule):
@@ -228,9 +230,6 @@ class LinearDecay(Schedule):
             return self.final_lr
         frac = t / self.decay_steps
         return (1.0 - frac) * self.lr + frac * self.final_lr
-
-    def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr, "final_lr": self.final_lr, "decay_steps": self.decay_steps}
 
 
 class Cosine(Schedule):
@@ -292,15 +291,6 @@ class Cosine(Schedule):
         cos = math.cos(math.pi * (t - start) / length)
         return self.min_lr + 0.5 * (self.lr - self.min_lr) * (1.0 + cos)
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "lr": self.lr,
-            "period": self.period,
-            "min_lr": self.min_lr,
-            "restarts": self.restarts,
-            "period_mult": self.period_mult,
-        }
-
 
 class Warmup(Schedule):
     """Linear warm-up in front of another schedule.
@@ -348,12 +338,9 @@ class Warmup(Schedule):
     def stop(self) -> bool:
         return self.schedule.stop
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "schedule": self.schedule,
-            "warmup_steps": self.warmup_steps,
-            "start_factor": self.start_factor,
-        }
+    @property
+    def monitor(self) -> str | None:
+        return self.schedule.monitor
 
     def state_dict(self) -> dict[str, Any]:
         return {f"schedule.{k}": v for k, v in self.schedule.state_dict().items()}
@@ -365,14 +352,90 @@ class Warmup(Schedule):
         self.schedule.load_state_dict({k[len("schedule.") :]: v for k, v in state.items()})
 
 
+class Plateau:
+    """The rule "no improvement by `tol` for more than `patience` epochs", written once.
+
+    :class:`ReduceOnPlateau`, :class:`mlplab.callbacks.EarlyStopping` and the
+    estimators' ``n_iter_no_change`` rule all call :meth:`update` once per epoch with the
+    monitored value and act when :attr:`exhausted`.
+
+    An epoch does not improve when ``value > best - tol`` (``mode="min"``) or
+    ``value < best + tol`` (``mode="max"``); a NaN never improves. The best value
+    follows every strict improvement, even one smaller than `tol` (scikit-learn's and
+    PyTorch's convention), while the count of epochs without improvement only resets on
+    an improvement of at least `tol`.
+
+    Parameters
+    ----------
+    mode : {"min", "max"}
+        Whether lower (a loss) or higher (a score) is better.
+    tol : float
+        Smallest change that counts as an improvement, ``>= 0``.
+    patience : int or math.inf
+        Epochs without improvement tolerated, ``>= 0``: :attr:`exhausted` turns True on
+        the ``patience + 1``-th in a row. ``math.inf`` never exhausts.
+
+    Attributes
+    ----------
+    best : float
+        Best value so far (inf, or -inf for "max", before the first).
+    bad_epochs : int
+        Epochs without improvement in a row, up to the last one.
+    """
+
+    def __init__(self, mode: str = "min", tol: float = 0.0, patience: float = 10) -> None:
+        self.mode = check_option(mode, "mode", ("min", "max"))
+        self.tol = check_non_negative(tol, "tol")
+        self.patience = (
+            patience if patience == math.inf else check_int(patience, "patience", minimum=0)
+        )
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every value seen."""
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.bad_epochs = 0
+
+    def update(self, value: float) -> bool:
+        """Record one epoch's value; return whether it is a new best.
+
+        Parameters
+        ----------
+        value : float
+            The monitored value of the epoch.
+
+        Returns
+        -------
+        bool
+            True when `value` is strictly better than every value before it.
+        """
+        value = float(value)
+        if self.mode == "min":
+            bad = not value <= self.best - self.tol
+            better = value < self.best
+        else:
+            bad = not value >= self.best + self.tol
+            better = value > self.best
+        self.bad_epochs = self.bad_epochs + 1 if bad else 0
+        if better:
+            self.best = value
+        return better
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether more than `patience` epochs in a row did not improve."""
+        return self.bad_epochs > self.patience
+
+    def __repr__(self) -> str:
+        return f"Plateau(mode={self.mode!r}, tol={self.tol!r}, patience={self.patience!r})"
+
+
 class ReduceOnPlateau(Schedule):
     """Reduce the rate when the monitored value stops improving (scikit-learn's "adaptive").
 
     Call :meth:`update` once per epoch with the monitored value: the training loss
-    (``mode="min"``) or a validation score (``mode="max"``). An epoch does not improve
-    when ``metric > best - tol`` (``mode="min"``) or ``metric < best + tol``
-    (``mode="max"``); a NaN never improves. The best value is updated whenever the
-    metric beats it, even by less than `tol`.
+    (``mode="min"``) or a validation score (``mode="max"``); the rule that decides
+    whether an epoch improved is :class:`Plateau`'s.
 
     When the count of consecutive epochs without improvement exceeds `patience` (so on
     the ``patience + 1``-th such epoch, as in scikit-learn's ``n_iter_no_change`` and
@@ -391,14 +454,29 @@ class ReduceOnPlateau(Schedule):
         Initial rate, ``> 0``; the default is scikit-learn's ``learning_rate_init``.
     factor : float
         Multiplier applied at each reduction, in ``(0, 1)``.
-    patience : int
-        Epochs without improvement tolerated before a reduction, ``>= 1``.
+    patience : int or math.inf
+        Epochs without improvement tolerated before a reduction, ``>= 1``; ``math.inf``
+        never reduces (scikit-learn's ``n_iter_no_change=np.inf``).
     tol : float
         Minimum change that counts as an improvement, ``>= 0``.
     min_lr : float
         Rate at or below which a due reduction stops training instead, ``>= 0``.
     mode : {"min", "max"}
         Whether lower (a loss) or higher (a score) is better.
+    monitor : {"loss", "val_loss", "val_score"} or None
+        Which value of each epoch's record the trainer passes to :meth:`update`; None
+        is ``"val_loss"`` with validation data and ``"loss"`` without.
+
+    Attributes
+    ----------
+    current_lr : float
+        The rate now.
+    best : float
+        Best monitored value so far.
+    num_bad_epochs : int
+        Epochs without improvement in a row.
+    num_reductions : int
+        Reductions made so far.
     """
 
     name = "adaptive"
@@ -408,43 +486,52 @@ class ReduceOnPlateau(Schedule):
         self,
         lr: float = 0.001,
         factor: float = 0.2,
-        patience: int = 10,
+        patience: float = 10,
         tol: float = 1e-4,
         min_lr: float = 1e-6,
         mode: str = "min",
+        monitor: str | None = None,
     ) -> None:
         self.lr = check_positive(lr, "lr")
         self.factor = check_in_range(factor, "factor", 0.0, 1.0, low_open=True, high_open=True)
-        self.patience = check_int(patience, "patience")
+        self.patience = patience if patience == math.inf else check_int(patience, "patience")
         self.tol = check_positive(tol, "tol", allow_zero=True)
         self.min_lr = check_positive(min_lr, "min_lr", allow_zero=True)
         self.mode = check_option(mode, "mode", ("min", "max"))
+        if monitor is not None:
+            check_option(monitor, "monitor", MONITORS)
+        self._monitor = monitor
         self._reset_state()
 
     def _reset_state(self) -> None:
         self.current_lr = self.lr
-        self.best = math.inf if self.mode == "min" else -math.inf
-        self.num_bad_epochs = 0
+        self._plateau = Plateau(self.mode, self.tol, self.patience)
         self.num_reductions = 0
         self._stop = False
+
+    @property
+    def best(self) -> float:
+        """Best monitored value so far."""
+        return self._plateau.best
+
+    @property
+    def num_bad_epochs(self) -> int:
+        """Epochs without improvement in a row (0 after a reduction)."""
+        return self._plateau.bad_epochs
+
+    @property
+    def monitor(self) -> str | None:
+        return self._monitor
 
     def _rate(self, t: int) -> float:
         return self.current_lr
 
     def update(self, metric: float) -> None:
         """Record the monitored value of one epoch and reduce the rate if due."""
-        metric = float(metric)
-        if math.isnan(metric):
-            bad = True
-        elif self.mode == "min":
-            bad = metric > self.best - self.tol
-            self.best = min(self.best, metric)
-        else:
-            bad = metric < self.best + self.tol
-            self.best = max(self.best, metric)
-        self.num_bad_epochs = self.num_bad_epochs + 1 if bad else 0
-        if self.num_bad_epochs > self.patience:
-            self.num_bad_epochs = 0
+        plateau = self._plateau
+        plateau.update(metric)
+        if plateau.exhausted:
+            plateau.bad_epochs = 0
             if self.current_lr <= self.min_lr:
                 self._stop = True
             else:
@@ -457,16 +544,6 @@ class ReduceOnPlateau(Schedule):
     def stop(self) -> bool:
         """True once a reduction fell due while the rate was already ``<= min_lr``."""
         return self._stop
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "lr": self.lr,
-            "factor": self.factor,
-            "patience": self.patience,
-            "tol": self.tol,
-            "min_lr": self.min_lr,
-            "mode": self.mode,
-        }
 
     def state_dict(self) -> dict[str, Any]:
         return {
@@ -485,10 +562,73 @@ class ReduceOnPlateau(Schedule):
             )
         # float()/int()/bool() also accept the 0-d arrays that np.savez/np.load return.
         self.current_lr = float(state["current_lr"])
-        self.best = float(state["best"])
-        self.num_bad_epochs = int(state["num_bad_epochs"])
+        self._plateau.best = float(state["best"])
+        self._plateau.bad_epochs = int(state["num_bad_epochs"])
         self.num_reductions = int(state["num_reductions"])
         self._stop = bool(state["stop"])
+
+
+#: The values of an epoch's record that a plateau rule may monitor.
+MONITORS = ("loss", "val_loss", "val_score")
+
+#: Names of :func:`from_name`'s schedules that decay over a horizon.
+DECAYS = ("step", "exponential", "linear", "cosine")
+
+
+def from_name(name: str, lr: float, horizon: int) -> Schedule:
+    """The schedule called `name` by the estimators, the command line and the playground.
+
+    One set of constants for everything that names a schedule: each starts at `lr`, and
+    the decays reach 1% of it over `horizon` units of ``t`` (the estimators: ``max_iter``
+    epochs).
+
+    ================  ==========================================================
+    ``"constant"``    :class:`Constant`: `lr` throughout
+    ``"step"``        :class:`StepDecay`: ×0.1 every ``max(1, horizon // 3)``
+    ``"exponential"`` :class:`ExponentialDecay`: ``gamma = 0.01 ** (1 / horizon)``
+    ``"linear"``      :class:`LinearDecay`: to ``lr / 100`` at `horizon`
+    ``"cosine"``      :class:`Cosine`: to ``lr / 100`` at `horizon`, no restarts
+    ``"invscaling"``  :class:`InverseTime`: ``lr / (t + 1) ** 0.5``
+    ``"adaptive"``    :class:`ReduceOnPlateau` with scikit-learn's defaults
+    ================  ==========================================================
+
+    Parameters
+    ----------
+    name : str
+        One of the names above (registry spellings and aliases are accepted).
+    lr : float
+        Initial rate, ``> 0``.
+    horizon : int
+        Length of the decay in units of ``t``, ``>= 1``; unused by the last three.
+
+    Returns
+    -------
+    Schedule
+
+    Raises
+    ------
+    ValueError
+        For another name (listing these), a rate ``<= 0`` or a horizon ``< 1``.
+    """
+    horizon = check_int(horizon, "horizon")
+    lr = check_positive(lr, "lr")
+    key = REGISTRY.lookup(name).name if name in REGISTRY else name
+    if key == "constant":
+        return Constant(lr)
+    if key == "step":
+        return StepDecay(lr, step_size=max(1, horizon // 3), gamma=0.1)
+    if key == "exponential":
+        return ExponentialDecay(lr, gamma=0.01 ** (1 / horizon))
+    if key == "linear":
+        return LinearDecay(lr, final_lr=lr / 100, decay_steps=horizon)
+    if key == "cosine":
+        return Cosine(lr, period=horizon, min_lr=lr / 100)
+    if key == "invscaling":
+        return InverseTime(lr)
+    if key == "adaptive":
+        return ReduceOnPlateau(lr)
+    valid = ", ".join(map(repr, ("constant", *DECAYS, "invscaling", "adaptive")))
+    raise ValueError(f"unknown schedule name {name!r} for from_name; valid names: {valid}")
 
 
 # -- registry -------------------------------------------------------------------------------

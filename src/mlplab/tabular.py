@@ -295,6 +295,7 @@ class TableReader:
             raise TableError(f"{self.path} cannot be read to the end: {exc}") from None
 
     def close(self) -> None:
+        """Close the file being read (a no-op once closed)."""
         if self._handle is not None:
             self._handle.close()
             self._handle = None
@@ -554,6 +555,7 @@ class ColumnRole:
         return "not used"
 
     def to_dict(self) -> dict[str, Any]:
+        """The role as plain JSON values (for the run report and the model file)."""
         return {
             "name": self.name,
             "role": self.role,
@@ -851,6 +853,7 @@ class Preprocessor:
             out[start : start + part.shape[0]] = self.transform(part)
 
     def to_tree(self) -> dict[str, Any]:
+        """The fitted preprocessing as a tree of plain values and arrays (a model file's)."""
         s = self.state
         return {
             "numeric": list(self.numeric),

@@ -92,13 +92,6 @@ class Activation(EqualByConfig):
     stochastic: ClassVar[bool] = False
     kinks: tuple[float, ...] = ()
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # Only classes that name themselves register: a user's subclass of ReLU that
-        # merely tweaks it inherits the name and must not clash with ReLU.
-        if cls.__dict__.get("name"):
-            REGISTRY.register(cls)
-
     # -- public API -------------------------------------------------------------
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Value of the function, elementwise (or row-wise), same shape and dtype as `x`."""
@@ -170,6 +163,7 @@ class Activation(EqualByConfig):
 
 # Filled by each subclass that names itself, as it is defined (Activation.__init_subclass__).
 REGISTRY: Registry[Activation] = Registry("activation", Activation, default="identity")
+Activation._registry = REGISTRY
 
 
 def names(*, include_aliases: bool = False) -> list[str]:

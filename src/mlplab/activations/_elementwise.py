@@ -356,9 +356,6 @@ class HardTanh(Activation):
             )
         self.kinks = (self.min_val, self.max_val)
 
-    def get_config(self):
-        return {"min_val": self.min_val, "max_val": self.max_val}
-
     def _forward(self, x):
         return np.clip(x, self.min_val, self.max_val)
 
@@ -614,9 +611,6 @@ class LeakyReLU(_SlopedReLU):
         self.negative_slope = check_real(negative_slope, "negative_slope")
         self._set_slope(self.negative_slope)
 
-    def get_config(self):
-        return {"negative_slope": self.negative_slope}
-
 
 class FixedPReLU(_SlopedReLU):
     r"""PReLU with its slope held fixed: x for x > 0, ``alpha * x`` otherwise.
@@ -648,9 +642,6 @@ class FixedPReLU(_SlopedReLU):
     def __init__(self, *, alpha: float = 0.25) -> None:
         self.alpha = check_real(alpha, "alpha")
         self._set_slope(self.alpha)
-
-    def get_config(self):
-        return {"alpha": self.alpha}
 
 
 class RReLU(_SlopedReLU):
@@ -696,9 +687,6 @@ class RReLU(_SlopedReLU):
             )
         self.slope = (self.lower + self.upper) / 2
         self._noise: np.ndarray | None = None
-
-    def get_config(self):
-        return {"lower": self.lower, "upper": self.upper}
 
     def forward_train(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Value with a random slope per entry; the slopes are kept for :meth:`vjp_train`."""
@@ -754,9 +742,6 @@ class Threshold(Activation):
         self.kinks = (self.threshold,)
         self.output_derivative = self.value <= self.threshold
 
-    def get_config(self):
-        return {"threshold": self.threshold, "value": self.value}
-
     def _forward(self, x):
         return _cast(np.where(x > self.threshold, x, self.value), x)
 
@@ -804,9 +789,6 @@ class Softplus(Activation):
         self.beta = check_positive(beta, "beta")
         self.threshold = check_positive(threshold, "threshold")
         self.kinks = (self.threshold / self.beta,)
-
-    def get_config(self):
-        return {"beta": self.beta, "threshold": self.threshold}
 
     def _forward(self, x):
         bx = self.beta * x

@@ -64,9 +64,6 @@ class ELU(Activation):
         self.alpha = check_positive(alpha, "alpha")
         self.kinks = () if self.alpha == 1 else (0.0,)
 
-    def get_config(self):
-        return {"alpha": self.alpha}
-
     def _forward(self, x):
         return _elu(x, self.alpha)
 
@@ -142,9 +139,6 @@ class CELU(Activation):
     def __init__(self, *, alpha: float = 1.0) -> None:
         self.alpha = check_positive(alpha, "alpha")
 
-    def get_config(self):
-        return {"alpha": self.alpha}
-
     def _forward(self, x):
         return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0) / self.alpha))
 
@@ -187,9 +181,6 @@ class GELU(Activation):
 
     def __init__(self, *, approximate: str = "none") -> None:
         self.approximate = check_option(approximate, "approximate", ("none", "tanh"))
-
-    def get_config(self):
-        return {"approximate": self.approximate}
 
     def _tanh_gate(self, x):
         """σ(2u) and 2u' (the clip is exact: σ(2u) is already 0 or 1 there)."""
@@ -245,9 +236,6 @@ class Swish(Activation):
     def __init__(self, *, beta: float = 1.0) -> None:
         self.beta = check_positive(beta, "beta")
 
-    def get_config(self):
-        return {"beta": self.beta}
-
     def _forward(self, x):
         return _mul_decay(x, sigmoid(self.beta * x))
 
@@ -278,9 +266,6 @@ class SiLU(Swish):
 
     def __init__(self) -> None:
         self.beta = 1.0
-
-    def get_config(self):
-        return {}
 
 
 class HardSwish(Activation):
@@ -371,9 +356,6 @@ class Squareplus(Activation):
         self.b = check_positive(b, "b", allow_zero=True)
         self._sqrt_b = math.sqrt(self.b)
         self.kinks = (0.0,) if self.b == 0 else ()
-
-    def get_config(self):
-        return {"b": self.b}
 
     def _forward(self, x):
         r = np.hypot(x, self._sqrt_b)

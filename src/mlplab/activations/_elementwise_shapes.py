@@ -197,9 +197,6 @@ class _Shrink(Activation):
         self.lambd = check_positive(lambd, "lambd", allow_zero=True)
         self.kinks = tuple(sorted({-self.lambd, self.lambd}))
 
-    def get_config(self):
-        return {"lambd": self.lambd}
-
     def _derivative(self, x):
         return _cast(np.abs(x) > self.lambd, x)
 

@@ -96,7 +96,7 @@ def _logistic(C: float, X_train, y_train, X_test, y_test) -> float:
 
 @register("rbm-features", "RBM features against raw pixels on the digits", CLAIM)
 def run(folder: Path, quick: bool, seed: int) -> Outcome:
-    from ..rbm import BernoulliRBM
+    from ..estimators import BernoulliRBM
 
     X, y = digits_data()
     X = X / 16.0  # pixels are 0..16: the RBM's visible units take values in [0, 1]

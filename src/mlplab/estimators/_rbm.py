@@ -51,10 +51,8 @@ file format (:meth:`BernoulliRBM.save`, :func:`mlplab.load`) and exported to ONN
 
 from __future__ import annotations
 
-import os
 import time
 from numbers import Integral, Real
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -70,7 +68,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .io import ModelFileError, save_tree
+from ..io import ModelFileError
+from . import _persistence
 
 __all__ = ["BernoulliRBM"]
 
@@ -82,7 +81,10 @@ _DRAW_BLOCK = 1 << 18
 _DTYPES = (np.float64, np.float32)
 
 
-class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+@_persistence.savable
+class BernoulliRBM(
+    _persistence.Savable, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Bernoulli restricted Boltzmann machine trained by persistent contrastive divergence.
 
     Binary visible and hidden units; the parameters are fitted by stochastic maximum
@@ -451,47 +453,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return tags
 
     # -- saving ----------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the fitted model to `path` in mlplab's safe file format.
-
-        Arrays go to an ``.npz`` archive read back with ``allow_pickle=False``; the
-        parameters and fitted scalars go to JSON, with a format version and a SHA-256
-        checksum (:mod:`mlplab.io`). The write is atomic. The state of
-        ``random_state_`` is saved too, so a loaded model continues :meth:`partial_fit`
-        and :meth:`gibbs` exactly where the saved one was. Load with :func:`mlplab.load`.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Destination file; its folder must exist.
-
-        Returns
-        -------
-        Path
-            The path written.
-
-        Raises
-        ------
-        TypeError
-            If ``random_state`` is a RandomState instance (not data: set an int or
-            None first, e.g. ``rbm.set_params(random_state=0)``).
-        """
-        check_is_fitted(self)
-        params = {}
-        for key, value in self.get_params(deep=False).items():
-            if isinstance(value, (bool, np.bool_)):
-                params[key] = bool(value)
-            elif isinstance(value, (Integral, np.integer)):
-                params[key] = int(value)
-            elif isinstance(value, (Real, np.floating)):
-                params[key] = float(value)
-            elif value is None:
-                params[key] = None
-            else:
-                raise TypeError(
-                    f"cannot save parameter {key}={value!r}: only data can go in an mlplab "
-                    f"file; set it to a plain value first, e.g. rbm.set_params({key}=None)"
-                )
+    def _to_tree(self) -> dict[str, Any]:
+        """The model as a file's tree; ``random_state_``'s state goes in too, so a loaded
+        model continues :meth:`partial_fit` and :meth:`gibbs` exactly where it was."""
+        params = _persistence.encode_params(self)
         fitted: dict[str, Any] = {
             name: np.array(getattr(self, name))
             for name in ("components_", "intercept_hidden_", "intercept_visible_", "h_samples_")
@@ -508,20 +473,14 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 "has_gauss": int(has_gauss),
                 "cached_gaussian": float(gauss),
             }
-        tree = {"estimator_format": _RBM_FORMAT, "params": params, "fitted": fitted}
-        return save_tree(path, tree, kind=type(self).__name__)
+        return {"estimator_format": _RBM_FORMAT, "params": params, "fitted": fitted}
 
     @classmethod
     def _from_tree(cls, tree: dict[str, Any]) -> BernoulliRBM:
         """Rebuild a model from the tree :meth:`save` wrote, checking its consistency."""
         try:
-            version = tree["estimator_format"]
-            if not isinstance(version, int) or version > _RBM_FORMAT:
-                raise ModelFileError(
-                    f"the model was saved in layout version {version}, newer than this "
-                    f"mlplab reads ({_RBM_FORMAT}): upgrade mlplab"
-                )
-            rbm = cls(**tree["params"])
+            _persistence.check_layout_version(tree, _RBM_FORMAT)
+            rbm = cls(**{k: _persistence.decode(v) for k, v in tree["params"].items()})
             fitted = tree["fitted"]
             W = np.asarray(fitted["components_"])
             c = np.asarray(fitted["intercept_hidden_"])

@@ -1,38 +1,38 @@
-"""scikit-learn estimators: :class:`MLPClassifier` and :class:`MLPRegressor`.
-
-They take every parameter of scikit-learn 1.9's ``sklearn.neural_network`` estimators
-with the same name, default and meaning, set the same fitted attributes and follow the
-same training rules, so that changing the import is enough::
-
-    from mlplab import MLPClassifier     # was: from sklearn.neural_network import ...
-
-and then add what scikit-learn does not have: any activation of mlplab's catalog (one
-per hidden layer if you like), more solvers and schedules, batch norm, dropout, L1,
-weight decay, gradient clipping, restarts, class weights, robust regression losses, a
-user-supplied validation set, callbacks, per-layer diagnostics and a safe file format
-(:meth:`MLPClassifier.save`, :func:`mlplab.load`).
-"""
+"""The multilayer perceptron classifier, a drop-in for scikit-learn's ``MLPClassifier``."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import xlogy
-from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d
 
-from . import losses as _losses
-from ._estimator_base import STOCHASTIC_SOLVERS, BaseMLP, _check_weights, load
+from .. import losses as _losses
+from .._validation import check_sample_weight
+from ._base import BaseMLP, stochastic_only
+from ._persistence import savable
 
-__all__ = ["MLPClassifier", "MLPRegressor", "load"]
+__all__ = ["MLPClassifier"]
 
-_COMMON_PARAMS_DOC = """
+
+@savable
+class MLPClassifier(ClassifierMixin, BaseMLP):
+    """Multilayer perceptron classifier, a drop-in for scikit-learn's MLPClassifier.
+
+    Trains a network with the log-loss (softmax cross-entropy for multiclass, sigmoid
+    binary cross-entropy for binary and multilabel problems).
+
+    Sparse X is accepted and converted to a dense array once per fit or predict call,
+    which costs ``n_samples × n_features`` floats of memory. float32 X gives a float32
+    network and float32 probabilities; any other X is computed in float64.
+
+    Parameters
+    ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
         Width of each hidden layer.
     activation : str, Activation or list of them, default='relu'
@@ -140,9 +140,16 @@ _COMMON_PARAMS_DOC = """
         ``CSVLogger``). They are not saved by :meth:`save`.
     diagnostics : bool, default=False
         Record per-layer training diagnostics (:class:`mlplab.diagnostics.Diagnostics`)
-        in ``diagnostics_``."""
+        in ``diagnostics_``.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into the sample weights; 'balanced' uses
+        ``n_samples / (n_classes * bincount(y))`` (computed on each batch's labels in
+        ``partial_fit``). Single-output targets only.
 
-_COMMON_ATTRS_DOC = """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel targets, 0..n_labels-1).
     loss_ : float
         Loss at the end of training (with the L2 penalty): the last epoch's average,
         or, after a divergence, the training loss of the weights kept.
@@ -183,44 +190,7 @@ _COMMON_ATTRS_DOC = """
     network_ : Sequential
         The trained :class:`~mlplab.network.Sequential`.
     diagnostics_ : list of dict
-        Per-layer diagnostics, with ``diagnostics=True``."""
-
-
-def _stochastic(est: BaseMLP) -> bool:
-    if est.solver not in STOCHASTIC_SOLVERS:
-        raise AttributeError(
-            f"partial_fit is only available for stochastic optimizers. {est.solver} is "
-            "not stochastic."
-        )
-    return True
-
-
-class MLPClassifier(ClassifierMixin, BaseMLP):
-    __doc__ = (
-        """Multilayer perceptron classifier, a drop-in for scikit-learn's MLPClassifier.
-
-    Trains a network with the log-loss (softmax cross-entropy for multiclass, sigmoid
-    binary cross-entropy for binary and multilabel problems).
-
-    Sparse X is accepted and converted to a dense array once per fit or predict call,
-    which costs ``n_samples × n_features`` floats of memory. float32 X gives a float32
-    network and float32 probabilities; any other X is computed in float64.
-
-    Parameters
-    ----------"""
-        + _COMMON_PARAMS_DOC
-        + """
-    class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes, multiplied into the sample weights; 'balanced' uses
-        ``n_samples / (n_classes * bincount(y))`` (computed on each batch's labels in
-        ``partial_fit``). Single-output targets only.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels (for multilabel targets, 0..n_labels-1)."""
-        + _COMMON_ATTRS_DOC
-        + """
+        Per-layer diagnostics, with ``diagnostics=True``.
 
     Examples
     --------
@@ -231,7 +201,6 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     >>> clf.predict_proba(X[:2]).shape
     (2, 3)
     """
-    )
 
     _LABELS = True
     _parameter_constraints: ClassVar[dict] = {
@@ -348,7 +317,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         return self._fit(X, y, sample_weight, validation_data, incremental=False)
 
-    @available_if(_stochastic)
+    @available_if(stochastic_only)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
         self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
@@ -452,7 +421,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._one_hot(np.asarray(y_val))
 
     def _prepare_sample_weight(self, y: Any, sample_weight: Any, n: int) -> np.ndarray | None:
-        w = _check_weights(sample_weight, n)
+        w = check_sample_weight(sample_weight, n, allow_scalar=True)
         if self.class_weight is None:
             return w
         if self._y_type == "multilabel-indicator":
@@ -544,262 +513,4 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
-        return tags
-
-
-class _HalfPoissonDeviance(_losses.Poisson):
-    """scikit-learn's Poisson loss: half deviance, summed over outputs.
-
-    mlplab's Poisson loss drops the term ``y log y − y``, which depends on y alone;
-    adding it back makes ``loss_`` the value scikit-learn reports. The gradient is the
-    same ``exp(z) − y`` per output.
-    """
-
-    def _per_sample(self, y, p):
-        return np.sum(p - y * np.log(p) + xlogy(y, y) - y, axis=1)
-
-    def _gradient(self, y, p):
-        return 1 - y / p
-
-    def _per_sample_from_logits(self, y, z):
-        return np.sum(np.exp(z) - y * z + xlogy(y, y) - y, axis=1)
-
-    def _gradient_from_logits(self, y, z):
-        return np.exp(z) - y
-
-
-class MLPRegressor(RegressorMixin, BaseMLP):
-    __doc__ = (
-        """Multilayer perceptron regressor, a drop-in for scikit-learn's MLPRegressor.
-
-    Trains a network with half the squared error (scikit-learn's loss), the half
-    Poisson deviance with an exponential output, or a robust loss.
-
-    Sparse X is accepted and converted to a dense array once per fit or predict call,
-    which costs ``n_samples × n_features`` floats of memory. float32 X gives a float32
-    network and float32 predictions; any other X is computed in float64.
-
-    Parameters
-    ----------
-    loss : {'squared_error', 'poisson', 'absolute_error', 'huber'} or Loss, \
-default='squared_error'
-        'squared_error' is ``0.5 * mean((y - p)²)`` and 'poisson' the half Poisson
-        deviance with an exp output (y >= 0), as in scikit-learn. mlplab adds the mean
-        absolute error, the Huber loss (delta=1) and any :class:`~mlplab.losses.Loss`."""
-        + _COMMON_PARAMS_DOC
-        + """
-
-    Attributes
-    ----------"""
-        + _COMMON_ATTRS_DOC
-        + """
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_diabetes
-    >>> from mlplab import MLPRegressor
-    >>> X, y = load_diabetes(return_X_y=True)
-    >>> reg = MLPRegressor(loss="huber", max_iter=50, random_state=0).fit(X, y / 100)
-    >>> reg.predict(X[:3]).shape
-    (3,)
-    """
-    )
-
-    _parameter_constraints: ClassVar[dict] = {
-        **BaseMLP._parameter_constraints,
-        "loss": [
-            StrOptions({"squared_error", "poisson", "absolute_error", "huber"}),
-            _losses.Loss,
-        ],
-    }
-
-    def __init__(
-        self,
-        loss: Any = "squared_error",
-        hidden_layer_sizes: Any = (100,),
-        activation: Any = "relu",
-        *,
-        solver: str = "adam",
-        alpha: float = 0.0001,
-        batch_size: int | str = "auto",
-        learning_rate: Any = "constant",
-        learning_rate_init: float = 0.001,
-        power_t: float = 0.5,
-        max_iter: int = 200,
-        shuffle: bool = True,
-        random_state: Any = None,
-        tol: float = 1e-4,
-        verbose: bool | int = False,
-        warm_start: bool = False,
-        momentum: float = 0.9,
-        nesterovs_momentum: bool = True,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        beta_1: float = 0.9,
-        beta_2: float = 0.999,
-        epsilon: float = 1e-8,
-        n_iter_no_change: int | float = 10,
-        max_fun: int = 15000,
-        output_activation: Any = "auto",
-        kernel_initializer: Any = "auto",
-        bias: str | float = "auto",
-        batch_norm: bool = False,
-        dropout: float | list[float] = 0.0,
-        l1: float = 0.0,
-        weight_decay: float = 0.0,
-        clip_norm: float | None = None,
-        clip_value: float | None = None,
-        n_init: int = 1,
-        divergence_factor: float = 1e4,
-        divergence_patience: int = 3,
-        callbacks: list | None = None,
-        diagnostics: bool = False,
-    ) -> None:
-        self.loss = loss
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.output_activation = output_activation
-        self.kernel_initializer = kernel_initializer
-        self.bias = bias
-        self.batch_norm = batch_norm
-        self.dropout = dropout
-        self.l1 = l1
-        self.weight_decay = weight_decay
-        self.clip_norm = clip_norm
-        self.clip_value = clip_value
-        self.n_init = n_init
-        self.divergence_factor = divergence_factor
-        self.divergence_patience = divergence_patience
-        self.callbacks = callbacks
-        self.diagnostics = diagnostics
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(
-        self,
-        X: Any,
-        y: Any,
-        sample_weight: Any = None,
-        *,
-        validation_data: tuple[Any, Any] | None = None,
-    ) -> MLPRegressor:
-        """Fit the network to X and targets y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-        validation_data : (X_val, y_val), default=None
-            Scored after each epoch: ``validation_loss_curve_`` and
-            ``validation_scores_`` (R²); with ``early_stopping`` it replaces the
-            held-out split.
-
-        Returns
-        -------
-        self
-        """
-        return self._fit(X, y, sample_weight, validation_data, incremental=False)
-
-    @available_if(_stochastic)
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
-        """One epoch over (X, y), continuing the network and the optimizer's state.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self
-        """
-        return self._fit(X, y, sample_weight, None, incremental=True)
-
-    def _is_poisson(self) -> bool:
-        return self.loss == "poisson" or isinstance(self.loss, _losses.Poisson)
-
-    def _encode_targets(self, y: Any, *, reset: bool, incremental: bool) -> np.ndarray:
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        if self._is_poisson() and (Y < 0).any():
-            raise ValueError(
-                "Some value(s) of y are negative which is not allowed for Poisson regression."
-            )
-        if not reset and Y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {Y.shape[1]} outputs but the estimator was fitted with {self.n_outputs_}"
-            )
-        self._y_type = "continuous"
-        return Y.astype(np.float64, copy=False)
-
-    def _encode_validation(self, y_val: Any, n: int, n_outputs: int) -> np.ndarray:
-        # n_outputs comes from this fit's targets: n_outputs_ is not set before a first fit.
-        Y = np.asarray(y_val, dtype=np.float64)
-        Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
-        if Y.shape != (n, n_outputs):
-            raise ValueError(f"y_val must have shape {(n, n_outputs)}, got {Y.shape}")
-        return Y
-
-    def _default_output_activation(self) -> str:
-        return "exponential" if self._is_poisson() else "identity"
-
-    def _make_loss(self) -> _losses.Loss:
-        loss = self.loss
-        if isinstance(loss, _losses.Loss):
-            return loss
-        return {
-            "squared_error": lambda: _losses.SquaredError(factor=0.5),
-            "poisson": _HalfPoissonDeviance,
-            "absolute_error": _losses.AbsoluteError,
-            "huber": _losses.Huber,
-        }[loss]()
-
-    def _score_outputs(self, Y: np.ndarray, out: np.ndarray, w: np.ndarray | None) -> float:
-        if not np.isfinite(out).all():
-            return float("nan")
-        return float(r2_score(Y, out, sample_weight=w))
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Predicted targets.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            float32 for a float32 model.
-        """
-        out = self._network_output(X)
-        return out.ravel() if out.shape[1] == 1 else out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
         return tags

@@ -1,0 +1,422 @@
+"""What :class:`~mlplab.MLPClassifier` and :class:`~mlplab.MLPRegressor` share.
+
+:class:`BaseMLP` validates the parameters (declaratively), builds the
+:class:`~mlplab.network.Sequential` (kept as ``network_``), trains it with a
+:class:`~mlplab.training.Trainer` configured by scikit-learn's rules
+(``_sklearn``), copies what the run did into scikit-learn's fitted attributes and
+saves itself (``_persistence``). The subclasses only say how targets are encoded,
+which loss and output activation to use, and how network outputs turn into predictions
+and scores.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .. import activations as _activations
+from .. import initializers as _initializers
+from .. import losses as _losses
+from .. import schedules as _schedules
+from .._validation import check_sample_weight
+from ..layers import Activation as ActivationLayer
+from ..layers import Dense
+from ..training import History, RunStart, Trainer
+from . import _network, _persistence, _sklearn
+
+__all__ = ["BaseMLP", "stochastic_only"]
+
+#: scikit-learn's names of the output activations, by catalog name.
+_OUT_NAMES = {"sigmoid": "logistic", "exponential": "exp"}
+
+
+class BaseMLP(_persistence.Savable, BaseEstimator):
+    """Base class of mlplab's scikit-learn MLP estimators; not for direct use.
+
+    See :class:`~mlplab.MLPClassifier` for the parameters.
+    """
+
+    #: Whether the targets are class labels (classifier) rather than numbers.
+    _LABELS: ClassVar[bool] = False
+
+    _parameter_constraints: ClassVar[dict] = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [
+            StrOptions(set(_activations.names(include_aliases=True))),
+            _activations.Activation,
+            list,
+            tuple,
+        ],
+        "solver": [StrOptions(set(_sklearn.SOLVERS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [
+            StrOptions({*_sklearn.SKLEARN_RATES, *_schedules.DECAYS}),
+            _schedules.Schedule,
+        ],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        # mlplab's SGD needs momentum < 1 (scikit-learn accepts 1, which never damps).
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        # -- beyond scikit-learn --
+        "output_activation": [
+            StrOptions({"auto", *_activations.names(include_aliases=True)}),
+            _activations.Activation,
+        ],
+        "kernel_initializer": [
+            StrOptions({"auto", *_initializers.names(include_aliases=True)}),
+            _initializers.Initializer,
+        ],
+        "bias": [StrOptions({"auto"}), Interval(Real, None, None, closed="neither")],
+        "batch_norm": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "clip_value": [Interval(Real, 0, None, closed="neither"), None],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "divergence_factor": [
+            Interval(Real, 1, None, closed="neither"),
+            Options(Real, {np.inf}),
+        ],
+        "divergence_patience": [Interval(Integral, 1, None, closed="left")],
+        "callbacks": [list, tuple, None],
+        "diagnostics": ["boolean"],
+    }
+
+    # -- to implement in the subclasses -------------------------------------------------
+    def _encode_targets(self, y: Any, *, reset: bool, incremental: bool) -> np.ndarray:
+        """Validate the targets and return them as a 2-D float array (n_samples, n_outputs)."""
+        raise NotImplementedError
+
+    def _encode_validation(self, y_val: Any, n: int, n_outputs: int) -> np.ndarray:
+        """The targets of ``validation_data``, encoded as :meth:`_encode_targets` does."""
+        raise NotImplementedError
+
+    def _default_output_activation(self) -> str:
+        raise NotImplementedError
+
+    def _make_loss(self) -> _losses.Loss:
+        raise NotImplementedError
+
+    def _score_outputs(self, Y: np.ndarray, out: np.ndarray, w: np.ndarray | None) -> float:
+        """scikit-learn's score (accuracy or R²) of network outputs against encoded targets."""
+        raise NotImplementedError
+
+    def _prepare_sample_weight(self, y: Any, sample_weight: Any, n: int) -> np.ndarray | None:
+        return check_sample_weight(sample_weight, n, allow_scalar=True)
+
+    # -- fitting -----------------------------------------------------------------------
+    def _fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        validation_data: tuple[Any, Any] | None = None,
+        incremental: bool = False,
+    ) -> BaseMLP:
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        first_pass = not hasattr(self, "network_") or (not self.warm_start and not incremental)
+        X = self._input(X, y, reset=first_pass)
+        y = self._y
+        hidden = _network.hidden_sizes(self)
+        if not first_pass:
+            _network.check_same_network(self, hidden)
+        Y = self._encode_targets(y, reset=first_pass, incremental=incremental)
+        w = self._prepare_sample_weight(y, sample_weight, X.shape[0])
+        val = self._validation_set(validation_data, Y.shape[1])
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        init_seed, train_seed, split_seed = np.random.SeedSequence(seed).spawn(3)
+        if first_pass:
+            rng = np.random.default_rng(init_seed)
+            self.network_ = _network.build_network(
+                self, X.shape[1], hidden, Y.shape[1], X.dtype, rng
+            )
+            self._init_fit_state()
+        dtype = self.network_.dtype
+        X, Y = X.astype(dtype, copy=False), Y.astype(dtype, copy=False)
+        w = None if w is None else w.astype(dtype, copy=False)
+        stochastic = self.solver in _sklearn.STOCHASTIC_SOLVERS
+        if stochastic and self.early_stopping and val is None:
+            single = self._LABELS and self._y_type in ("binary", "multiclass")
+            stratify = np.asarray(y) if single else None
+            (X, Y, w), val = _sklearn.split_validation(
+                [X, Y, w], stratify, self.validation_fraction, split_seed
+            )
+            _check_split_weights(w, val[2], self.validation_fraction)
+        if val is not None:
+            val = [val[0].astype(dtype, copy=False), val[1].astype(dtype), val[2]]
+        trainer, stopper, diagnostics = _sklearn.make_trainer(
+            self, X.shape[0], incremental, val, train_seed
+        )
+        history = trainer.fit(
+            self.network_,
+            X,
+            Y,
+            sample_weight=w,
+            validation_data=None if val is None else (val[0], val[1]),
+            n_init=self.n_init if first_pass and not incremental else 1,
+            start=self._run_start(trainer, stopper, incremental),
+        )
+        self._record(trainer, history, stopper, diagnostics, X.shape[0])
+        if stochastic and not incremental and self.n_iter_ == self.max_iter:
+            if history.stop_reason is None and not history.diverged:
+                _sklearn.warn_not_converged(self.max_iter)
+        return self
+
+    def _input(self, X: Any, y: Any, reset: bool) -> np.ndarray:
+        X, self._y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=not self._LABELS,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        X = _dense(X)
+        if not reset:
+            X = X.astype(self.network_.dtype, copy=False)
+        return X
+
+    def _validation_set(self, validation_data: Any, n_outputs: int) -> list[Any] | None:
+        if validation_data is None:
+            return None
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise TypeError("validation_data must be a tuple (X_val, y_val)")
+        X_val = validate_data(
+            self,
+            validation_data[0],
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+        Y_val = self._encode_validation(validation_data[1], X_val.shape[0], n_outputs)
+        return [_dense(X_val), Y_val, None]
+
+    def _init_fit_state(self) -> None:
+        """The attributes scikit-learn sets on the first pass."""
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = self.network_.n_outputs
+        self.n_layers_ = len(_network.hidden_sizes(self)) + 2
+        last = self.network_.layers[-1]
+        name = last.function.name if isinstance(last, ActivationLayer) else "identity"
+        self.out_activation_ = _OUT_NAMES.get(name, name)
+        self.validation_loss_curve_ = None
+        self._stop_state: dict[str, Any] | None = None
+        self._optimizer_state: dict[str, Any] | None = None
+        for attr in ("loss_", "diagnostics_", "loss_curve_", "best_loss_"):
+            self.__dict__.pop(attr, None)
+        for attr in ("validation_scores_", "best_validation_score_"):
+            self.__dict__.pop(attr, None)
+        if self.solver not in _sklearn.STOCHASTIC_SOLVERS:
+            # As scikit-learn: L-BFGS has no loss curve, best loss or validation scores.
+            return
+        self.loss_curve_ = []
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        self.best_loss_ = None if self.early_stopping else np.inf
+
+    def _run_start(
+        self, trainer: Trainer, stopper: _sklearn.Stopping | None, incremental: bool
+    ) -> RunStart | None:
+        """Where this call's run starts: scikit-learn's optimizer goes on across calls.
+
+        ``partial_fit`` continues the moments, step count and rate of the call before;
+        every stochastic fit continues the sample count ``t_`` (what "invscaling"
+        counts), and the "adaptive" rate's count and best value (a fresh fit restarts
+        its rate at ``learning_rate_init``).
+        """
+        if stopper is None:
+            return None
+        opt_state = self._optimizer_state if incremental else None
+        schedule = None
+        if isinstance(trainer.schedule, _schedules.ReduceOnPlateau) and self._stop_state:
+            lr = None if opt_state is None else opt_state.get("learning_rate")
+            lr = float(self.learning_rate_init) if lr is None else lr
+            schedule = _sklearn.adaptive_state(self._stop_state, bool(self.early_stopping), lr)
+        if opt_state is None and schedule is None and not self.t_:
+            return None  # a first fit: nothing goes on
+        return RunStart(
+            optimizer=None if opt_state is None else opt_state["state"],
+            schedule=schedule,
+            samples_seen=int(self.t_),
+        )
+
+    def _record(
+        self,
+        trainer: Trainer,
+        history: History,
+        stopper: _sklearn.Stopping | None,
+        diagnostics: Any,
+        n_train: int,
+    ) -> None:
+        """Copy what the kept run did into scikit-learn's fitted attributes."""
+        losses = [float(v) for v in history["loss"]]
+        if stopper is None:  # L-BFGS
+            result = history.optimize_result
+            self.n_iter_ = min(int(result.nit), int(self.max_iter))
+            self.loss_ = float(result.fun)
+            _sklearn.warn_lbfgs(result, self.n_iter_, int(self.max_iter))
+        else:
+            self.n_iter_ = len(losses)
+            self.t_ += n_train * len(losses)
+            # loss_curve_ records what was measured (a diverged epoch's NaN too); after
+            # a divergence loss_ and best_loss_ describe the weights kept.
+            self.loss_curve_.extend(losses)
+            if history.diverged:
+                self.loss_ = history.final_loss
+            elif losses:
+                self.loss_ = losses[-1]
+            state = stopper.state_dict()
+            if history.diverged and not self.early_stopping:
+                state["best_loss"] = self.loss_
+            self._stop_state = state
+            if self.early_stopping:
+                self.best_validation_score_ = state["best_score"]
+            else:
+                self.best_loss_ = state["best_loss"]
+            run = trainer.last_run
+            rate = run.optimizer.learning_rate
+            if isinstance(run.schedule, _schedules.ReduceOnPlateau):
+                rate = run.schedule.current_lr
+            # Moments and rate of a diverged run are no start for the next partial_fit:
+            # it begins a fresh optimizer from the weights kept.
+            self._optimizer_state = (
+                None
+                if history.diverged
+                else {
+                    "state": run.optimizer.state_dict(),
+                    "learning_rate": float(rate) if isinstance(rate, (int, float)) else None,
+                }
+            )
+        if history.records and "val_loss" in history.records[0]:
+            self._record_validation(history)
+        if diagnostics is not None:
+            self.diagnostics_ = diagnostics.records  # the kept run's (n_init > 1)
+
+    def _record_validation(self, history: History) -> None:
+        scores = [float(v) for v in history["val_score"]]
+        if self.validation_loss_curve_ is None:
+            self.validation_loss_curve_ = []
+        self.validation_loss_curve_.extend(float(v) for v in history["val_loss"])
+        if getattr(self, "validation_scores_", None) is None:
+            self.validation_scores_ = []
+        self.validation_scores_.extend(scores)
+        if not (self.early_stopping and self.solver in _sklearn.STOCHASTIC_SOLVERS):
+            finite = [s for s in self.validation_scores_ if not math.isnan(s)]
+            self.best_validation_score_ = max(finite) if finite else None
+
+    # -- prediction ----------------------------------------------------------------------
+    def _network_output(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "network_")
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
+        )
+        return self.network_.predict(_dense(X).astype(self.network_.dtype, copy=False))
+
+    # -- scikit-learn's views of the network ----------------------------------------------
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """Weight matrices of the Dense layers; ``coefs_[i]`` has shape (n_in, n_out)."""
+        return [layer.params[0] for layer in self._dense_layers("coefs_")]
+
+    @coefs_.setter
+    def coefs_(self, values: list[np.ndarray]) -> None:
+        self._set_dense(values, 0, "coefs_")
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """Bias vectors of the Dense layers; ``intercepts_[i]`` has shape (n_out,)."""
+        return [layer.params[1] for layer in self._dense_layers("intercepts_")]
+
+    @intercepts_.setter
+    def intercepts_(self, values: list[np.ndarray]) -> None:
+        self._set_dense(values, 1, "intercepts_")
+
+    def _dense_layers(self, name: str) -> list[Dense]:
+        if "network_" not in self.__dict__:
+            raise AttributeError(f"{name} exists once the estimator is fitted")
+        return [layer for layer in self.network_.layers if isinstance(layer, Dense)]
+
+    def _set_dense(self, values: list[np.ndarray], index: int, name: str) -> None:
+        dense = self._dense_layers(name)
+        values = list(values)
+        if len(values) != len(dense):
+            raise ValueError(f"{name} needs {len(dense)} arrays, got {len(values)}")
+        for i, (layer, v) in enumerate(zip(dense, values, strict=True)):
+            if np.shape(v) != layer.params[index].shape:
+                raise ValueError(f"{name}[{i}] must have shape {layer.params[index].shape}")
+        for layer, v in zip(dense, values, strict=True):
+            layer.params[index][...] = v
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # -- saving --------------------------------------------------------------------------
+    def _to_tree(self) -> dict[str, Any]:
+        return _persistence.mlp_tree(self)
+
+    @classmethod
+    def _from_tree(cls, tree: dict[str, Any]) -> BaseMLP:
+        return _persistence.mlp_from_tree(cls, tree)
+
+
+def stochastic_only(est: BaseMLP) -> bool:
+    """``partial_fit`` exists for the stochastic solvers only (scikit-learn's rule)."""
+    if est.solver not in _sklearn.STOCHASTIC_SOLVERS:
+        raise AttributeError(
+            f"partial_fit is only available for stochastic optimizers. {est.solver} is "
+            "not stochastic."
+        )
+    return True
+
+
+def _dense(X: Any) -> np.ndarray:
+    """Sparse input is densified once: the engine multiplies dense arrays."""
+    if sp.issparse(X):
+        return X.toarray()
+    return np.asarray(X)
+
+
+def _check_split_weights(w_train: Any, w_val: Any, fraction: float) -> None:
+    """Both sides of the early-stopping split need a sample weight above zero."""
+    for part, w in (("validation split", w_val), ("training split", w_train)):
+        if w is not None and not w.sum() > 0:
+            n = len(w_train) + len(w_val)
+            raise ValueError(
+                f"early_stopping=True: the sample weights of the {part} "
+                f"({len(w)} of {n} samples, validation_fraction={fraction}) are all zero, "
+                "so it cannot be scored or trained on. Give more samples a non-zero "
+                "sample_weight, change validation_fraction, or pass validation_data."
+            )
