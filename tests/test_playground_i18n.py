@@ -18,17 +18,26 @@ from mlplab.playground.session import (
 
 PLAYGROUND = Path(__file__).parents[1] / "src" / "mlplab" / "playground"
 STATIC = PLAYGROUND / "static"
-_PAIR = re.compile(
-    r'(?:^|[\s,{])("(?:[^"\\]|\\.)+"|[A-Za-z_][A-Za-z0-9_]*)\s*:\s*"((?:[^"\\]|\\.)*)"'
+_STRING = r'"((?:[^"\\]|\\.)*)"'
+_ENTRY = re.compile(
+    r'^    ("[^"]+"|[A-Za-z_][A-Za-z0-9_]*): \{\s*'
+    + r",\s*".join(f"{lang}: {_STRING}" for lang in ("en", "pt", "es"))
+    + r",?\s*\},$",
+    re.M,
 )
 
 
 def translations() -> dict[str, dict[str, str]]:
+    """language -> key -> text, read from the table of messages (three languages each)."""
     text = (STATIC / "i18n.js").read_text()
-    blocks = re.split(r"^  (en|pt|es): \{$", text, flags=re.M)
-    out = {}
-    for lang, body in zip(blocks[1::2], blocks[2::2], strict=True):
-        out[lang] = {k.strip('"'): v for k, v in _PAIR.findall(body)}
+    body = text[text.index("const MESSAGES = {") : text.index("\n  };")]
+    entries = _ENTRY.findall(body)
+    # Every entry of the table was read: as many as lines that open one.
+    assert len(entries) == len(re.findall(r"^    \S.*: \{", body, re.M))
+    out: dict[str, dict[str, str]] = {"en": {}, "pt": {}, "es": {}}
+    for key, *texts in entries:
+        for lang, value in zip(out, texts, strict=True):
+            out[lang][key.strip('"')] = value
     return out
 
 
