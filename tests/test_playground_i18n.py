@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from mlplab.playground._data import DATASETS
-from mlplab.playground.session import (
+from mlplab.playground.config import (
     OPTIMIZERS,
     REGULARIZATIONS,
     SCHEDULES,
     initializer_names,
 )
+from mlplab.playground.data import DATASETS
 
 PLAYGROUND = Path(__file__).parents[1] / "src" / "mlplab" / "playground"
 STATIC = PLAYGROUND / "static"
@@ -87,13 +87,16 @@ def test_every_option_name_is_translated(prefix, names):
 
 
 def test_every_error_code_is_translated():
-    source = "".join((PLAYGROUND / f).read_text() for f in ("app.py", "session.py", "_data.py"))
+    files = ("app.py", "config.py", "data.py", "session.py")
+    source = "".join((PLAYGROUND / f).read_text() for f in files)
     api = set(re.findall(r'ApiError\(\s*\d+,\s*(?:f?"[^"]*"|[a-z_]+),\s*"([a-z_]+)"', source, re.S))
     api |= set(re.findall(r'_error_response\(\s*\d+,\s*(?:f?"[^"]*"\s*)+,\s*"([a-z_]+)"', source))
     config = set(re.findall(r'ConfigError\(\s*(?:f?"[^"]*"\s*)+,\s*"([a-z_]+)"', source))
+    config |= set(re.findall(r'_refused\(\s*key,\s*f?"[^"]*",\s*"([a-z_]+)"', source))
     csv = set(re.findall(r'CsvError\(\s*(?:f?"[^"]*"\s*)+,\s*"([a-z_]+)"', source))
     assert {"unknown_host", "cross_origin", "content_type", "bad_json", "unknown_session"} <= api
     assert {"out_of_range", "not_integer", "batch_norm_batch_size", "no_upload"} <= config
+    assert {"not_number", "not_bool", "batch_norm_samples"} <= config
     assert {"columns", "not_number", "too_many"} <= csv
     codes = api | config | {"internal", "not_found", "method_not_allowed", "http_error"}
     assert sorted(c for c in codes if f"err-{c}" not in I18N["en"]) == []

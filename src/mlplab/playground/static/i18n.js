@@ -17,6 +17,11 @@
     learning_rate: { en: "Learning rate", pt: "Taxa de aprendizado", es: "Tasa de aprendizaje" },
     schedule: { en: "Schedule", pt: "Agenda da taxa", es: "Programa de la tasa" },
     decay_epochs: { en: "Decay epochs", pt: "Épocas de decaimento", es: "Épocas de decaimiento" },
+    decay_epochs_tip: {
+      en: "The schedule's horizon in epochs: exponential, linear and cosine bring the rate down to 1% over it; step decay multiplies it by 0.1 every third of it.",
+      pt: "O horizonte da agenda, em épocas: exponencial, linear e cosseno levam a taxa a 1% ao longo dele; em degraus, ela é multiplicada por 0,1 a cada terço dele.",
+      es: "El horizonte del programa, en épocas: exponencial, lineal y coseno llevan la tasa al 1 % a lo largo de él; la escalonada la multiplica por 0,1 cada tercio de él.",
+    },
     regularization: { en: "Regularization", pt: "Regularização", es: "Regularización" },
     reg_rate: { en: "Reg. rate", pt: "Taxa de reg.", es: "Tasa de reg." },
     problem: { en: "Problem type", pt: "Tipo de problema", es: "Tipo de problema" },
@@ -173,9 +178,9 @@
       es: "Parte de las unidades atascadas donde la activación es plana",
     },
     diverged: {
-      en: "Training diverged (the loss became NaN or infinite) after epoch {epoch}: paused and restored the last finite weights. Lower the learning rate or change the network, then press play.",
-      pt: "O treino divergiu (a perda virou NaN ou infinita) após a época {epoch}: pausado e restaurados os últimos pesos finitos. Diminua a taxa de aprendizado ou mude a rede e clique em executar.",
-      es: "El entrenamiento divergió (la pérdida se volvió NaN o infinita) tras la época {epoch}: pausado y restaurados los últimos pesos finitos. Baje la tasa de aprendizaje o cambie la red y pulse ejecutar.",
+      en: "Training diverged after epoch {epoch} (the loss blew up or became NaN): paused, with the network back at the best finite weights the run had kept. Lower the learning rate or change the network, then press play.",
+      pt: "O treino divergiu após a época {epoch} (a perda explodiu ou virou NaN): pausado, com a rede de volta aos melhores pesos finitos que o treino guardou. Diminua a taxa de aprendizado ou mude a rede e clique em executar.",
+      es: "El entrenamiento divergió tras la época {epoch} (la pérdida se disparó o se volvió NaN): pausado, con la red de vuelta a los mejores pesos finitos que guardó el entrenamiento. Baje la tasa de aprendizaje o cambie la red y pulse ejecutar.",
     },
     unwatched: {
       en: "Paused at epoch {epoch}: this tab stopped asking for updates (hidden or asleep). Press play to go on.",
@@ -335,6 +340,11 @@
       en: "Batch norm needs batches of at least 2 points (one point has no batch statistics): raise the batch size or turn batch norm off.",
       pt: "A normalização em lote precisa de lotes de pelo menos 2 pontos (um ponto não tem estatísticas de lote): aumente o tamanho do lote ou desligue a normalização.",
       es: "La normalización por lotes necesita lotes de al menos 2 puntos (un punto no tiene estadísticas de lote): suba el tamaño del lote o desactive la normalización.",
+    },
+    "err-batch_norm_samples": {
+      en: "Batch norm needs at least 2 training points: raise the ratio of training data or turn batch norm off.",
+      pt: "A normalização em lote precisa de pelo menos 2 pontos de treino: aumente a proporção de dados de treino ou desligue a normalização.",
+      es: "La normalización por lotes necesita al menos 2 puntos de entrenamiento: suba la proporción de datos de entrenamiento o desactive la normalización.",
     },
     "err-no_upload": {
       en: "No uploaded data in this tab: upload a CSV first.",
