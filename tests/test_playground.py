@@ -8,6 +8,7 @@ import json
 import threading
 import time
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -21,7 +22,11 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 but works with h
 
 from mlplab.playground import load_model, python_snippet
 from mlplab.playground.app import create_app
-from mlplab.playground.session import HEATMAP_SIZE, Config, ConfigError, TrainingSession
+from mlplab.playground.config import Config, ConfigError
+from mlplab.playground.rendering import HEATMAP_SIZE
+from mlplab.playground.session import TrainingSession, build_trainer
+from mlplab.schedules import from_name
+from mlplab.training import RunStart
 
 SID = "test-session-0001"
 BASE = "http://127.0.0.1:8000"
@@ -287,6 +292,86 @@ def test_learning_rate_change_keeps_the_weights(client):
     assert s["epoch"] == 0  # a new structure starts over
 
 
+def test_training_is_the_trainers_fast_path():
+    """The session drives a TrainingRun: in-place activations and packed updates, one plan."""
+    session = TrainingSession(Config.from_dict({"optimizer": "adam", "dropout": 0.1}))
+    session.step()
+    run = session.run
+    plan = run.plan
+    assert plan.packed and plan.step.inplace_activations and plan.step.fused
+    session.step()
+    assert session.run is run and run.plan is plan  # planned once per run, not per batch
+    assert run.epoch == 2 and run.history.records == []  # the session keeps its own curves
+    assert len(session.state()["history"]["epoch"]) == 3
+
+
+def _adam_session() -> TrainingSession:
+    return TrainingSession(Config.from_dict({"dataset": "xor", "optimizer": "adam"}))
+
+
+def test_a_hot_change_goes_on_with_the_optimizer_state():
+    """A new rate ends the run; the next one is a new Trainer's, with the old state."""
+    session = _adam_session()
+    session.step()
+    first = session.run
+    moments = first.optimizer.state_dict()
+    session.apply(replace(session.config, learning_rate=0.1, batch_size=25))
+    assert session.run is None and session.epoch == 1 and session.steps == 25
+    session.step()
+    second = session.run
+    assert second is not first and second.trainer.batch_size == 25
+    assert second.optimizer.t == 25 + 10 and second.epoch == 2 and session.steps == 35
+    # By hand: the first run's weights, a Trainer of the new settings, the old state.
+    reference = _adam_session()
+    reference.step()
+    trainer = build_trainer(
+        replace(reference.config, learning_rate=0.1, batch_size=25),
+        reference.data.loss,
+        [],
+        np.random.default_rng([reference.config.seed, 1]),
+    )
+    X, Y, _ = reference.data.train
+    start = RunStart(optimizer=moments, epoch=1, step=25, samples_seen=first.samples_seen)
+    trainer.start(reference.network, X, Y, start=start).run_epoch()
+    np.testing.assert_array_equal(session.network.pack(), reference.network.pack())
+
+
+def test_a_new_optimizer_starts_afresh():
+    session = _adam_session()
+    session.step()
+    session.apply(replace(session.config, optimizer="rmsprop"))
+    session.step()
+    optimizer = session.run.optimizer
+    assert type(optimizer).__name__ == "RMSProp" and optimizer.t == 25  # one epoch's steps
+    assert session.epoch == 2 and session.steps == 50
+
+
+def test_an_edit_ends_the_run_and_training_goes_on_from_it():
+    session = _adam_session()
+    session.step()
+    t = session.run.optimizer.t
+    session.edit("weight", 0, 0, 1, 3.0)
+    assert session.run is None and session.network.layers[0].params[0][0, 1] == 3.0
+    np.testing.assert_array_equal(session.snapshot.params, session.network.pack())
+    session.step()
+    assert session.run.optimizer.t == t + 25 and session.epoch == 2
+    assert session.network.layers[0].params[0][0, 1] != 3.0  # trained from the edit
+
+
+@pytest.mark.parametrize("schedule", ["step", "exponential", "linear", "cosine", "invscaling"])
+def test_schedules_are_the_librarys(schedule):
+    """The rate of each epoch is schedules.from_name's, with decay epochs as the horizon."""
+    config = Config.from_dict({"schedule": schedule, "decay_epochs": 6, "learning_rate": 0.5})
+    session = TrainingSession(config)
+    expected = from_name(schedule, 0.5, 6)
+    for epoch in range(1, 8):
+        session.step()
+        assert session.state()["learning_rate"] == pytest.approx(expected.rate(epoch), rel=1e-5)
+        assert session.run.history.records == []
+    if schedule == "step":  # x0.1 every third of the horizon, as everywhere in mlplab
+        assert expected.rate(2) == pytest.approx(0.05) and expected.rate(4) == pytest.approx(0.005)
+
+
 def test_classes_of_a_two_class_data_set_cannot_change(client):
     """Three classes on the circle would reset the network and change nothing else."""
     post_config(client, dataset="circle")
@@ -298,9 +383,10 @@ def test_classes_of_a_two_class_data_set_cannot_change(client):
 def test_momentum_zero_stays_zero(client):
     post_config(client, optimizer="momentum", momentum=0.0)
     session = client.app.state.manager.sessions[SID]
-    assert session.optimizer.momentum == 0.0
+    control(client, "step")
+    assert session.run.optimizer.momentum == 0.0
     code = client.get(f"/api/session/{SID}/export/code").text
-    assert "momentum=0.0," in code
+    assert 'optimizers.get("sgd", learning_rate=0.03, momentum=0.0)' in code
     # Momentum 0 is plain SGD: the same weights after an epoch.
     a = TrainingSession(Config.from_dict({"optimizer": "momentum", "momentum": 0.0}))
     b = TrainingSession(Config.from_dict({"optimizer": "sgd"}))
@@ -311,7 +397,8 @@ def test_momentum_zero_stays_zero(client):
     c.step()
     np.testing.assert_array_equal(c.network.pack(), b.network.pack())
     d = TrainingSession(Config.from_dict({"optimizer": "momentum", "momentum": 0.5}))
-    assert d.optimizer.momentum == 0.5
+    d.step()
+    assert d.run.optimizer.momentum == 0.5
 
 
 def test_batch_norm_needs_batches_of_two(client):
@@ -350,23 +437,24 @@ def test_play_trains_in_worker_threads_and_the_loss_goes_down(client):
 
 
 def test_pausing_in_the_middle_of_an_epoch_shows_the_network():
-    """A pause rewinds the epoch under way: the network is what the page shows."""
+    """A pause stops between two steps and shows that network; training goes on from it."""
     cfg = {"n_samples": 2000, "hidden": [16] * 4, "activations": ["relu"] * 4, "batch_size": 1}
     session = TrainingSession(Config.from_dict(cfg))
     start = session.network.pack()
     session.play()
     session.train_slice(0.01)  # far less than an epoch of 1000 steps
-    assert session.epoch == 0 and session._epoch is not None and session._epoch.position > 0
+    assert session.epoch == 0 and 0 < session.steps < 1000
     assert not np.array_equal(session.network.pack(), start)
     session.pause()
     np.testing.assert_array_equal(session.network.pack(), session.snapshot.params)
-    np.testing.assert_array_equal(session.network.pack(), start)
-    # Play replays that epoch with the same order: as if it had never been paused.
+    assert session.snapshot.step == session.steps and session.snapshot.epoch == 0
+    assert session.state()["metrics"] != TrainingSession(Config.from_dict(cfg)).state()["metrics"]
+    # One epoch finishes the epoch under way: the weights of an epoch never paused.
     other = TrainingSession(Config.from_dict(cfg))
     session.step()
     other.step()
-    np.testing.assert_allclose(session.network.pack(), other.network.pack())
-    assert session.epoch == other.epoch == 1
+    np.testing.assert_array_equal(session.network.pack(), other.network.pack())
+    assert session.epoch == other.epoch == 1 and session.steps == other.steps == 1000
 
 
 def test_state_never_waits_for_training(client):
@@ -398,7 +486,7 @@ def test_a_session_nobody_polls_pauses_itself():
 
 def test_fair_share_between_playing_sessions():
     """Round robin: a session whose slice costs ten times more gets no more turns."""
-    from mlplab.playground.app import TrainingPool
+    from mlplab.playground.pool import TrainingPool
 
     class Fake:
         def __init__(self, cost: float) -> None:
@@ -422,6 +510,7 @@ def test_fair_share_between_playing_sessions():
     assert min(turns) >= 5 and max(turns) - min(turns) <= 1, turns
 
 
+@pytest.mark.filterwarnings("ignore::mlplab.training.DivergenceWarning")
 def test_divergence_pauses_and_restores_finite_weights():
     cfg = Config.from_dict(
         {
@@ -442,6 +531,7 @@ def test_divergence_pauses_and_restores_finite_weights():
     assert state["metrics"]["train_loss"] is not None
 
 
+@pytest.mark.filterwarnings("ignore::mlplab.training.DivergenceWarning")
 def test_the_diverged_notice_goes_with_a_new_data_set(client):
     cfg = {
         "dataset": "reg-plane",
@@ -569,6 +659,13 @@ def test_edit_a_weight_and_a_bias(client):
         assert r.status_code == 422 and r.json()["code"] == code, (body, r.text)
 
 
+def run_snippet(code: str) -> dict:
+    """Run an exported script (in the current folder); its variables."""
+    namespace: dict = {"__name__": "__snippet__"}
+    exec(compile(code, "playground_model.py", "exec"), namespace)
+    return namespace
+
+
 def _csv(rows, sep=",", header=True) -> str:
     lines = [sep.join(("x1", "x2", "label"))] if header else []
     lines += [sep.join(str(v) for v in row) for row in rows]
@@ -640,18 +737,19 @@ def test_exported_code_for_an_upload_runs(client, tmp_path, monkeypatch, sep, he
     r = client.post(f"/api/session/{SID}/upload", json={"csv": text, "name": "my data.csv"})
     assert r.status_code == 200, r.text
     code = client.get(f"/api/session/{SID}/export/code").text
-    assert "pd.read_csv('my data.csv'" in code
+    assert "pd.read_csv('my data.csv'" in code and "epochs=100," in code  # not trained yet
     (tmp_path / "my data.csv").write_text(text)
     monkeypatch.chdir(tmp_path)
-    namespace: dict = {"__name__": "__snippet__"}
-    exec(
-        compile(code.replace("max_iter=500", "max_iter=2"), "playground_model.py", "exec"),
-        namespace,
-    )
+    control(client, "step")
+    control(client, "step")
+    code = client.get(f"/api/session/{SID}/export/code").text
+    namespace = run_snippet(code)
     session = client.app.state.manager.sessions[SID]
     F, train = namespace["F"], namespace["train"]
-    np.testing.assert_allclose(F[train], session._train[0])
-    np.testing.assert_allclose(namespace["y"][train], session._train[2])
+    np.testing.assert_array_equal(F[train], session.data.train[0])
+    np.testing.assert_array_equal(namespace["Y"][train], session.data.train[1])
+    # The script trains what the page trained.
+    np.testing.assert_array_equal(namespace["network"].pack(), session.network.pack())
 
 
 def test_export_model_round_trips(client, tmp_path):
@@ -665,7 +763,7 @@ def test_export_model_round_trips(client, tmp_path):
     net, info = load_model(path)
     assert info["epoch"] == 2 and info["config"]["hidden"] == [3]
     session = client.app.state.manager.sessions[SID]
-    X = session._train[0]
+    X = session.data.train[0]
     np.testing.assert_allclose(net.predict(X), session.network.predict(X))
 
 
@@ -683,8 +781,9 @@ def test_export_code_is_valid_python_with_the_config(client):
     assert r.status_code == 200
     code = r.text
     ast.parse(code)
-    assert "MLPClassifier" in code and "hidden_layer_sizes=(6, 6)" in code
-    assert "nesterovs_momentum=True" in code and "x1 * x2" in code
+    assert "layer_sizes=[3, 6, 6, 3]," in code and 'output_activation="softmax"' in code
+    assert "nesterov=True" in code and "x1 * x2" in code and "epochs=100," in code
+    assert 'schedules.from_name("constant", 0.03, horizon=100)' in code
     assert 'playground("spiral"' in code and "n_classes=3" in code
 
 
@@ -735,17 +834,19 @@ def test_cli_parser():
         {"dataset": "reg-plane", "problem": "classification", "optimizer": "nesterov"},
     ],
 )
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_exported_code_runs_with_the_estimators(tmp_path, monkeypatch, cfg):
+def test_exported_code_reproduces_what_the_page_trains(cfg):
     config = Config.from_dict(cfg)
-    code = python_snippet(config, max_iter=3)
-    monkeypatch.chdir(tmp_path)
-    namespace: dict = {"__name__": "__snippet__"}
-    exec(compile(code, "playground_model.py", "exec"), namespace)
-    model = namespace["model"]
-    assert (tmp_path / "playground-model.npz").exists()
-    assert tuple(model.hidden_layer_sizes) == tuple(config.hidden)
-    # The snippet's data, targets and split are the playground's own.
     session = TrainingSession(config)
-    np.testing.assert_allclose(namespace["F"][namespace["train"]], session._train[0])
-    np.testing.assert_allclose(namespace["y"][namespace["train"]], session._train[2])
+    session.play()
+    session.train_slice(0.003)  # a pause in the middle of an epoch changes nothing
+    session.pause()
+    for _ in range(3):
+        session.step()
+    namespace = run_snippet(python_snippet(config, epochs=session.epoch))
+    # The snippet's data, targets and split are the playground's own, and so is training.
+    F, Y, train = namespace["F"], namespace["Y"], namespace["train"]
+    np.testing.assert_array_equal(F[train], session.data.train[0])
+    np.testing.assert_array_equal(Y[train], session.data.train[1])
+    assert tuple(namespace["network"].pack().shape) == session.network.pack().shape
+    np.testing.assert_array_equal(namespace["network"].pack(), session.network.pack())
+    assert namespace["trainer"].last_run.step == session.steps

@@ -364,6 +364,7 @@ def test_upload_sets_classes_the_tile_and_class_colours(open_page):
         assert dominant == channel, (k, r, g, b)
 
 
+@pytest.mark.filterwarnings("ignore::mlplab.training.DivergenceWarning")
 def test_the_diverged_notice_goes_away_with_new_data(open_page):
     page = open_page("?ds=reg-plane&f=x1,x2,x1sq,x2sq,x1x2&h=8,8&a=relu,relu&lr=10")
     page.click("[data-testid=play]")

@@ -8,27 +8,36 @@ from pathlib import Path
 
 import pytest
 
-from mlplab.playground._data import DATASETS
-from mlplab.playground.session import (
+from mlplab.playground.config import (
     OPTIMIZERS,
     REGULARIZATIONS,
     SCHEDULES,
     initializer_names,
 )
+from mlplab.playground.data import DATASETS
 
 PLAYGROUND = Path(__file__).parents[1] / "src" / "mlplab" / "playground"
 STATIC = PLAYGROUND / "static"
-_PAIR = re.compile(
-    r'(?:^|[\s,{])("(?:[^"\\]|\\.)+"|[A-Za-z_][A-Za-z0-9_]*)\s*:\s*"((?:[^"\\]|\\.)*)"'
+_STRING = r'"((?:[^"\\]|\\.)*)"'
+_ENTRY = re.compile(
+    r'^    ("[^"]+"|[A-Za-z_][A-Za-z0-9_]*): \{\s*'
+    + r",\s*".join(f"{lang}: {_STRING}" for lang in ("en", "pt", "es"))
+    + r",?\s*\},$",
+    re.M,
 )
 
 
 def translations() -> dict[str, dict[str, str]]:
+    """language -> key -> text, read from the table of messages (three languages each)."""
     text = (STATIC / "i18n.js").read_text()
-    blocks = re.split(r"^  (en|pt|es): \{$", text, flags=re.M)
-    out = {}
-    for lang, body in zip(blocks[1::2], blocks[2::2], strict=True):
-        out[lang] = {k.strip('"'): v for k, v in _PAIR.findall(body)}
+    body = text[text.index("const MESSAGES = {") : text.index("\n  };")]
+    entries = _ENTRY.findall(body)
+    # Every entry of the table was read: as many as lines that open one.
+    assert len(entries) == len(re.findall(r"^    \S.*: \{", body, re.M))
+    out: dict[str, dict[str, str]] = {"en": {}, "pt": {}, "es": {}}
+    for key, *texts in entries:
+        for lang, value in zip(out, texts, strict=True):
+            out[lang][key.strip('"')] = value
     return out
 
 
@@ -78,13 +87,16 @@ def test_every_option_name_is_translated(prefix, names):
 
 
 def test_every_error_code_is_translated():
-    source = "".join((PLAYGROUND / f).read_text() for f in ("app.py", "session.py", "_data.py"))
+    files = ("app.py", "config.py", "data.py", "session.py")
+    source = "".join((PLAYGROUND / f).read_text() for f in files)
     api = set(re.findall(r'ApiError\(\s*\d+,\s*(?:f?"[^"]*"|[a-z_]+),\s*"([a-z_]+)"', source, re.S))
     api |= set(re.findall(r'_error_response\(\s*\d+,\s*(?:f?"[^"]*"\s*)+,\s*"([a-z_]+)"', source))
     config = set(re.findall(r'ConfigError\(\s*(?:f?"[^"]*"\s*)+,\s*"([a-z_]+)"', source))
+    config |= set(re.findall(r'_refused\(\s*key,\s*f?"[^"]*",\s*"([a-z_]+)"', source))
     csv = set(re.findall(r'CsvError\(\s*(?:f?"[^"]*"\s*)+,\s*"([a-z_]+)"', source))
     assert {"unknown_host", "cross_origin", "content_type", "bad_json", "unknown_session"} <= api
     assert {"out_of_range", "not_integer", "batch_norm_batch_size", "no_upload"} <= config
+    assert {"not_number", "not_bool", "batch_norm_samples"} <= config
     assert {"columns", "not_number", "too_many"} <= csv
     codes = api | config | {"internal", "not_found", "method_not_allowed", "http_error"}
     assert sorted(c for c in codes if f"err-{c}" not in I18N["en"]) == []

@@ -26,7 +26,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from mlplab.playground.app import create_app  # noqa: E402
-from mlplab.playground.session import Config  # noqa: E402
+from mlplab.playground.config import Config  # noqa: E402
 
 SID = "security-test-01"
 BASE = "http://127.0.0.1:8000"

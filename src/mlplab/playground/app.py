@@ -17,11 +17,12 @@ carries a same-origin Content-Security-Policy with ``frame-ancestors 'none'``,
 
 Training off the event loop
 ---------------------------
-:class:`TrainingPool` runs playing sessions in worker threads, each session a slice of a
-few milliseconds at a time, in turn (a fair share each). Everything that touches a
-session runs in a thread too, so the event loop only moves bytes; the state a page polls
-is drawn from the session's last snapshot and never waits for training. A playing session
-that nobody has polled for ``watch_timeout`` seconds (a closed or hidden tab) pauses.
+A :class:`~mlplab.playground.pool.TrainingPool` runs playing sessions in worker threads,
+each session a slice of a few milliseconds at a time, in turn (a fair share each).
+Everything that touches a session runs in a thread too, so the event loop only moves
+bytes; the state a page polls is drawn from the session's last snapshot and never waits
+for training. A playing session that nobody has polled for ``watch_timeout`` seconds (a
+closed or hidden tab) pauses.
 
 Endpoints
 ---------
@@ -41,14 +42,11 @@ Endpoints
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import json
 import logging
 import re
 import tempfile
-import threading
-import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
@@ -65,10 +63,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from threadpoolctl import threadpool_limits
 
-from . import _data
-from .export import python_snippet, save_model
-from .session import (
-    HEATMAP_SIZE,
+from . import data
+from .config import (
     HOT_FIELDS,
     MAX_BATCH,
     MAX_EDIT,
@@ -78,16 +74,17 @@ from .session import (
     OPTIMIZERS,
     PROBLEMS,
     REGULARIZATIONS,
-    REQUESTS,
     SCHEDULES,
     Config,
     ConfigError,
     HugeNumber,
-    TrainingSession,
     activation_names,
-    dumps,
     initializer_names,
 )
+from .export import python_snippet, save_model
+from .pool import SessionManager, TrainingPool
+from .rendering import HEATMAP_SIZE, dumps
+from .session import REQUESTS, TrainingSession
 
 logger = logging.getLogger("mlplab.playground")
 
@@ -114,8 +111,24 @@ SECURITY_HEADERS = {
 }
 
 
+def _error_body(message: str, code: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": message, "code": code, "field": None, "params": params or {}}
+
+
 class ApiError(Exception):
-    """Answered as ``{"error": message, "code": code, ...}`` with `status`."""
+    """Answered as ``{"error": message, "code": code, ...}`` with `status`.
+
+    Parameters
+    ----------
+    status : int
+        The HTTP status (4xx).
+    message : str
+        In English, for people and logs.
+    code : str
+        What went wrong, for the page's translations.
+    **params
+        Values the message mentions, JSON-ready.
+    """
 
     def __init__(self, status: int, message: str, code: str, **params: Any) -> None:
         super().__init__(message)
@@ -125,11 +138,12 @@ class ApiError(Exception):
         self.params = params
 
     def to_dict(self) -> dict[str, Any]:
-        return {"error": self.message, "code": self.code, "field": None, "params": self.params}
+        """The JSON body of the error answer."""
+        return _error_body(self.message, self.code, self.params)
 
 
-def _error_response(status: int, message: str, code: str, **params: Any) -> JSONResponse:
-    body = {"error": message, "code": code, "field": None, "params": params}
+def _error_response(status: int, message: str, code: str) -> JSONResponse:
+    body = _error_body(message, code)
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
@@ -243,162 +257,6 @@ class SecurityMiddleware:
         return None
 
 
-# -- sessions and training ----------------------------------------------------------------------
-class TrainingPool:
-    """Worker threads that train playing sessions, a slice each in turn.
-
-    Round robin over a queue in which each playing session appears at most once: with
-    ``n`` playing sessions each gets one slice in ``n``, whatever its network costs. NumPy
-    releases the GIL inside its products, so more than one worker helps big batches; for
-    the tiny networks of the playground the interpreter is the bottleneck and one worker
-    leaves the most room for the web requests.
-
-    Parameters
-    ----------
-    workers : int
-        Threads.
-    slice_seconds : float
-        Training time a session gets per turn.
-    watch_timeout : float
-        A playing session nobody polled for this long pauses.
-    """
-
-    def __init__(self, workers: int = 1, slice_seconds: float = 0.02, watch_timeout: float = 10.0):
-        self.workers = workers
-        self.slice_seconds = slice_seconds
-        self.watch_timeout = watch_timeout
-        self._ready: collections.deque[TrainingSession] = collections.deque()
-        self._queued: set[int] = set()
-        self._cond = threading.Condition()
-        self._threads: list[threading.Thread] = []
-        self._stopping = False
-
-    def start(self) -> None:
-        with self._cond:
-            if self._threads:
-                return
-            self._stopping = False
-            for i in range(self.workers):
-                t = threading.Thread(target=self._work, name=f"playground-trainer-{i}", daemon=True)
-                t.start()
-                self._threads.append(t)
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
-            threads, self._threads = self._threads, []
-        for t in threads:
-            t.join(timeout=5)
-        self._ready.clear()
-        self._queued.clear()
-
-    def wake(self, session: TrainingSession) -> None:
-        """Queue a session that has started playing (no-op if it is queued or running)."""
-        self.start()
-        with self._cond:
-            if id(session) not in self._queued:
-                self._queued.add(id(session))
-                self._ready.append(session)
-                self._cond.notify()
-
-    def _work(self) -> None:
-        while True:
-            with self._cond:
-                while not self._ready and not self._stopping:
-                    self._cond.wait()
-                if self._stopping:
-                    return
-                session = self._ready.popleft()
-            more = False
-            try:
-                more = session.train_slice(self.slice_seconds, self.watch_timeout)
-            except Exception:  # a bug must not kill the worker: pause that session
-                logger.exception("training a playground session failed")
-                with contextlib.suppress(Exception):
-                    session.playing = False
-                    session.notice = {"code": "internal", "epoch": session.epoch}
-            with self._cond:
-                if more and not self._stopping:
-                    self._ready.append(session)
-                    self._cond.notify()
-                else:
-                    self._queued.discard(id(session))
-
-
-class SessionManager:
-    """Per-tab sessions with a cap on their number.
-
-    Parameters
-    ----------
-    max_sessions : int
-        At most this many sessions. A new one evicts the least recently seen session,
-        preferring those that nobody has polled for `watch_timeout` seconds: a new tab
-        always gets in.
-    idle_timeout : float
-        A session nobody has polled for this many seconds is forgotten.
-    pool : TrainingPool
-    """
-
-    def __init__(self, max_sessions: int, idle_timeout: float, pool: TrainingPool) -> None:
-        self.max_sessions = max_sessions
-        self.idle_timeout = idle_timeout
-        self.pool = pool
-        self.sessions: dict[str, TrainingSession] = {}
-        self._lock = threading.Lock()
-
-    def get(self, sid: str) -> TrainingSession:
-        """The session `sid`, marked as seen; 404 when unknown."""
-        session = self.sessions.get(sid)
-        if session is None:
-            raise ApiError(
-                404, f"unknown session {sid!r}: post a configuration first", "unknown_session"
-            )
-        session.last_seen = time.monotonic()
-        return session
-
-    def configure(self, sid: str, config: Config) -> TrainingSession:
-        """Create session `sid` from `config`, or apply `config` to it."""
-        session = self.sessions.get(sid)
-        if session is not None:
-            session.last_seen = time.monotonic()
-            session.apply(config)
-            return session
-        session = TrainingSession(config)  # raises ConfigError before anything is evicted
-        with self._lock:
-            self._forget_idle()
-            while len(self.sessions) >= self.max_sessions:
-                self._evict_one()
-            self.sessions[sid] = session
-        return session
-
-    def _forget_idle(self) -> None:
-        now = time.monotonic()
-        for sid, s in list(self.sessions.items()):
-            if now - s.last_seen > self.idle_timeout:
-                self._drop(sid)
-
-    def _evict_one(self) -> None:
-        now = time.monotonic()
-        watch = self.pool.watch_timeout
-
-        def order(item: tuple[str, TrainingSession]) -> tuple[bool, float]:
-            s = item[1]
-            return (now - s.last_seen <= watch, s.last_seen)
-
-        sid, _ = min(self.sessions.items(), key=order)
-        self._drop(sid)
-
-    def _drop(self, sid: str) -> None:
-        session = self.sessions.pop(sid, None)
-        if session is not None:
-            session.playing = False
-
-    def delete(self, sid: str) -> None:
-        with self._lock:
-            self._drop(sid)
-
-
 # -- requests -------------------------------------------------------------------------------------
 def _sid(request: Request) -> str:
     sid = request.path_params["sid"]
@@ -486,6 +344,236 @@ class _Json(Response):
         super().__init__(body, status_code, headers={"Cache-Control": "no-store"})
 
 
+def _attachment(body: bytes | str, media_type: str, filename: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _manager(request: Request) -> SessionManager:
+    return request.app.state.manager
+
+
+def _session(request: Request) -> TrainingSession:
+    """The request's session (its id checked), marked as seen; 404 when unknown."""
+    sid = _sid(request)
+    session = _manager(request).get(sid)
+    if session is None:
+        raise ApiError(
+            404, f"unknown session {sid!r}: post a configuration first", "unknown_session"
+        )
+    return session
+
+
+# -- routes -----------------------------------------------------------------------------------
+async def index(request: Request) -> Response:
+    """``GET /``: the page."""
+    html = request.app.state.index_html
+    return Response(html, media_type="text/html", headers={"Cache-Control": "no-store"})
+
+
+async def catalog(request: Request) -> Response:
+    """``GET /api/catalog``: names, defaults and limits for the controls."""
+    return _Json(request.app.state.catalog)
+
+
+async def configure(request: Request) -> Response:
+    """``POST /api/session/{id}/config``: create the session, or apply the config to it."""
+    sid = _sid(request)
+    config = Config.from_dict(await _json(request))
+    manager = _manager(request)
+
+    def work() -> bytes:
+        return manager.configure(sid, config).state_json(data_version=None)
+
+    return _Json(await run_in_threadpool(work))
+
+
+async def state(request: Request) -> Response:
+    """``GET /api/session/{id}/state``: what the page draws."""
+    _sid(request)
+    thumbs = request.query_params.get("thumbs", "1")
+    if thumbs not in ("0", "1"):
+        raise ApiError(422, "thumbs must be 0 or 1", "bad_query", name="thumbs")
+    version = _int_param(request, "data_version")
+    revision = _int_param(request, "revision")
+    hover = _hover_param(request)
+    session = _session(request)
+    return _Json(
+        await run_in_threadpool(session.state_json, thumbs == "1", version, hover, revision)
+    )
+
+
+ACTIONS = ("play", "pause", "step", "reset")
+
+
+async def control(request: Request) -> Response:
+    """``POST /api/session/{id}/control``: ``{"action": "play"|"pause"|"step"|"reset"}``."""
+    _sid(request)
+    body = await _json(request)
+    if not isinstance(body, dict) or set(body) != {"action"}:
+        raise ApiError(
+            422, 'the body must be {"action": "play"|"pause"|"step"|"reset"}', "bad_action"
+        )
+    action = body["action"]
+    if action not in ACTIONS:
+        raise ApiError(
+            422, f"unknown action {str(action)[:20]!r}: play, pause, step or reset", "bad_action"
+        )
+    session = _session(request)
+    pool = request.app.state.pool
+
+    def work() -> bytes:
+        getattr(session, action)()
+        if action == "play":
+            pool.wake(session)
+        return session.state_json(data_version=session.data_version)
+
+    return _Json(await run_in_threadpool(work))
+
+
+async def edit(request: Request) -> Response:
+    """``POST /api/session/{id}/edit``: set one weight or bias."""
+    _sid(request)
+    body = await _json(request)
+    if not isinstance(body, dict):
+        raise ApiError(422, "the body must be a JSON object", "not_object")
+    keys = {"weight": {"kind", "layer", "source", "target", "value"}}
+    keys["bias"] = {"kind", "layer", "target", "value"}
+    kind = body.get("kind")
+    if kind not in keys or set(body) != keys[kind]:
+        raise ApiError(
+            422,
+            'the body must be {"kind": "weight", "layer", "source", "target", "value"} '
+            'or {"kind": "bias", "layer", "target", "value"}',
+            "bad_edit",
+        )
+    session = _session(request)
+
+    def work() -> bytes:
+        session.edit(kind, body["layer"], body.get("source"), body["target"], body["value"])
+        return session.state_json(data_version=session.data_version)
+
+    return _Json(await run_in_threadpool(work))
+
+
+async def upload(request: Request) -> Response:
+    """``POST /api/session/{id}/upload``: ``{"csv": text, "name": file name}``."""
+    _sid(request)
+    body = await _json(request)
+    if (
+        not isinstance(body, dict)
+        or not set(body) <= {"csv", "name"}
+        or not isinstance(body.get("csv"), str)
+        or not isinstance(body.get("name", ""), str)
+    ):
+        raise ApiError(422, 'the body must be {"csv": text, "name": file name}', "bad_upload")
+    name = re.sub(r"[^A-Za-z0-9._ -]", "_", body.get("name", ""))[-80:].strip()
+    session = _session(request)
+
+    def work() -> bytes:
+        try:
+            X, y, problem = data.parse_csv(body["csv"], MAX_SAMPLES)
+        except data.CsvError as exc:
+            error = ApiError(422, f"bad CSV: {exc}", "bad_csv")
+            error.params = {"code": exc.code, **exc.params}
+            raise error from None
+        session.set_upload(X, y, problem, name)
+        return session.state_json(data_version=None)
+
+    return _Json(await run_in_threadpool(work))
+
+
+async def export_model(request: Request) -> Response:
+    """``GET /api/session/{id}/export/model``: the network in mlplab's file format."""
+    session = _session(request)
+
+    def work() -> bytes:
+        with session.lock, tempfile.TemporaryDirectory(prefix="mlplab-playground-") as tmp:
+            return save_model(session, Path(tmp) / "model.npz").read_bytes()
+
+    body = await run_in_threadpool(work)
+    return _attachment(body, "application/octet-stream", "playground-model.npz")
+
+
+async def export_code(request: Request) -> Response:
+    """``GET /api/session/{id}/export/code``: a Python script that trains the same way."""
+    session = _session(request)
+
+    def work() -> str:
+        with session.lock:
+            config, prepared, epochs = session.config, session.data, session.epoch
+        return python_snippet(
+            config,
+            natural_problem=prepared.natural,
+            upload_name=prepared.upload_name or "",
+            epochs=epochs or config.decay_epochs,
+        )
+
+    body = await run_in_threadpool(work)
+    return _attachment(body, "text/x-python; charset=utf-8", "playground_model.py")
+
+
+async def delete(request: Request) -> Response:
+    """``DELETE /api/session/{id}``: forget the session."""
+    _manager(request).delete(_sid(request))
+    return _Json({"deleted": True})
+
+
+# -- errors -----------------------------------------------------------------------------------
+async def _api_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ConfigError):
+        return _Json(exc.to_dict(), status_code=422)
+    assert isinstance(exc, ApiError)
+    return _Json(exc.to_dict(), status_code=exc.status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return _Json(_error_body(str(exc.detail), code), status_code=exc.status_code)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    logger.error("playground request failed", exc_info=exc)
+    return _Json(_error_body("internal error", "internal"), status_code=500)
+
+
+def _catalog(max_sessions: int, idle_timeout: float, watch_timeout: float) -> dict[str, Any]:
+    """What ``GET /api/catalog`` answers: names, defaults and limits for the controls."""
+    return {
+        "datasets": list(data.DATASETS),
+        "regression_datasets": list(data.REGRESSION_DATASETS),
+        "multiclass_datasets": list(data.MULTICLASS_DATASETS),
+        "problems": list(PROBLEMS),
+        "features": {k: label for k, (label, _) in data.FEATURES.items()},
+        "activations": activation_names(),
+        "initializers": initializer_names(),
+        "optimizers": list(OPTIMIZERS),
+        "schedules": list(SCHEDULES),
+        "regularizations": list(REGULARIZATIONS),
+        "hot_fields": sorted(HOT_FIELDS),
+        "defaults": Config().to_dict(),
+        "limits": {
+            "max_samples": MAX_SAMPLES,
+            "max_hidden_layers": MAX_HIDDEN_LAYERS,
+            "max_units": MAX_UNITS,
+            "max_batch": MAX_BATCH,
+            "max_body": MAX_BODY,
+            "max_edit": MAX_EDIT,
+            "heatmap_size": HEATMAP_SIZE,
+            "max_sessions": max_sessions,
+            "watch_timeout": watch_timeout,
+            "idle_timeout": idle_timeout,
+        },
+    }
+
+
 def create_app(
     max_sessions: int = 16,
     idle_timeout: float = 1800.0,
@@ -518,208 +606,6 @@ def create_app(
     starlette.applications.Starlette
     """
     pool = TrainingPool(workers, slice_seconds, watch_timeout)
-    manager = SessionManager(max_sessions, idle_timeout, pool)
-    index_html = (STATIC / "index.html").read_bytes()
-
-    async def index(request: Request) -> Response:
-        return Response(index_html, media_type="text/html", headers={"Cache-Control": "no-store"})
-
-    catalog_body = {
-        "datasets": list(_data.DATASETS),
-        "regression_datasets": list(_data.REGRESSION_DATASETS),
-        "multiclass_datasets": list(_data.MULTICLASS_DATASETS),
-        "problems": list(PROBLEMS),
-        "features": {k: label for k, (label, _) in _data.FEATURES.items()},
-        "activations": activation_names(),
-        "initializers": initializer_names(),
-        "optimizers": list(OPTIMIZERS),
-        "schedules": list(SCHEDULES),
-        "regularizations": list(REGULARIZATIONS),
-        "hot_fields": sorted(HOT_FIELDS),
-        "defaults": Config().to_dict(),
-        "limits": {
-            "max_samples": MAX_SAMPLES,
-            "max_hidden_layers": MAX_HIDDEN_LAYERS,
-            "max_units": MAX_UNITS,
-            "max_batch": MAX_BATCH,
-            "max_body": MAX_BODY,
-            "max_edit": MAX_EDIT,
-            "heatmap_size": HEATMAP_SIZE,
-            "max_sessions": max_sessions,
-            "watch_timeout": watch_timeout,
-            "idle_timeout": idle_timeout,
-        },
-    }
-
-    async def catalog(request: Request) -> Response:
-        return _Json(catalog_body)
-
-    async def configure(request: Request) -> Response:
-        sid = _sid(request)
-        body = await _json(request)
-        config = Config.from_dict(body)
-
-        def work() -> bytes:
-            session = manager.configure(sid, config)
-            return session.state_json(data_version=None)
-
-        return _Json(await run_in_threadpool(work))
-
-    async def state(request: Request) -> Response:
-        sid = _sid(request)
-        thumbs = request.query_params.get("thumbs", "1")
-        if thumbs not in ("0", "1"):
-            raise ApiError(422, "thumbs must be 0 or 1", "bad_query", name="thumbs")
-        version = _int_param(request, "data_version")
-        revision = _int_param(request, "revision")
-        hover = _hover_param(request)
-        session = manager.get(sid)
-        return _Json(
-            await run_in_threadpool(session.state_json, thumbs == "1", version, hover, revision)
-        )
-
-    async def control(request: Request) -> Response:
-        sid = _sid(request)
-        body = await _json(request)
-        if not isinstance(body, dict) or set(body) != {"action"}:
-            raise ApiError(
-                422, 'the body must be {"action": "play"|"pause"|"step"|"reset"}', "bad_action"
-            )
-        action = body["action"]
-        if action not in ("play", "pause", "step", "reset"):
-            raise ApiError(
-                422,
-                f"unknown action {str(action)[:20]!r}: play, pause, step or reset",
-                "bad_action",
-            )
-        session = manager.get(sid)
-
-        def work() -> bytes:
-            if action == "play":
-                session.play()
-                pool.wake(session)
-            elif action == "pause":
-                session.pause()
-            elif action == "step":
-                session.step()
-            else:
-                session.reset()
-            return session.state_json(data_version=session.data_version)
-
-        return _Json(await run_in_threadpool(work))
-
-    async def edit(request: Request) -> Response:
-        sid = _sid(request)
-        body = await _json(request)
-        if not isinstance(body, dict):
-            raise ApiError(422, "the body must be a JSON object", "not_object")
-        kind = body.get("kind")
-        keys = {"kind", "layer", "source", "target", "value"} if kind == "weight" else None
-        if kind == "bias":
-            keys = {"kind", "layer", "target", "value"}
-        if keys is None or set(body) != keys:
-            raise ApiError(
-                422,
-                'the body must be {"kind": "weight", "layer", "source", "target", "value"} '
-                'or {"kind": "bias", "layer", "target", "value"}',
-                "bad_edit",
-            )
-        session = manager.get(sid)
-
-        def work() -> bytes:
-            session.edit(kind, body["layer"], body.get("source"), body["target"], body["value"])
-            return session.state_json(data_version=session.data_version)
-
-        return _Json(await run_in_threadpool(work))
-
-    async def upload(request: Request) -> Response:
-        sid = _sid(request)
-        body = await _json(request)
-        if (
-            not isinstance(body, dict)
-            or not set(body) <= {"csv", "name"}
-            or not isinstance(body.get("csv"), str)
-            or not isinstance(body.get("name", ""), str)
-        ):
-            raise ApiError(422, 'the body must be {"csv": text, "name": file name}', "bad_upload")
-        name = re.sub(r"[^A-Za-z0-9._ -]", "_", body.get("name", ""))[-80:].strip()
-        session = manager.get(sid)
-
-        def work() -> bytes:
-            try:
-                X, y, problem = _data.parse_csv(body["csv"], MAX_SAMPLES)
-            except _data.CsvError as exc:
-                error = ApiError(422, f"bad CSV: {exc}", "bad_csv")
-                error.params = {"code": exc.code, **exc.params}
-                raise error from None
-            session.set_upload(X, y, problem, name)
-            return session.state_json(data_version=None)
-
-        return _Json(await run_in_threadpool(work))
-
-    async def export_model(request: Request) -> Response:
-        session = manager.get(_sid(request))
-
-        def work() -> bytes:
-            with session.lock, tempfile.TemporaryDirectory(prefix="mlplab-playground-") as tmp:
-                return save_model(session, Path(tmp) / "model.npz").read_bytes()
-
-        return Response(
-            await run_in_threadpool(work),
-            media_type="application/octet-stream",
-            headers={
-                "Content-Disposition": 'attachment; filename="playground-model.npz"',
-                "Cache-Control": "no-store",
-            },
-        )
-
-    async def export_code(request: Request) -> Response:
-        session = manager.get(_sid(request))
-
-        def work() -> str:
-            with session.lock:
-                config, natural = session.config, session._build_info.natural
-                name = session.upload[3] if session.upload else ""
-            return python_snippet(config, natural_problem=natural, upload_name=name)
-
-        return Response(
-            await run_in_threadpool(work),
-            media_type="text/x-python; charset=utf-8",
-            headers={
-                "Content-Disposition": 'attachment; filename="playground_model.py"',
-                "Cache-Control": "no-store",
-            },
-        )
-
-    async def delete(request: Request) -> Response:
-        manager.delete(_sid(request))
-        return _Json({"deleted": True})
-
-    async def api_error(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, ConfigError):
-            return _Json(exc.to_dict(), status_code=422)
-        assert isinstance(exc, ApiError)
-        return _Json(exc.to_dict(), status_code=exc.status)
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        codes = {404: "not_found", 405: "method_not_allowed"}
-        return _Json(
-            {
-                "error": str(exc.detail),
-                "code": codes.get(exc.status_code, "http_error"),
-                "field": None,
-                "params": {},
-            },
-            status_code=exc.status_code,
-        )
-
-    async def internal_error(request: Request, exc: Exception) -> Response:
-        logger.error("playground request failed", exc_info=exc)
-        return _Json(
-            {"error": "internal error", "code": "internal", "field": None, "params": {}},
-            status_code=500,
-        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -750,14 +636,16 @@ def create_app(
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         ],
         exception_handlers={
-            ApiError: api_error,
-            ConfigError: api_error,
-            HTTPException: http_error,
-            Exception: internal_error,
+            ApiError: _api_error,
+            ConfigError: _api_error,
+            HTTPException: _http_error,
+            Exception: _internal_error,
         },
         lifespan=lifespan,
     )
     app.add_middleware(SecurityMiddleware, allowed_hosts=[*LOOPBACK_HOSTS, *allowed_hosts])
-    app.state.manager = manager
     app.state.pool = pool
+    app.state.manager = SessionManager(max_sessions, idle_timeout, pool)
+    app.state.index_html = (STATIC / "index.html").read_bytes()
+    app.state.catalog = _catalog(max_sessions, idle_timeout, watch_timeout)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import warnings
 import webbrowser
 
 #: Names every server answers to (loopback).
@@ -95,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
                 "warning: other machines must open it by a name given with --allow-host "
                 "(this machine's address or name); any other name is refused"
             )
+    from ..training import DivergenceWarning
+
+    # A run that diverges says so on its page (the session's notice): not in the terminal.
+    warnings.filterwarnings("ignore", category=DivergenceWarning)
     print(f"mlplab playground on {url} (Ctrl+C to stop)")
     if not args.no_browser:
         # Open once the server has had a moment to bind.

@@ -1,14 +1,18 @@
-"""The playground's 2-D datasets, its input features and the CSV upload parser.
+"""The playground's data: its 2-D sets, input features, CSV uploads, and a run's split.
 
 The points come from :func:`mlplab.datasets.playground` (the TensorFlow Playground's sets
-in its [-6, 6]² square); :func:`targets` turns labels into regression targets and back
-when the problem type is not the data set's own.
+in its [-6, 6]² square) or from an uploaded CSV (:func:`parse_csv`); :func:`targets`
+turns labels into regression targets and back when the problem type is not the data
+set's own; :func:`prepare` makes what a network trains and is scored on: the train/test
+split, the input features, the targets in the network's output space, and the output
+activation and loss that go with the problem.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,6 +38,11 @@ FEATURES: dict[str, tuple[str, object]] = {
 
 #: Half-width of the input square.
 EXTENT = 6.0
+
+
+def natural_problem(dataset: str) -> str:
+    """The problem a built-in data set's labels make (``"upload"``: classification)."""
+    return "regression" if dataset in REGRESSION_DATASETS else "classification"
 
 
 def transform(X: np.ndarray, features: list[str]) -> np.ndarray:
@@ -184,3 +193,137 @@ def targets(y: np.ndarray, natural: str, problem: str, n_classes: int) -> tuple[
     if labels.all() or not labels.any():
         labels = y >= cut
     return labels.astype(int), 2
+
+
+#: Uploaded points: (X of shape (n, 2), labels or targets y of shape (n,), the problem
+#: they make, the file's name), as :func:`parse_csv` reads them.
+Upload = tuple[np.ndarray, np.ndarray, str, str]
+
+
+def raw_points(
+    dataset: str, n_samples: int, noise: float, seed: int, n_classes: int, upload: Upload | None
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """The points of a data set: X of shape (n, 2), labels or targets y of shape (n,), and
+    the problem the labels make; ``"upload"`` is `upload`'s (the other arguments are then
+    unused), any other name one of :data:`DATASETS` (see :func:`make_dataset`)."""
+    if dataset == "upload":
+        assert upload is not None  # the session checked it
+        X, y, natural, _ = upload
+        return X, y, natural
+    X, y = make_dataset(dataset, n_samples, noise, seed, n_classes)
+    natural = natural_problem(dataset)
+    return X, (y.astype(int) if natural == "classification" else y.astype(float)), natural
+
+
+def output_for(problem: str, n_classes: int) -> tuple[int, str, str]:
+    """Output units, output activation and loss for a problem with `n_classes` classes."""
+    if problem == "regression":
+        return 1, "identity", "squared_error"
+    if n_classes == 2:
+        return 1, "sigmoid", "binary_crossentropy"
+    return n_classes, "softmax", "categorical_crossentropy"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a network of the playground trains and is scored on, fixed until a rebuild.
+
+    Attributes
+    ----------
+    version : int
+        The data version (it changes whenever the points or targets do).
+    problem, natural : {"classification", "regression"}
+        The model's problem type, and the one the data's own labels make.
+    n_classes : int
+        Classes of the targets (0 for regression).
+    n_outputs : int
+        Output units of the network.
+    output_activation, loss : str
+        The output activation and training loss for the problem.
+    points : dict
+        ``"train"`` and ``"test"``: (raw points of shape (n, 2), labels or targets).
+    train, test : tuple
+        (features of shape (n, n_features), targets of shape (n, n_outputs) in the
+        network's output space, labels or targets of shape (n,)).
+    upload_name : str or None
+        The uploaded file's name, for uploaded data.
+    """
+
+    version: int
+    problem: str
+    natural: str
+    n_classes: int
+    n_outputs: int
+    output_activation: str
+    loss: str
+    points: dict[str, tuple[np.ndarray, np.ndarray]]
+    train: tuple[np.ndarray, np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray, np.ndarray]
+    upload_name: str | None
+
+
+def prepare(
+    raw: tuple[np.ndarray, np.ndarray, str],
+    *,
+    problem: str,
+    n_classes: int,
+    features: list[str],
+    train_ratio: float,
+    seed: int,
+    version: int,
+    upload_name: str | None = None,
+) -> Prepared:
+    """Split the points of `raw` (from :func:`raw_points`) for a model of `problem`.
+
+    Parameters
+    ----------
+    raw : (X, y, natural)
+        The points, their labels or targets and the problem those make.
+    problem : {"classification", "regression"}
+        The model's problem type.
+    n_classes : int
+        Classes of the labels, for a natural classification.
+    features : list of str
+        Input features (keys of :data:`FEATURES`).
+    train_ratio : float
+        Share of the points that train, the rest test (at least one point each).
+    seed : int
+        Seeds the split, alone: the exported code draws the same.
+    version : int
+        The data version to record.
+    upload_name : str, optional
+        The uploaded file's name.
+
+    Returns
+    -------
+    Prepared
+    """
+    X, y, natural = raw
+    labels, n_classes = targets(y, natural, problem, n_classes)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
+    order = rng.permutation(len(X))
+    n_train = min(max(1, round(len(X) * train_ratio)), len(X) - 1)
+    tr, te = order[:n_train], order[n_train:]
+    points = {"train": (X[tr], labels[tr]), "test": (X[te], labels[te])}
+    n_out, out_act, loss = output_for(problem, n_classes)
+
+    def split(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        Xs, ys = points[name]
+        F = transform(Xs, features)
+        if n_out == 1:
+            return F, ys.astype(np.float64).reshape(-1, 1), ys
+        return F, np.eye(n_classes)[ys], ys
+
+    return Prepared(
+        version=version,
+        problem=problem,
+        natural=natural,
+        n_classes=n_classes,
+        n_outputs=n_out,
+        output_activation=out_act,
+        loss=loss,
+        points=points,
+        train=split("train"),
+        test=split("test"),
+        upload_name=upload_name,
+    )
