@@ -58,14 +58,8 @@ class Schedule(Configurable):
 
     Subclasses implement :meth:`_rate`; :meth:`rate` checks ``t`` first. Stateful
     schedules also override :meth:`update`, :attr:`stop`, :meth:`state_dict` and
-    :meth:`load_state_dict`.
-
-    Class attributes
-    ----------------
-    name : str
-        Canonical registry name.
-    aliases : tuple of str
-        Other names that :func:`get` accepts.
+    :meth:`load_state_dict`. A subclass that sets its own ``name`` (and ``aliases``,
+    other names) registers as it is defined: :func:`get` then accepts those names.
     """
 
     def rate(self, t: int) -> float:

@@ -27,7 +27,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -556,15 +556,8 @@ class ColumnRole:
 
     def to_dict(self) -> dict[str, Any]:
         """The role as plain JSON values (for the run report and the model file)."""
-        return {
-            "name": self.name,
-            "role": self.role,
-            "seen": self.seen,
-            "why": self.why,
-            "missing": int(self.missing),
-            "n_categories": self.n_categories,
-            "forced": bool(self.forced),
-        }
+        # the fields as they are, but the counts and flags as Python's own int and bool
+        return {**asdict(self), "missing": int(self.missing), "forced": bool(self.forced)}
 
 
 _ROLES = ("numeric", "categorical", "id", "dropped", "target")

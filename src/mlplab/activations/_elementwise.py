@@ -558,6 +558,19 @@ class ReLU6(Activation):
         return _clipped_unit(y, 0, 6)
 
 
+# The facts leaky_relu, prelu and rrelu share at their default (positive) slopes: a kink
+# at 0 between two unbounded linear sides, neither saturating.
+_SLOPED_INFO = {
+    "output_range": "(-inf, inf)",
+    "zero_centred": False,
+    "monotonic": True,
+    "smooth": False,
+    "saturates": "none",
+    "bounded": False,
+    "initializer": "he",
+}
+
+
 class _SlopedReLU(Activation):
     """x for x > 0, slope * x otherwise; the derivative at 0 is the slope (PyTorch's).
 
@@ -597,14 +610,8 @@ class LeakyReLU(_SlopedReLU):
     name = "leaky_relu"
     info = ActivationInfo(
         formula=r"\max(0, x) + a \min(0, x)",
-        output_range="(-inf, inf)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=False,
-        saturates="none",
-        bounded=False,
-        initializer="he",
         reference="Maas, Hannun & Ng 2013",
+        **_SLOPED_INFO,
     )
 
     def __init__(self, *, negative_slope: float = 0.01) -> None:
@@ -629,14 +636,8 @@ class FixedPReLU(_SlopedReLU):
     name = "prelu"
     info = ActivationInfo(
         formula=r"\max(0, x) + \alpha \min(0, x)",
-        output_range="(-inf, inf)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=False,
-        saturates="none",
-        bounded=False,
-        initializer="he",
         reference="He et al. 2015",
+        **_SLOPED_INFO,
     )
 
     def __init__(self, *, alpha: float = 0.25) -> None:
@@ -668,14 +669,8 @@ class RReLU(_SlopedReLU):
     output_derivative = False
     info = ActivationInfo(
         formula=r"\max(0, x) + a \min(0, x),\ a \sim U(l, u)",
-        output_range="(-inf, inf)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=False,
-        saturates="none",
-        bounded=False,
-        initializer="he",
         reference="Xu et al. 2015",
+        **_SLOPED_INFO,
     )
 
     def __init__(self, *, lower: float = 1 / 8, upper: float = 1 / 3) -> None:

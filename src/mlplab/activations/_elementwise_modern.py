@@ -33,6 +33,19 @@ def _elu_derivative(x: np.ndarray, alpha: float) -> np.ndarray:
     return _cast(np.where(x > 0, 1, alpha * np.exp(np.minimum(x, 0))), x)
 
 
+# The facts elu and celu share: saturating to -alpha on the left, smooth at the default
+# alpha = 1 (celu for every alpha).
+_ELU_INFO = {
+    "output_range": "(-alpha, inf)",
+    "zero_centred": False,
+    "monotonic": True,
+    "smooth": True,
+    "saturates": "left",
+    "bounded": False,
+    "initializer": "he",
+}
+
+
 class ELU(Activation):
     r"""Exponential linear unit: x for x > 0, :math:`\alpha(e^x - 1)` otherwise.
 
@@ -50,14 +63,8 @@ class ELU(Activation):
     output_derivative = True
     info = ActivationInfo(
         formula=r"x \text{ if } x > 0 \text{ else } \alpha (e^{x} - 1)",
-        output_range="(-alpha, inf)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=True,
-        saturates="left",
-        bounded=False,
-        initializer="he",
         reference="Clevert, Unterthiner & Hochreiter 2015",
+        **_ELU_INFO,
     )
 
     def __init__(self, *, alpha: float = 1.0) -> None:
@@ -126,14 +133,8 @@ class CELU(Activation):
     output_derivative = True
     info = ActivationInfo(
         formula=r"\max(0, x) + \min(0, \alpha (e^{x/\alpha} - 1))",
-        output_range="(-alpha, inf)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=True,
-        saturates="left",
-        bounded=False,
-        initializer="he",
         reference="Barron 2017",
+        **_ELU_INFO,
     )
 
     def __init__(self, *, alpha: float = 1.0) -> None:

@@ -182,6 +182,18 @@ class BentIdentity(Activation):
 
 
 # -- shrinkage -----------------------------------------------------------------------------
+# What softshrink and hardshrink share: odd, kinked at ±lambd, never saturating.
+_SHRINK_INFO = {
+    "zero_centred": True,
+    "monotonic": True,
+    "smooth": False,
+    "saturates": "none",
+    "bounded": False,
+    "initializer": "glorot",
+    "reference": "Donoho & Johnstone 1994",
+}
+
+
 class _Shrink(Activation):
     """Unregistered base of the shrink functions: parameter lambd >= 0, kinks ±lambd.
 
@@ -219,13 +231,7 @@ class Softshrink(_Shrink):
     info = ActivationInfo(
         formula=r"\mathrm{sign}(x) \max(|x| - \lambda, 0)",
         output_range="(-inf, inf)",
-        zero_centred=True,
-        monotonic=True,
-        smooth=False,
-        saturates="none",
-        bounded=False,
-        initializer="glorot",
-        reference="Donoho & Johnstone 1994",
+        **_SHRINK_INFO,
     )
 
     def _forward(self, x):
@@ -249,13 +255,7 @@ class Hardshrink(_Shrink):
     info = ActivationInfo(
         formula=r"x \cdot \mathbb{1}[|x| > \lambda]",
         output_range="(-inf, -lambd) U {0} U (lambd, inf)",
-        zero_centred=True,
-        monotonic=True,
-        smooth=False,
-        saturates="none",
-        bounded=False,
-        initializer="glorot",
-        reference="Donoho & Johnstone 1994",
+        **_SHRINK_INFO,
     )
 
     def _forward(self, x):

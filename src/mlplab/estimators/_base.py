@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -132,13 +132,37 @@ class BaseMLP(_persistence.Savable, BaseEstimator):
         return check_sample_weight(sample_weight, n, allow_scalar=True)
 
     # -- fitting -----------------------------------------------------------------------
-    def _fit(
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
         self,
         X: Any,
         y: Any,
         sample_weight: Any = None,
+        *,
         validation_data: tuple[Any, Any] | None = None,
-        incremental: bool = False,
+    ) -> Self:
+        """Fit the network to X and y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The classifier's class labels, or a 0/1 indicator matrix of shape
+            (n_samples, n_labels) for multilabel problems; the regressor's targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+        validation_data : (X_val, y_val), default=None
+            Scored after each epoch: ``validation_loss_curve_`` and
+            ``validation_scores_`` (accuracy for the classifier, R² for the
+            regressor); with ``early_stopping`` it replaces the held-out split.
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight, validation_data, incremental=False)
+
+    def _fit(
+        self, X: Any, y: Any, sample_weight: Any, validation_data: Any, *, incremental: bool
     ) -> BaseMLP:
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -211,15 +235,16 @@ class BaseMLP(_persistence.Savable, BaseEstimator):
             return None
         if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
             raise TypeError("validation_data must be a tuple (X_val, y_val)")
-        X_val = validate_data(
-            self,
-            validation_data[0],
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
+        X_val = self._more_input(validation_data[0])
         Y_val = self._encode_validation(validation_data[1], X_val.shape[0], n_outputs)
-        return [_dense(X_val), Y_val, None]
+        return [X_val, Y_val, None]
+
+    def _more_input(self, X: Any) -> np.ndarray:
+        """Samples after the training X (validation, prediction): same features, dense."""
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
+        )
+        return _dense(X)
 
     def _init_fit_state(self) -> None:
         """The attributes scikit-learn sets on the first pass."""
@@ -338,10 +363,8 @@ class BaseMLP(_persistence.Savable, BaseEstimator):
     # -- prediction ----------------------------------------------------------------------
     def _network_output(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "network_")
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
-        )
-        return self.network_.predict(_dense(X).astype(self.network_.dtype, copy=False))
+        X = self._more_input(X)
+        return self.network_.predict(X.astype(self.network_.dtype, copy=False))
 
     # -- scikit-learn's views of the network ----------------------------------------------
     @property

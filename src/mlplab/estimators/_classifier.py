@@ -290,33 +290,6 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.diagnostics = diagnostics
 
     # -- fitting ------------------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(
-        self,
-        X: Any,
-        y: Any,
-        sample_weight: Any = None,
-        *,
-        validation_data: tuple[Any, Any] | None = None,
-    ) -> MLPClassifier:
-        """Fit the network to X and labels y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a 0/1 indicator matrix for multilabel problems.
-        sample_weight : array-like of shape (n_samples,), default=None
-        validation_data : (X_val, y_val), default=None
-            Scored after each epoch: ``validation_loss_curve_`` and
-            ``validation_scores_``; with ``early_stopping`` it replaces the held-out split.
-
-        Returns
-        -------
-        self
-        """
-        return self._fit(X, y, sample_weight, validation_data, incremental=False)
-
     @available_if(stochastic_only)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(

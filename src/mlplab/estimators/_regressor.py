@@ -310,33 +310,6 @@ default='squared_error'
         self.callbacks = callbacks
         self.diagnostics = diagnostics
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(
-        self,
-        X: Any,
-        y: Any,
-        sample_weight: Any = None,
-        *,
-        validation_data: tuple[Any, Any] | None = None,
-    ) -> MLPRegressor:
-        """Fit the network to X and targets y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-        validation_data : (X_val, y_val), default=None
-            Scored after each epoch: ``validation_loss_curve_`` and
-            ``validation_scores_`` (R²); with ``early_stopping`` it replaces the
-            held-out split.
-
-        Returns
-        -------
-        self
-        """
-        return self._fit(X, y, sample_weight, validation_data, incremental=False)
-
     @available_if(stochastic_only)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:

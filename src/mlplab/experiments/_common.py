@@ -27,6 +27,13 @@ def digits_data() -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(X, dtype=float), np.asarray(y).astype(int)
 
 
+def standardized_digits(n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The digits standardized over all 1797 images, then the first `n` of them if given."""
+    X, y = digits_data()
+    X = standardize(X)
+    return (X, y) if n is None else (X[:n], y[:n])
+
+
 def spirals_data(n_samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaved spirals (a problem no linear model gets far on)."""
     X, y = datasets.spirals(n_samples=n_samples, n_arms=2, noise=noise, random_state=seed)

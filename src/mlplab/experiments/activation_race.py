@@ -20,7 +20,7 @@ from ..callbacks import Callback
 from ..network import mlp
 from ..training import Trainer
 from ._base import Outcome, register
-from ._common import course_quote, digits_data, figure, one_hot, save, standardize
+from ._common import course_quote, figure, one_hot, save, standardized_digits
 
 CLAIM = (
     "ReLU networks train several times faster than tanh networks: a 4-layer ReLU network "
@@ -175,10 +175,7 @@ def _ratio_text(tanh: float, relu: float) -> str:
 
 @register("activation-race", "ReLU trains several times faster than tanh", CLAIM)
 def run(folder: Path, quick: bool, seed: int) -> Outcome:
-    X, y = digits_data()
-    X = standardize(X)
-    if quick:
-        X, y = X[:400], y[:400]
+    X, y = standardized_digits(400 if quick else None)
     depths = (4,) if quick else (4, 8, 16)
     rates = (0.1, 0.3) if quick else (0.01, 0.03, 0.1, 0.3, 1.0)
     max_epochs = 10 if quick else 60

@@ -9,7 +9,7 @@ import numpy as np
 from ..network import mlp
 from ..training import Trainer
 from ._base import Outcome, register
-from ._common import accuracy, dead_fraction, digits_data, figure, one_hot, save, standardize
+from ._common import accuracy, dead_fraction, figure, one_hot, save, standardized_digits
 
 CLAIM = (
     "A high learning rate kills ReLU units: a large update pushes a unit's pre-activation "
@@ -52,10 +52,7 @@ def train_and_count(
 
 @register("dead-relu", "High learning rates kill ReLU units", CLAIM)
 def run(folder: Path, quick: bool, seed: int) -> Outcome:
-    X, y = digits_data()
-    X = standardize(X)
-    if quick:
-        X, y = X[:600], y[:600]
+    X, y = standardized_digits(600 if quick else None)
     rates = [0.01, 0.1, 0.3, 1.0] if quick else [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.6, 1.0]
     hidden = (64, 64) if quick else (128, 128)
     epochs = 5 if quick else 20

@@ -10,7 +10,7 @@ from .. import optimizers as _optimizers
 from ..network import mlp
 from ..training import Trainer
 from ._base import Outcome, register
-from ._common import accuracy, digits_data, figure, one_hot, save, standardize
+from ._common import accuracy, figure, one_hot, save, standardized_digits
 
 CLAIM = (
     "Momentum, Nesterov momentum and the adaptive methods (AdaGrad, RMSProp, Adam) reach a "
@@ -31,10 +31,7 @@ OPTIMIZERS = {
 
 @register("optimizers", "Momentum, adaptive methods and L-BFGS beat plain SGD", CLAIM)
 def run(folder: Path, quick: bool, seed: int) -> Outcome:
-    X, y = digits_data()
-    X = standardize(X)
-    if quick:
-        X, y = X[:500], y[:500]
+    X, y = standardized_digits(500 if quick else None)
     Y = one_hot(y, 10)
     hidden = (32,) if quick else (64, 64)
     epochs = 15 if quick else 100
