@@ -168,6 +168,8 @@ class EarlyStopping(AppliesPlateau, Callback):
 
     Attributes
     ----------
+    plateau : Plateau
+        The rule applied; :attr:`best` and :attr:`wait` are its own.
     best : float
         Best value of the monitored quantity so far.
     best_epoch : int

@@ -478,6 +478,8 @@ class ReduceOnPlateau(AppliesPlateau, Schedule):
     ----------
     current_lr : float
         The rate now.
+    plateau : Plateau
+        The rule applied; :attr:`best` and :attr:`num_bad_epochs` are its own.
     best : float
         Best monitored value so far.
     num_bad_epochs : int
