@@ -27,7 +27,7 @@ import numpy as np
 
 from ._validation import check_int, check_non_negative, check_option
 from .io import atomic_write
-from .schedules import MONITORS, Plateau
+from .schedules import MONITORS, AppliesPlateau, Plateau
 
 if TYPE_CHECKING:
     from .losses import Loss
@@ -151,7 +151,7 @@ class Callback:
         """Restore what :meth:`state_dict` returned."""
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(AppliesPlateau, Callback):
     """Stop when a monitored quantity stops improving, optionally restoring the best weights.
 
     Parameters
@@ -168,6 +168,8 @@ class EarlyStopping(Callback):
 
     Attributes
     ----------
+    plateau : Plateau
+        The rule applied; :attr:`best` and :attr:`wait` are its own.
     best : float
         Best value of the monitored quantity so far.
     best_epoch : int
@@ -207,11 +209,6 @@ class EarlyStopping(Callback):
         self.best_epoch = -1
         self.best_weights: list[np.ndarray] | None = None
         self.best_buffers: dict[str, np.ndarray] | None = None
-
-    @property
-    def best(self) -> float:
-        """Best value of the monitored quantity so far."""
-        return self.plateau.best
 
     @property
     def wait(self) -> int:

@@ -76,7 +76,10 @@ def _split(n: int, k: int) -> np.ndarray:
     return np.full(k, n // k) + (np.arange(k) < n % k)
 
 
-def _shuffled(rng: np.random.Generator, X: np.ndarray, y: np.ndarray):
+def _shuffled(rng: np.random.Generator, X: np.ndarray, y: np.ndarray, noise: float = 0.0):
+    """`X` (plus Gaussian noise of standard deviation `noise`, if any) and `y`, shuffled."""
+    if noise:
+        X = X + rng.normal(0.0, noise, X.shape)
     order = rng.permutation(len(y))
     return np.ascontiguousarray(X[order], dtype=np.float64), y[order]
 
@@ -152,8 +155,7 @@ def circles(
     angle = rng.uniform(0.0, 2.0 * math.pi, n_samples)
     radius = np.where(y == 0, 1.0, float(factor))
     X = np.c_[radius * np.cos(angle), radius * np.sin(angle)]
-    X += rng.normal(0.0, noise, X.shape) if noise else 0.0
-    return _shuffled(rng, X, y)
+    return _shuffled(rng, X, y, noise)
 
 
 def spirals(
@@ -193,8 +195,7 @@ def spirals(
         parts_X.append(np.c_[t * np.cos(theta), t * np.sin(theta)])
         parts_y.append(np.full(size, k))
     X, y = np.concatenate(parts_X), np.concatenate(parts_y)
-    X += rng.normal(0.0, noise, X.shape) if noise else 0.0
-    return _shuffled(rng, X, y)
+    return _shuffled(rng, X, y, noise)
 
 
 def gaussians(
@@ -243,8 +244,7 @@ def moons(
     t0, t1 = np.linspace(0, math.pi, n0), np.linspace(0, math.pi, n1)
     X = np.r_[np.c_[np.cos(t0), np.sin(t0)], np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]]
     y = np.repeat([0, 1], [n0, n1])
-    X += rng.normal(0.0, noise, X.shape) if noise else 0.0
-    return _shuffled(rng, X, y)
+    return _shuffled(rng, X, y, noise)
 
 
 def checkerboard(

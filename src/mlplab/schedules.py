@@ -150,8 +150,10 @@ class StepDecay(Schedule):
         return self.lr * self.gamma ** (t // self.step_size)
 
 
-class ExponentialDecay(Schedule):
+class ExponentialDecay(StepDecay):
     """Multiply the rate by `gamma` at every step: ``lr * gamma ** t``.
+
+    A :class:`StepDecay` whose steps are one unit of ``t`` long.
 
     Parameters
     ----------
@@ -164,11 +166,7 @@ class ExponentialDecay(Schedule):
     name = "exponential"
 
     def __init__(self, lr: float, gamma: float) -> None:
-        self.lr = check_positive(lr, "lr")
-        self.gamma = check_in_range(gamma, "gamma", 0.0, 1.0, low_open=True)
-
-    def _rate(self, t: int) -> float:
-        return self.lr * self.gamma**t
+        super().__init__(lr, 1, gamma)
 
 
 class InverseTime(Schedule):
@@ -424,7 +422,22 @@ class Plateau:
         return f"Plateau(mode={self.mode!r}, tol={self.tol!r}, patience={self.patience!r})"
 
 
-class ReduceOnPlateau(Schedule):
+class AppliesPlateau:
+    """Base of the objects that apply a :class:`Plateau`, kept as their ``plateau``.
+
+    Shows its best value as ``best`` (the name Keras and PyTorch give it); each class
+    names the count of epochs without improvement as its own peers do.
+    """
+
+    plateau: Plateau
+
+    @property
+    def best(self) -> float:
+        """Best monitored value so far."""
+        return self.plateau.best
+
+
+class ReduceOnPlateau(AppliesPlateau, Schedule):
     """Reduce the rate when the monitored value stops improving (scikit-learn's "adaptive").
 
     Call :meth:`update` once per epoch with the monitored value: the training loss
@@ -465,6 +478,8 @@ class ReduceOnPlateau(Schedule):
     ----------
     current_lr : float
         The rate now.
+    plateau : Plateau
+        The rule applied; :attr:`best` and :attr:`num_bad_epochs` are its own.
     best : float
         Best monitored value so far.
     num_bad_epochs : int
@@ -499,19 +514,14 @@ class ReduceOnPlateau(Schedule):
 
     def _reset_state(self) -> None:
         self.current_lr = self.lr
-        self._plateau = Plateau(self.mode, self.tol, self.patience)
+        self.plateau = Plateau(self.mode, self.tol, self.patience)
         self.num_reductions = 0
         self._stop = False
 
     @property
-    def best(self) -> float:
-        """Best monitored value so far."""
-        return self._plateau.best
-
-    @property
     def num_bad_epochs(self) -> int:
         """Epochs without improvement in a row (0 after a reduction)."""
-        return self._plateau.bad_epochs
+        return self.plateau.bad_epochs
 
     @property
     def monitor(self) -> str | None:
@@ -522,7 +532,7 @@ class ReduceOnPlateau(Schedule):
 
     def update(self, metric: float) -> None:
         """Record the monitored value of one epoch and reduce the rate if due."""
-        plateau = self._plateau
+        plateau = self.plateau
         plateau.update(metric)
         if plateau.exhausted:
             plateau.bad_epochs = 0
@@ -556,8 +566,8 @@ class ReduceOnPlateau(Schedule):
             )
         # float()/int()/bool() also accept the 0-d arrays that np.savez/np.load return.
         self.current_lr = float(state["current_lr"])
-        self._plateau.best = float(state["best"])
-        self._plateau.bad_epochs = int(state["num_bad_epochs"])
+        self.plateau.best = float(state["best"])
+        self.plateau.bad_epochs = int(state["num_bad_epochs"])
         self.num_reductions = int(state["num_reductions"])
         self._stop = bool(state["stop"])
 

@@ -38,6 +38,41 @@ __all__ = ["BaseMLP", "stochastic_only"]
 _OUT_NAMES = {"sigmoid": "logistic", "exponential": "exp"}
 
 
+class _DenseParams:
+    """scikit-learn's view of one parameter of every Dense layer of ``network_``.
+
+    Reading gives the network's own arrays (parameter `index` of each Dense layer, in
+    order); assigning a list copies into them after checking its length and shapes.
+    """
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def _layers(self, est: BaseMLP) -> list[Dense]:
+        if "network_" not in est.__dict__:
+            raise AttributeError(f"{self.name} exists once the estimator is fitted")
+        return [layer for layer in est.network_.layers if isinstance(layer, Dense)]
+
+    def __get__(self, est: BaseMLP | None, owner: type | None = None) -> Any:
+        if est is None:
+            return self
+        return [layer.params[self.index] for layer in self._layers(est)]
+
+    def __set__(self, est: BaseMLP, values: list[np.ndarray]) -> None:
+        dense, name, index = self._layers(est), self.name, self.index
+        values = list(values)
+        if len(values) != len(dense):
+            raise ValueError(f"{name} needs {len(dense)} arrays, got {len(values)}")
+        for i, (layer, v) in enumerate(zip(dense, values, strict=True)):
+            if np.shape(v) != layer.params[index].shape:
+                raise ValueError(f"{name}[{i}] must have shape {layer.params[index].shape}")
+        for layer, v in zip(dense, values, strict=True):
+            layer.params[index][...] = v
+
+
 class BaseMLP(_persistence.Savable, BaseEstimator):
     """Base class of mlplab's scikit-learn MLP estimators; not for direct use.
 
@@ -367,39 +402,10 @@ class BaseMLP(_persistence.Savable, BaseEstimator):
         return self.network_.predict(X.astype(self.network_.dtype, copy=False))
 
     # -- scikit-learn's views of the network ----------------------------------------------
-    @property
-    def coefs_(self) -> list[np.ndarray]:
-        """Weight matrices of the Dense layers; ``coefs_[i]`` has shape (n_in, n_out)."""
-        return [layer.params[0] for layer in self._dense_layers("coefs_")]
-
-    @coefs_.setter
-    def coefs_(self, values: list[np.ndarray]) -> None:
-        self._set_dense(values, 0, "coefs_")
-
-    @property
-    def intercepts_(self) -> list[np.ndarray]:
-        """Bias vectors of the Dense layers; ``intercepts_[i]`` has shape (n_out,)."""
-        return [layer.params[1] for layer in self._dense_layers("intercepts_")]
-
-    @intercepts_.setter
-    def intercepts_(self, values: list[np.ndarray]) -> None:
-        self._set_dense(values, 1, "intercepts_")
-
-    def _dense_layers(self, name: str) -> list[Dense]:
-        if "network_" not in self.__dict__:
-            raise AttributeError(f"{name} exists once the estimator is fitted")
-        return [layer for layer in self.network_.layers if isinstance(layer, Dense)]
-
-    def _set_dense(self, values: list[np.ndarray], index: int, name: str) -> None:
-        dense = self._dense_layers(name)
-        values = list(values)
-        if len(values) != len(dense):
-            raise ValueError(f"{name} needs {len(dense)} arrays, got {len(values)}")
-        for i, (layer, v) in enumerate(zip(dense, values, strict=True)):
-            if np.shape(v) != layer.params[index].shape:
-                raise ValueError(f"{name}[{i}] must have shape {layer.params[index].shape}")
-        for layer, v in zip(dense, values, strict=True):
-            layer.params[index][...] = v
+    #: Weight matrices of the Dense layers; ``coefs_[i]`` has shape (n_in, n_out).
+    coefs_ = _DenseParams(0)
+    #: Bias vectors of the Dense layers; ``intercepts_[i]`` has shape (n_out,).
+    intercepts_ = _DenseParams(1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
