@@ -34,7 +34,6 @@ EXEMPT_FUNCTIONS = {
     for name in (
         "experiments/activation_race.py:run",
         "experiments/schedules.py:run",
-        "experiments/universal_approximation.py:run",
     )
 }
 
