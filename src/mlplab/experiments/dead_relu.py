@@ -50,33 +50,25 @@ def train_and_count(
     }
 
 
-def _sweep(
+def _measure(
     rates: list[float],
     X: np.ndarray,
     y: np.ndarray,
     hidden: tuple[int, ...],
     epochs: int,
     seeds: list[int],
-) -> dict[str, list[dict[str, float]]]:
-    """For each activation, the seed-averaged measures of :func:`train_and_count` per rate."""
+) -> tuple[dict[str, list[dict[str, float]]], list[dict[str, float]]]:
+    """Seed-averaged :func:`train_and_count` by activation and rate, and the bias rows.
+
+    The bias rows are the course's remedy: ReLU with a small positive initial bias, at the
+    two highest rates.
+    """
     results: dict[str, list[dict[str, float]]] = {}
     for act in ACTIVATIONS:
         results[act] = []
         for lr in rates:
             runs = [train_and_count(act, lr, X, y, hidden, epochs, s) for s in seeds]
             results[act].append({k: float(np.mean([r[k] for r in runs])) for k in runs[0]})
-    return results
-
-
-def _bias_rows(
-    rates: list[float],
-    X: np.ndarray,
-    y: np.ndarray,
-    hidden: tuple[int, ...],
-    epochs: int,
-    seeds: list[int],
-) -> list[dict[str, float]]:
-    """The course's remedy: ReLU with a small positive initial bias, at the top two rates."""
     bias_rows = []
     for lr in rates[-2:]:
         for bias in (0.0, 0.01, 0.1):
@@ -89,7 +81,7 @@ def _bias_rows(
                     "train acc": float(np.mean([r["accuracy"] for r in runs])),
                 }
             )
-    return bias_rows
+    return results, bias_rows
 
 
 def _draw(
@@ -164,7 +156,7 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
     hidden = (64, 64) if quick else (128, 128)
     epochs = 5 if quick else 20
     seeds = [seed] if quick else [seed, seed + 1, seed + 2]
-    results = _sweep(rates, X, y, hidden, epochs, seeds)
+    results, bias_rows = _measure(rates, X, y, hidden, epochs, seeds)
     table = [
         {
             "learning rate": lr,
@@ -173,7 +165,6 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         }
         for i, lr in enumerate(rates)
     ]
-    bias_rows = _bias_rows(rates, X, y, hidden, epochs, seeds)
     relu = [r["dead"] for r in results["relu"]]
     rho = float(np.corrcoef(np.argsort(np.argsort(relu)), np.arange(len(relu)))[0, 1])
     others_top = max(results[a][-1]["dead"] for a in ACTIVATIONS[1:])

@@ -155,6 +155,48 @@ def _table(runs: Runs, lags: list[int], noises: tuple[float, ...]) -> list[dict]
     ]
 
 
+def _notes(
+    runs: Runs, lags: list[int], learned: dict[float, int | None], epochs: int, n_seeds: int
+) -> list[str]:
+    """Course texts, task, criterion, reading; with several noise levels, their lesson."""
+    noises = list(runs)
+    main = noises[0]
+    trained = _mean(runs, main, lags[-1], "train accuracy")
+    others = [nz for nz in noises if nz != main]
+    notes = [
+        "Course texts: 001_f636fab45e5b4fde.txt (Portuguese; 'Portanto, redes recorrentes "
+        "possuem memória. Essas redes são úteis em tarefas que envolvem dependências "
+        "temporais': therefore, recurrent networks have memory; these networks are useful in "
+        "tasks that involve temporal dependencies) and 002_1711308be637cbdf.txt (English).",
+        f"Task: step 0 shows one of {N_SYMBOLS} symbols (one-hot), steps 1 .. lag carry "
+        "Gaussian noise on the same channels (none with std 0), the last step raises a query "
+        f"flag; the network (SimpleRNN of {UNITS} tanh units, orthogonal W_h, then Dense and "
+        "softmax) must name the symbol, trained with cross-entropy by exact backpropagation "
+        f"through time. Every run: {N_TRAIN} training sequences, {epochs} epochs of Adam "
+        f"(rate {RATE:g}, batches of {BATCH}), global-norm clipping at {CLIP:g}; accuracy on "
+        f"{N_TEST} new sequences; {n_seeds} seed(s) per point.",
+        f"Criterion: the claim holds when, with noise std {main:g}, the mean test accuracy is "
+        f"at least {LEARNED:g} at every lag up to 10 steps and at most {FAILED:g} at the "
+        f"longest lag ({lags[-1]}).",
+        f"Reading: at the longest lag the test accuracy is at chance while the training "
+        f"accuracy reaches {trained:.2f} (table): the network "
+        "fits the training sequences by their noise, which is near the query, and never finds "
+        "the symbol, which is far. That is what vanishing gradients predict, and the right "
+        "panel measures it on this task: at initialization the gradient that reaches the "
+        "symbol's step shrinks exponentially with the lag when noise drives the tanh units "
+        "into saturation.",
+    ]
+    if others:
+        notes.append(
+            "How long is long depends on the task as much as on the network: "
+            + "; ".join(f"with noise std {nz:g} it learned {_up_to(learned[nz])}" for nz in others)
+            + f" (std {main:g}: {_up_to(learned[main])}). Weaker inputs keep the units nearer "
+            "their linear range, where the gradient survives many steps (see "
+            "vanishing-through-time, tanh with small inputs)."
+        )
+    return notes
+
+
 def _draw(
     path: Path,
     runs: Runs,
@@ -200,48 +242,6 @@ def _draw(
         fontsize=10,
     )
     return save(fig, path)
-
-
-def _notes(
-    runs: Runs, lags: list[int], learned: dict[float, int | None], epochs: int, n_seeds: int
-) -> list[str]:
-    """Course texts, task, criterion, reading; with several noise levels, their lesson."""
-    noises = list(runs)
-    main = noises[0]
-    trained = _mean(runs, main, lags[-1], "train accuracy")
-    others = [nz for nz in noises if nz != main]
-    notes = [
-        "Course texts: 001_f636fab45e5b4fde.txt (Portuguese; 'Portanto, redes recorrentes "
-        "possuem memória. Essas redes são úteis em tarefas que envolvem dependências "
-        "temporais': therefore, recurrent networks have memory; these networks are useful in "
-        "tasks that involve temporal dependencies) and 002_1711308be637cbdf.txt (English).",
-        f"Task: step 0 shows one of {N_SYMBOLS} symbols (one-hot), steps 1 .. lag carry "
-        "Gaussian noise on the same channels (none with std 0), the last step raises a query "
-        f"flag; the network (SimpleRNN of {UNITS} tanh units, orthogonal W_h, then Dense and "
-        "softmax) must name the symbol, trained with cross-entropy by exact backpropagation "
-        f"through time. Every run: {N_TRAIN} training sequences, {epochs} epochs of Adam "
-        f"(rate {RATE:g}, batches of {BATCH}), global-norm clipping at {CLIP:g}; accuracy on "
-        f"{N_TEST} new sequences; {n_seeds} seed(s) per point.",
-        f"Criterion: the claim holds when, with noise std {main:g}, the mean test accuracy is "
-        f"at least {LEARNED:g} at every lag up to 10 steps and at most {FAILED:g} at the "
-        f"longest lag ({lags[-1]}).",
-        f"Reading: at the longest lag the test accuracy is at chance while the training "
-        f"accuracy reaches {trained:.2f} (table): the network "
-        "fits the training sequences by their noise, which is near the query, and never finds "
-        "the symbol, which is far. That is what vanishing gradients predict, and the right "
-        "panel measures it on this task: at initialization the gradient that reaches the "
-        "symbol's step shrinks exponentially with the lag when noise drives the tanh units "
-        "into saturation.",
-    ]
-    if others:
-        notes.append(
-            "How long is long depends on the task as much as on the network: "
-            + "; ".join(f"with noise std {nz:g} it learned {_up_to(learned[nz])}" for nz in others)
-            + f" (std {main:g}: {_up_to(learned[main])}). Weaker inputs keep the units nearer "
-            "their linear range, where the gradient survives many steps (see "
-            "vanishing-through-time, tanh with small inputs)."
-        )
-    return notes
 
 
 @register("memory", "Memory in a recurrent network: recall after a lag", CLAIM)
