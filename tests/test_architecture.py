@@ -27,10 +27,14 @@ MAX_FUNCTION_LINES = 80
 #: Left out of the size and docstring checks, with why.
 EXEMPT_PACKAGES: dict[str, str] = {}
 #: Left out of the size check only, with why.
-EXEMPT_FROM_SIZES = {
-    # Each experiment's run() is a script that builds its figures and verdict step by
-    # step; the lab's own change (issue 15) is reworking them at the time of writing.
-    "experiments": "pending refactor: the experiments' run() scripts (issue 15)",
+EXEMPT_FROM_SIZES: dict[str, str] = {}
+#: Single functions left out of the size check, with why.
+EXEMPT_FUNCTIONS = {
+    name: "pending split into measuring, drawing and reporting steps (issue 12)"
+    for name in (
+        "experiments/activation_race.py:run",
+        "experiments/schedules.py:run",
+    )
 }
 
 
@@ -170,7 +174,9 @@ def test_no_long_class_or_function():
     sizes = _sizes()
     limits = {"class": MAX_CLASS_LINES, "function": MAX_FUNCTION_LINES}
     too_long = [(where, n) for kind, where, n in sizes if n > limits[kind]]
-    assert too_long == []
+    assert [(where, n) for where, n in too_long if where not in EXEMPT_FUNCTIONS] == []
+    # An exemption is dropped once its function is short.
+    assert set(EXEMPT_FUNCTIONS) <= {where for where, _ in too_long}
     assert len(sizes) > 500  # the measure saw the code
 
 

@@ -22,6 +22,69 @@ CLAIM = (
 )
 
 
+def _n_weights(n_features: int, hidden: tuple[int, ...]) -> int:
+    """Trainable parameters (weights and biases) of a digits network."""
+    sizes = (n_features, *hidden, 10)
+    return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+
+
+def _draw_search(
+    path: Path,
+    scores: dict[tuple[int, ...], float],
+    widths: list[int],
+    depths: list[int],
+    n_features: int,
+    search,
+    accuracies: tuple[float, float],
+    n_test: int,
+) -> Path:
+    """CV accuracy against the width (left) and the size (right), with the chosen one."""
+    cv_acc, test_acc = accuracies
+    best = search.best_params_["mlpclassifier__hidden_layer_sizes"]
+
+    def n_weights(hidden: tuple[int, ...]) -> int:
+        return _n_weights(n_features, hidden)
+
+    fig, axes = figure(2, 1, 4.2, 3.4)
+    ax = axes[0, 0]
+    for d in depths:
+        ax.semilogx(
+            widths,
+            [scores[(w,) * d] for w in widths],
+            "o-",
+            base=2,
+            label=f"{d} hidden layer{'s' if d > 1 else ''}",
+        )
+    ax.set_xticks(widths, [str(w) for w in widths])
+    ax.minorticks_off()
+    ax.set_xlabel("nodes per hidden layer")
+    ax.set_ylabel(f"mean CV accuracy ({search.n_splits_} folds)")
+    ax.legend(fontsize=8)
+    ax.set_title("grid search on the training set", fontsize=10)
+    ax.grid(alpha=0.3)
+    # The same scores against the size of the network, with the chosen one and its test.
+    ax = axes[0, 1]
+    for d in depths:
+        ax.semilogx(
+            [n_weights((w,) * d) for w in widths],
+            [scores[(w,) * d] for w in widths],
+            "o-",
+            label=f"{d} hidden layer{'s' if d > 1 else ''}",
+        )
+    ax.plot(n_weights(best), cv_acc, "*", color="k", ms=14, label=f"chosen {best}: CV")
+    ax.plot(n_weights(best), test_acc, "D", color="C3", ms=7, label="chosen: held-out test")
+    ax.axhline(0.95, color="0.5", ls=":", lw=1, label="claim's bar: 95%")
+    ax.set_xlabel("trainable parameters (weights and biases)")
+    ax.set_ylabel("accuracy")
+    ax.set_title(
+        f"chosen {best}: CV {cv_acc:.3f}, test {test_acc:.3f} ({n_test} images)",
+        fontsize=9,
+    )
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return save(fig, path)
+
+
 @register("digits-grid", "A grid search over layers and nodes finds a good digits network", CLAIM)
 def run(folder: Path, quick: bool, seed: int) -> Outcome:
     from ..estimators import MLPClassifier
@@ -69,49 +132,11 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
             "test images": len(y_test),
         }
     ]
-
-    def n_weights(hidden: tuple[int, ...]) -> int:
-        sizes = (X.shape[1], *hidden, 10)
-        return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
-
-    fig, axes = figure(2, 1, 4.2, 3.4)
-    ax = axes[0, 0]
-    for d in depths:
-        ax.semilogx(
-            widths,
-            [scores[(w,) * d] for w in widths],
-            "o-",
-            base=2,
-            label=f"{d} hidden layer{'s' if d > 1 else ''}",
-        )
-    ax.set_xticks(widths, [str(w) for w in widths])
-    ax.minorticks_off()
-    ax.set_xlabel("nodes per hidden layer")
-    ax.set_ylabel(f"mean CV accuracy ({search.n_splits_} folds)")
-    ax.legend(fontsize=8)
-    ax.set_title("grid search on the training set", fontsize=10)
-    ax.grid(alpha=0.3)
-    # The same scores against the size of the network, with the chosen one and its test.
-    ax = axes[0, 1]
-    for d in depths:
-        ax.semilogx(
-            [n_weights((w,) * d) for w in widths],
-            [scores[(w,) * d] for w in widths],
-            "o-",
-            label=f"{d} hidden layer{'s' if d > 1 else ''}",
-        )
-    ax.plot(n_weights(best), cv_acc, "*", color="k", ms=14, label=f"chosen {best}: CV")
-    ax.plot(n_weights(best), test_acc, "D", color="C3", ms=7, label="chosen: held-out test")
-    ax.axhline(0.95, color="0.5", ls=":", lw=1, label="claim's bar: 95%")
-    ax.set_xlabel("trainable parameters (weights and biases)")
-    ax.set_ylabel("accuracy")
-    ax.set_title(
-        f"chosen {best}: CV {cv_acc:.3f}, test {test_acc:.3f} ({len(y_test)} images)",
-        fontsize=9,
-    )
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
-    figures = [save(fig, folder / "digits_grid.png")]
+    path = folder / "digits_grid.png"
+    accuracies = (cv_acc, test_acc)
+    figures = [
+        _draw_search(path, scores, widths, depths, X.shape[1], search, accuracies, len(y_test))
+    ]
     from ..plotting import plot_confusion_matrix
 
     cm = plot_confusion_matrix(y_test, search.predict(X_test), np.arange(10))

@@ -55,33 +55,26 @@ def _network(depth: int, width: int, init, seed: int):
     return mlp((1, *[width] * depth, 1), "relu", kernel_initializer=init, random_state=seed)
 
 
-@register("exploding-gradients", "Large weights make ReLU gradients explode", CLAIM)
-def run(folder: Path, quick: bool, seed: int) -> Outcome:
-    width = 16 if quick else 32
-    depths = [1, 2, 4, 6, 8] if quick else [1, 2, 3, 4, 5, 6, 8, 10]
-    epochs = 30 if quick else 150
-    X, y = function_data("sine", 200 if quick else 500, 0.0, seed)
-    X = standardize(X)
-    Y = y.reshape(-1, 1)
-    large = initializers.get("normal", std=1.0)
-    inits = {"N(0, 1)": large, "He": "he_normal"}
-
-    # 1. Gradient norm of the first layer at initialization, against depth.
-    grad = {k: [] for k in inits}
+def _gradient_norms(
+    depths: list[int], width: int, X: np.ndarray, Y: np.ndarray, inits: dict, seed: int
+) -> dict[str, list[float]]:
+    """‖dLoss/dW1‖ at initialization for each initializer, against depth."""
+    grad: dict[str, list[float]] = {k: [] for k in inits}
     for depth in depths:
         for label, init in inits.items():
             net = _network(depth, width, init, seed)
             _, grads = net.loss_and_gradients(X, Y, "squared_error")
             grad[label].append(float(np.linalg.norm(grads[0])))
-    growth = {k: float(np.log10(v[-1] / v[0])) for k, v in grad.items()}
+    return grad
 
-    # 2. Training a deep network: large weights alone, with clipping, and He init.
-    depth = depths[-1]
-    runs = {
-        "N(0, 1), no clipping": (large, None),
-        "N(0, 1), clip global norm 1": (large, 1.0),
-        "He init, no clipping": ("he_normal", None),
-    }
+
+def _train_deep(
+    runs: dict, depth: int, width: int, epochs: int, X: np.ndarray, Y: np.ndarray, seed: int
+) -> tuple[dict[str, _FullLoss], list[dict]]:
+    """Train the deep network once per ``label: (initializer, clip)`` of `runs`.
+
+    Returns each run's full-data loss curve and a table row per run.
+    """
     curves = {}
     rows = []
     batch_size = 32
@@ -111,12 +104,12 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
                 "diverged": history.diverged,
             }
         )
-    table = [
-        {"depth": d, **{f"‖dW1‖, {k}": grad[k][i] for k in inits}} for i, d in enumerate(depths)
-    ]
-    final = {r["training run"]: r for r in rows}
-    plain, clipped, he = (final[k] for k in runs)
-    held = (
+    return curves, rows
+
+
+def _held(growth: dict[str, float], plain: dict, clipped: dict, he: dict) -> bool:
+    """The criterion stated in the notes."""
+    return (
         growth["N(0, 1)"] >= 2.0
         and abs(growth["He"]) < 1.0
         and (
@@ -130,15 +123,9 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         and he["final loss"] < min(clipped["final loss"], 0.5 * he["initial loss"])
     )
 
-    fig, axes = figure(2, 1, 4.2, 3.3)
-    ax = axes[0, 0]
-    for label in inits:
-        ax.semilogy(depths, grad[label], "o-", label=label)
-    ax.set_xlabel("hidden layers")
-    ax.set_ylabel("‖dLoss/dW1‖ at initialization")
-    ax.set_title(f"gradient at initialization, ReLU, {width} units per layer", fontsize=10)
-    ax.legend(fontsize=8)
-    ax = axes[0, 1]
+
+def _draw_training(ax, curves: dict[str, _FullLoss], final: dict[str, dict], depth: int) -> None:
+    """The deep network's loss curves; a diverging run is marked where it left the plot."""
     # Clip the y-range a few decades above the highest starting loss: a diverging run
     # leaves it, and is marked on the top edge with the value it reached.
     top = 1e3 * max(w.losses[0] for w in curves.values() if np.isfinite(w.losses[0]))
@@ -174,7 +161,59 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
     ax.set_title(f"training, {depth} hidden layers, SGD rate 0.01", fontsize=10)
     ax.legend(fontsize=7, loc="center right")
     ax.grid(alpha=0.3, which="both")
-    figures = [save(fig, folder / "exploding_gradients.png")]
+
+
+def _draw(
+    path: Path,
+    depths: list[int],
+    width: int,
+    grad: dict[str, list[float]],
+    curves: dict[str, _FullLoss],
+    final: dict[str, dict],
+) -> Path:
+    """Gradient against depth (left) and the deep network's training (right)."""
+    fig, axes = figure(2, 1, 4.2, 3.3)
+    ax = axes[0, 0]
+    for label in grad:
+        ax.semilogy(depths, grad[label], "o-", label=label)
+    ax.set_xlabel("hidden layers")
+    ax.set_ylabel("‖dLoss/dW1‖ at initialization")
+    ax.set_title(f"gradient at initialization, ReLU, {width} units per layer", fontsize=10)
+    ax.legend(fontsize=8)
+    _draw_training(axes[0, 1], curves, final, depths[-1])
+    return save(fig, path)
+
+
+@register("exploding-gradients", "Large weights make ReLU gradients explode", CLAIM)
+def run(folder: Path, quick: bool, seed: int) -> Outcome:
+    width = 16 if quick else 32
+    depths = [1, 2, 4, 6, 8] if quick else [1, 2, 3, 4, 5, 6, 8, 10]
+    epochs = 30 if quick else 150
+    X, y = function_data("sine", 200 if quick else 500, 0.0, seed)
+    X = standardize(X)
+    Y = y.reshape(-1, 1)
+    large = initializers.get("normal", std=1.0)
+    inits = {"N(0, 1)": large, "He": "he_normal"}
+
+    # 1. Gradient norm of the first layer at initialization, against depth.
+    grad = _gradient_norms(depths, width, X, Y, inits, seed)
+    growth = {k: float(np.log10(v[-1] / v[0])) for k, v in grad.items()}
+
+    # 2. Training a deep network: large weights alone, with clipping, and He init.
+    depth = depths[-1]
+    runs = {
+        "N(0, 1), no clipping": (large, None),
+        "N(0, 1), clip global norm 1": (large, 1.0),
+        "He init, no clipping": ("he_normal", None),
+    }
+    curves, rows = _train_deep(runs, depth, width, epochs, X, Y, seed)
+    table = [
+        {"depth": d, **{f"‖dW1‖, {k}": grad[k][i] for k in inits}} for i, d in enumerate(depths)
+    ]
+    final = {r["training run"]: r for r in rows}
+    plain, clipped, he = (final[k] for k in runs)
+    held = _held(growth, plain, clipped, he)
+    figures = [_draw(folder / "exploding_gradients.png", depths, width, grad, curves, final)]
 
     summary = (
         f"with N(0, 1) weights the first-layer gradient grew by 10^{growth['N(0, 1)']:.1f} "

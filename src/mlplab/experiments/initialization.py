@@ -62,15 +62,8 @@ def symmetry(init: str, activation: str, X: np.ndarray, y: np.ndarray, epochs: i
 
 
 @register("initialization", "Matched initialization keeps activation variance constant", CLAIM)
-def run(folder: Path, quick: bool, seed: int) -> Outcome:
-    width = 100 if quick else 256
-    depth = 10
-    X = np.random.default_rng(seed).standard_normal((256 if quick else 2000, width))
-    var = {
-        (a, i): activation_variances(a, i, width, depth, X, seed)
-        for a in ACTIVATIONS
-        for i in INITS
-    }
+def _variance_rows(var: dict[tuple[str, str], list[float]]) -> list[dict]:
+    """One table row per (activation, initializer): variance at layers 1, 5, 10."""
     table = []
     for (a, i), v in var.items():
         ratio = v[-1] / v[0] if v[0] > 0 else float("nan")
@@ -84,15 +77,15 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
                 "layer 10 / layer 1": ratio,
             }
         )
-    matched_ratio = {a: var[a, MATCHED[a]][-1] / var[a, MATCHED[a]][0] for a in ACTIVATIONS}
-    small_ratio = {a: var[a, "small normal"][-1] / var[a, "small normal"][0] for a in ACTIVATIONS}
+    return table
 
-    Xs, ys = spirals_data(200, 0.05, seed)
-    epochs = 20 if quick else 200
+
+def _symmetry_rows(X: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> list[dict]:
+    """:func:`symmetry` of zero and Glorot initialization for three hidden activations."""
     sym_rows = []
     for act in ("sigmoid", "tanh", "relu"):
         for init in ("zeros", "glorot_normal"):
-            spread, moved = symmetry(init, act, Xs, ys, epochs, seed)
+            spread, moved = symmetry(init, act, X, y, epochs, seed)
             sym_rows.append(
                 {
                     "hidden activation": act,
@@ -101,16 +94,11 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
                     "largest weight change": moved,
                 }
             )
-    zero_spread = max(
-        r["max spread between units' weights"] for r in sym_rows if r["initializer"] == "zeros"
-    )
-    zero_sigmoid_moved = sym_rows[0]["largest weight change"]
-    held = (
-        all(0.1 <= r <= 10 for r in matched_ratio.values())
-        and all(r < 1e-2 for r in small_ratio.values())
-        and zero_spread == 0.0
-    )
+    return sym_rows
 
+
+def _draw(path: Path, var: dict[tuple[str, str], list[float]], width: int, depth: int) -> Path:
+    """Activation variance by layer, one panel per activation, a curve per initializer."""
     fig, axes = figure(3, 1, 3.3, 3.1)
     layers = np.arange(1, depth + 1)
     for ax, act in zip(axes[0], ACTIVATIONS, strict=True):
@@ -130,7 +118,56 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         f"activation variance through {depth} layers of {width} units, standard normal inputs",
         fontsize=10,
     )
-    figures = [save(fig, folder / "activation_variance_by_layer.png")]
+    return save(fig, path)
+
+
+def _notes(closest: dict[str, str], width: int, depth: int) -> list[str]:
+    """Setup, the symmetry test, criterion, and which initializer came closest."""
+    return [
+        f"Setup: {depth} hidden layers of {width} units, inputs N(0, 1) of the same width, "
+        "zero biases, one inference pass; 'small normal' is N(0, 0.01²).",
+        "Symmetry: a 2-8-8-1 network trained with SGD (learning rate 0.5) on two spirals; "
+        "the spread is the largest difference between the incoming weights of two units "
+        "of the same hidden layer. With zeros, ReLU and tanh units get no gradient at all "
+        "(their output and the next layer's weights are 0); sigmoid units (output 0.5) do "
+        "learn, but all in the same way.",
+        "Criterion: the claim holds when each matched initializer keeps the layer-10 "
+        "variance within a factor of 10 of layer 1, small normal weights shrink it by more "
+        "than 100×, and every zero-initialized network ends with identical hidden units.",
+        "Which initializer kept the variance closest to constant in this run: "
+        + ", ".join(f"{a}: {closest[a]}" for a in ACTIVATIONS)
+        + ". (tanh compresses its input, so even Glorot's variance decays slowly with "
+        "depth; Glorot's derivation assumes the linear regime of tanh.)",
+    ]
+
+
+@register("initialization", "Matched initialization keeps activation variance constant", CLAIM)
+def run(folder: Path, quick: bool, seed: int) -> Outcome:
+    width = 100 if quick else 256
+    depth = 10
+    X = np.random.default_rng(seed).standard_normal((256 if quick else 2000, width))
+    var = {
+        (a, i): activation_variances(a, i, width, depth, X, seed)
+        for a in ACTIVATIONS
+        for i in INITS
+    }
+    table = _variance_rows(var)
+    matched_ratio = {a: var[a, MATCHED[a]][-1] / var[a, MATCHED[a]][0] for a in ACTIVATIONS}
+    small_ratio = {a: var[a, "small normal"][-1] / var[a, "small normal"][0] for a in ACTIVATIONS}
+
+    Xs, ys = spirals_data(200, 0.05, seed)
+    epochs = 20 if quick else 200
+    sym_rows = _symmetry_rows(Xs, ys, epochs, seed)
+    zero_spread = max(
+        r["max spread between units' weights"] for r in sym_rows if r["initializer"] == "zeros"
+    )
+    zero_sigmoid_moved = sym_rows[0]["largest weight change"]
+    held = (
+        all(0.1 <= r <= 10 for r in matched_ratio.values())
+        and all(r < 1e-2 for r in small_ratio.values())
+        and zero_spread == 0.0
+    )
+    figures = [_draw(folder / "activation_variance_by_layer.png", var, width, depth)]
 
     summary = (
         "across 10 layers the matched initializer changed the activation variance by a "
@@ -148,22 +185,6 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         )
         for a in ACTIVATIONS
     }
-    notes = [
-        f"Setup: {depth} hidden layers of {width} units, inputs N(0, 1) of the same width, "
-        "zero biases, one inference pass; 'small normal' is N(0, 0.01²).",
-        "Symmetry: a 2-8-8-1 network trained with SGD (learning rate 0.5) on two spirals; "
-        "the spread is the largest difference between the incoming weights of two units "
-        "of the same hidden layer. With zeros, ReLU and tanh units get no gradient at all "
-        "(their output and the next layer's weights are 0); sigmoid units (output 0.5) do "
-        "learn, but all in the same way.",
-        "Criterion: the claim holds when each matched initializer keeps the layer-10 "
-        "variance within a factor of 10 of layer 1, small normal weights shrink it by more "
-        "than 100×, and every zero-initialized network ends with identical hidden units.",
-        "Which initializer kept the variance closest to constant in this run: "
-        + ", ".join(f"{a}: {closest[a]}" for a in ACTIVATIONS)
-        + ". (tanh compresses its input, so even Glorot's variance decays slowly with "
-        "depth; Glorot's derivation assumes the linear regime of tanh.)",
-    ]
     data = {
         "variances": {f"{a}/{i}": v for (a, i), v in var.items()},
         "matched_ratio": matched_ratio,
@@ -171,12 +192,5 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         "symmetry": sym_rows,
         "closest": closest,
     }
-    return Outcome(
-        held,
-        summary,
-        table,
-        figures,
-        data,
-        notes,
-        {"Does zero initialization break symmetry?": sym_rows},
-    )
+    extra = {"Does zero initialization break symmetry?": sym_rows}
+    return Outcome(held, summary, table, figures, data, _notes(closest, width, depth), extra)

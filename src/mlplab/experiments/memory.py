@@ -116,52 +116,97 @@ def train_and_score(lag: int, noise: float, seed: int, epochs: int) -> dict[str,
     }
 
 
-@register("memory", "Memory in a recurrent network: recall after a lag", CLAIM)
-def run(folder: Path, quick: bool, seed: int) -> Outcome:
-    lags = [5, 40] if quick else [2, 5, 10, 15, 20, 25, 30, 40, 50, 70, 100]
-    noises = NOISE[:1] if quick else NOISE
-    seeds = [seed + k for k in range(1 if quick else 5)]
-    epochs = 15 if quick else EPOCHS
-    runs: dict[float, dict[int, list[dict[str, float]]]] = {
-        noise: {lag: [train_and_score(lag, noise, s, epochs) for s in seeds] for lag in lags}
-        for noise in noises
-    }
+Runs = dict[float, dict[int, list[dict[str, float]]]]
 
-    def mean(noise: float, lag: int, key: str) -> float:
-        return float(np.mean([r[key] for r in runs[noise][lag]]))
 
-    accuracy = {nz: [mean(nz, lag, "test accuracy") for lag in lags] for nz in noises}
-    ratio = {nz: [mean(nz, lag, "gradient ratio") for lag in lags] for nz in noises}
-    table = [
+def _mean(runs: Runs, noise: float, lag: int, key: str) -> float:
+    """The mean of `key` over the seeds at one noise level and lag."""
+    return float(np.mean([r[key] for r in runs[noise][lag]]))
+
+
+def _longest_learned(lags: list[int], accuracy: list[float]) -> int | None:
+    """The longest lag up to which every lag was learned (mean accuracy >= LEARNED)."""
+    last = None
+    for lag, a in zip(lags, accuracy, strict=True):
+        if a < LEARNED:
+            break
+        last = lag
+    return last
+
+
+def _up_to(lag: int | None) -> str:
+    return f"up to a lag of {lag} steps" if lag is not None else "at no lag"
+
+
+def _table(runs: Runs, lags: list[int], noises: tuple[float, ...]) -> list[dict]:
+    """One row per (noise, lag): test accuracy (mean, min, max), train accuracy, ratio."""
+    return [
         {
             "noise std": nz,
             "lag (steps)": lag,
-            "test accuracy (mean)": mean(nz, lag, "test accuracy"),
+            "test accuracy (mean)": _mean(runs, nz, lag, "test accuracy"),
             "min": min(r["test accuracy"] for r in runs[nz][lag]),
             "max": max(r["test accuracy"] for r in runs[nz][lag]),
-            "train accuracy (mean)": mean(nz, lag, "train accuracy"),
-            "‖∂/∂x_symbol‖ / ‖∂/∂x_query‖ at init": mean(nz, lag, "gradient ratio"),
+            "train accuracy (mean)": _mean(runs, nz, lag, "train accuracy"),
+            "‖∂/∂x_symbol‖ / ‖∂/∂x_query‖ at init": _mean(runs, nz, lag, "gradient ratio"),
         }
         for nz in noises
         for lag in lags
     ]
+
+
+def _notes(
+    runs: Runs, lags: list[int], learned: dict[float, int | None], epochs: int, n_seeds: int
+) -> list[str]:
+    """Course texts, task, criterion, reading; with several noise levels, their lesson."""
+    noises = list(runs)
     main = noises[0]
+    trained = _mean(runs, main, lags[-1], "train accuracy")
+    others = [nz for nz in noises if nz != main]
+    notes = [
+        "Course texts: 001_f636fab45e5b4fde.txt (Portuguese; 'Portanto, redes recorrentes "
+        "possuem memória. Essas redes são úteis em tarefas que envolvem dependências "
+        "temporais': therefore, recurrent networks have memory; these networks are useful in "
+        "tasks that involve temporal dependencies) and 002_1711308be637cbdf.txt (English).",
+        f"Task: step 0 shows one of {N_SYMBOLS} symbols (one-hot), steps 1 .. lag carry "
+        "Gaussian noise on the same channels (none with std 0), the last step raises a query "
+        f"flag; the network (SimpleRNN of {UNITS} tanh units, orthogonal W_h, then Dense and "
+        "softmax) must name the symbol, trained with cross-entropy by exact backpropagation "
+        f"through time. Every run: {N_TRAIN} training sequences, {epochs} epochs of Adam "
+        f"(rate {RATE:g}, batches of {BATCH}), global-norm clipping at {CLIP:g}; accuracy on "
+        f"{N_TEST} new sequences; {n_seeds} seed(s) per point.",
+        f"Criterion: the claim holds when, with noise std {main:g}, the mean test accuracy is "
+        f"at least {LEARNED:g} at every lag up to 10 steps and at most {FAILED:g} at the "
+        f"longest lag ({lags[-1]}).",
+        f"Reading: at the longest lag the test accuracy is at chance while the training "
+        f"accuracy reaches {trained:.2f} (table): the network "
+        "fits the training sequences by their noise, which is near the query, and never finds "
+        "the symbol, which is far. That is what vanishing gradients predict, and the right "
+        "panel measures it on this task: at initialization the gradient that reaches the "
+        "symbol's step shrinks exponentially with the lag when noise drives the tanh units "
+        "into saturation.",
+    ]
+    if others:
+        notes.append(
+            "How long is long depends on the task as much as on the network: "
+            + "; ".join(f"with noise std {nz:g} it learned {_up_to(learned[nz])}" for nz in others)
+            + f" (std {main:g}: {_up_to(learned[main])}). Weaker inputs keep the units nearer "
+            "their linear range, where the gradient survives many steps (see "
+            "vanishing-through-time, tanh with small inputs)."
+        )
+    return notes
 
-    def longest_learned(nz: float) -> int | None:
-        """The longest lag up to which every lag was learned (mean accuracy >= LEARNED)."""
-        last = None
-        for lag, a in zip(lags, accuracy[nz], strict=True):
-            if a < LEARNED:
-                break
-            last = lag
-        return last
 
-    learned = {nz: longest_learned(nz) for nz in noises}
-    failed = [lag for lag, a in zip(lags, accuracy[main], strict=True) if a <= FAILED]
-    shortest_failed = min(failed) if failed else None
-    short = [a for lag, a in zip(lags, accuracy[main], strict=True) if lag <= 10]
-    held = min(short) >= LEARNED and accuracy[main][-1] <= FAILED
-
+def _draw(
+    path: Path,
+    runs: Runs,
+    lags: list[int],
+    accuracy: dict[float, list[float]],
+    ratio: dict[float, list[float]],
+    epochs: int,
+) -> Path:
+    """Test accuracy (left) and the initial gradient ratio (right) against the lag."""
+    noises = list(runs)
     fig, axes = figure(2, 1, 4.6, 3.6)
     ax = axes[0, 0]
     colors = dict(zip(NOISE, ("C0", "C1", "C2"), strict=True))
@@ -196,15 +241,34 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         f"SimpleRNN ({UNITS} tanh units), {N_TRAIN} sequences × {epochs} epochs of Adam",
         fontsize=10,
     )
-    figures = [save(fig, folder / "memory_vs_lag.png")]
+    return save(fig, path)
 
-    def up_to(lag: int | None) -> str:
-        return f"up to a lag of {lag} steps" if lag is not None else "at no lag"
+
+@register("memory", "Memory in a recurrent network: recall after a lag", CLAIM)
+def run(folder: Path, quick: bool, seed: int) -> Outcome:
+    lags = [5, 40] if quick else [2, 5, 10, 15, 20, 25, 30, 40, 50, 70, 100]
+    noises = NOISE[:1] if quick else NOISE
+    seeds = [seed + k for k in range(1 if quick else 5)]
+    epochs = 15 if quick else EPOCHS
+    runs: dict[float, dict[int, list[dict[str, float]]]] = {
+        noise: {lag: [train_and_score(lag, noise, s, epochs) for s in seeds] for lag in lags}
+        for noise in noises
+    }
+    accuracy = {nz: [_mean(runs, nz, lag, "test accuracy") for lag in lags] for nz in noises}
+    ratio = {nz: [_mean(runs, nz, lag, "gradient ratio") for lag in lags] for nz in noises}
+    table = _table(runs, lags, noises)
+    main = noises[0]
+    learned = {nz: _longest_learned(lags, accuracy[nz]) for nz in noises}
+    failed = [lag for lag, a in zip(lags, accuracy[main], strict=True) if a <= FAILED]
+    shortest_failed = min(failed) if failed else None
+    short = [a for lag, a in zip(lags, accuracy[main], strict=True) if lag <= 10]
+    held = min(short) >= LEARNED and accuracy[main][-1] <= FAILED
+    figures = [_draw(folder / "memory_vs_lag.png", runs, lags, accuracy, ratio, epochs)]
 
     summary = (
         f"with noise of std {main:g} during the lag, the mean test accuracy was "
         f"{accuracy[main][0]:.2f} at a lag of {lags[0]} steps and {accuracy[main][-1]:.2f} at "
-        f"{lags[-1]} (chance 0.25): learned (mean ≥ {LEARNED:g}) {up_to(learned[main])}, "
+        f"{lags[-1]} (chance 0.25): learned (mean ≥ {LEARNED:g}) {_up_to(learned[main])}, "
         + (
             f"at chance (mean ≤ {FAILED:g}) from {shortest_failed} steps"
             if shortest_failed is not None
@@ -213,39 +277,7 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         + f"; at initialization the gradient reaching the symbol was {ratio[main][0]:.1e} of "
         f"the query's at lag {lags[0]} and {ratio[main][-1]:.1e} at lag {lags[-1]}."
     )
-    others = [nz for nz in noises if nz != main]
-    notes = [
-        "Course texts: 001_f636fab45e5b4fde.txt (Portuguese; 'Portanto, redes recorrentes "
-        "possuem memória. Essas redes são úteis em tarefas que envolvem dependências "
-        "temporais': therefore, recurrent networks have memory; these networks are useful in "
-        "tasks that involve temporal dependencies) and 002_1711308be637cbdf.txt (English).",
-        f"Task: step 0 shows one of {N_SYMBOLS} symbols (one-hot), steps 1 .. lag carry "
-        "Gaussian noise on the same channels (none with std 0), the last step raises a query "
-        f"flag; the network (SimpleRNN of {UNITS} tanh units, orthogonal W_h, then Dense and "
-        "softmax) must name the symbol, trained with cross-entropy by exact backpropagation "
-        f"through time. Every run: {N_TRAIN} training sequences, {epochs} epochs of Adam "
-        f"(rate {RATE:g}, batches of {BATCH}), global-norm clipping at {CLIP:g}; accuracy on "
-        f"{N_TEST} new sequences; {len(seeds)} seed(s) per point.",
-        f"Criterion: the claim holds when, with noise std {main:g}, the mean test accuracy is "
-        f"at least {LEARNED:g} at every lag up to 10 steps and at most {FAILED:g} at the "
-        f"longest lag ({lags[-1]}).",
-        f"Reading: at the longest lag the test accuracy is at chance while the training "
-        f"accuracy reaches {mean(main, lags[-1], 'train accuracy'):.2f} (table): the network "
-        "fits the training sequences by their noise, which is near the query, and never finds "
-        "the symbol, which is far. That is what vanishing gradients predict, and the right "
-        "panel measures it on this task: at initialization the gradient that reaches the "
-        "symbol's step shrinks exponentially with the lag when noise drives the tanh units "
-        "into saturation.",
-    ]
-    if others:
-        notes.append(
-            "How long is long depends on the task as much as on the network: "
-            + "; ".join(f"with noise std {nz:g} it learned {up_to(learned[nz])}" for nz in others)
-            + f" (std {main:g}: {up_to(learned[main])}). Weaker inputs keep the units nearer "
-            "their linear range, where the gradient survives many steps (see "
-            "vanishing-through-time, tanh with small inputs)."
-        )
-
+    notes = _notes(runs, lags, learned, epochs, len(seeds))
     data = {
         "lags": lags,
         "noise": list(noises),

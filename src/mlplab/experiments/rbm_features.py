@@ -94,25 +94,14 @@ def _logistic(C: float, X_train, y_train, X_test, y_test) -> float:
     return float(model.fit(X_train, y_train).score(X_test, y_test))
 
 
-@register("rbm-features", "RBM features against raw pixels on the digits", CLAIM)
-def run(folder: Path, quick: bool, seed: int) -> Outcome:
-    from ..estimators import BernoulliRBM
+def _measure(datasets: dict, sizes: list[int], shown: int, seed: int):
+    """Test accuracies of raw pixels and RBM features on each dataset, and their table.
 
-    X, y = digits_data()
-    X = X / 16.0  # pixels are 0..16: the RBM's visible units take values in [0, 1]
-    if quick:
-        X, y = X[:500], y[:500]
-    sizes = [16, 64] if quick else [16, 36, 64, 100, 256]
-    shown = 64 if quick else SHOWN
-    # Split the images first, then nudge each part: no shifted copy of a test image
-    # is among the training images.
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.2, random_state=seed, stratify=y
-    )
-    datasets = {
-        "nudged": (*nudge(X_train, y_train), *nudge(X_test, y_test)),
-        "original": (X_train, y_train, X_test, y_test),
-    }
+    Returns ``(results, table, shown_components)``: per dataset the raw accuracy by C,
+    the RBM accuracy by size and the best raw one; the table rows; and the components
+    of the `shown`-unit RBM fitted on the nudged digits.
+    """
+    from ..estimators import BernoulliRBM
 
     results: dict[str, dict[str, dict]] = {}
     table = []
@@ -142,10 +131,11 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
                     "gain over best raw (points)": 100 * (acc - best_raw),
                 }
             )
+    return results, table, shown_components
 
-    gain = {name: 100 * (r["rbm"][shown] - r["best_raw"]) for name, r in results.items()}
-    held = gain["nudged"] >= MIN_GAIN
 
+def _draw(path: Path, results: dict, sizes: list[int], shown: int, components) -> Path:
+    """Accuracy against the RBM's size (left) and the shown RBM's components (right)."""
     fig, axes = figure(2, 1, 4.6, 3.8)
     ax = axes[0, 0]
     for (name, r), color in zip(results.items(), ("C0", "C1"), strict=True):
@@ -161,21 +151,15 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
     ax.set_title("linear classifier on RBM features vs pixels")
     ax.legend(fontsize=7, loc="lower right")
     ax = axes[0, 1]
-    ax.imshow(mosaic(shown_components), cmap="gray_r", interpolation="nearest")
+    ax.imshow(mosaic(components), cmap="gray_r", interpolation="nearest")
     ax.set_axis_off()
     ax.set_title(f"the {shown} components (8 × 8), nudged digits")
-    figures = [save(fig, folder / "rbm_features.png")]
+    return save(fig, path)
 
-    n_nudged = len(datasets["nudged"][1]) + len(datasets["nudged"][3])
-    summary = (
-        f"on the nudged digits ({n_nudged} images) a logistic regression on {shown} RBM "
-        f"features scored {results['nudged']['rbm'][shown]:.3f} against "
-        f"{results['nudged']['best_raw']:.3f} on raw pixels ({gain['nudged']:+.1f} points); "
-        f"on the original digits {results['original']['rbm'][shown]:.3f} against "
-        f"{results['original']['best_raw']:.3f} ({gain['original']:+.1f} points)"
-        + (", the raw pixels stay ahead there." if gain["original"] < 0 else ".")
-    )
-    notes = [
+
+def _notes(shown: int, seed: int) -> list[str]:
+    """Setup and criterion."""
+    return [
         f"Setup: digits with pixels scaled to [0, 1]; the nudged set adds copies shifted by "
         f"one pixel in each of four directions (scikit-learn's example). 80/20 stratified "
         f"split of the images (seed {seed}), each part nudged after the split. "
@@ -189,6 +173,41 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         "digits are nearly linearly separable in pixel space already; the report gives their "
         "numbers too, whichever way they go.",
     ]
+
+
+@register("rbm-features", "RBM features against raw pixels on the digits", CLAIM)
+def run(folder: Path, quick: bool, seed: int) -> Outcome:
+    X, y = digits_data()
+    X = X / 16.0  # pixels are 0..16: the RBM's visible units take values in [0, 1]
+    if quick:
+        X, y = X[:500], y[:500]
+    sizes = [16, 64] if quick else [16, 36, 64, 100, 256]
+    shown = 64 if quick else SHOWN
+    # Split the images first, then nudge each part: no shifted copy of a test image
+    # is among the training images.
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.2, random_state=seed, stratify=y
+    )
+    datasets = {
+        "nudged": (*nudge(X_train, y_train), *nudge(X_test, y_test)),
+        "original": (X_train, y_train, X_test, y_test),
+    }
+
+    results, table, shown_components = _measure(datasets, sizes, shown, seed)
+    gain = {name: 100 * (r["rbm"][shown] - r["best_raw"]) for name, r in results.items()}
+    held = gain["nudged"] >= MIN_GAIN
+    figures = [_draw(folder / "rbm_features.png", results, sizes, shown, shown_components)]
+
+    n_nudged = len(datasets["nudged"][1]) + len(datasets["nudged"][3])
+    summary = (
+        f"on the nudged digits ({n_nudged} images) a logistic regression on {shown} RBM "
+        f"features scored {results['nudged']['rbm'][shown]:.3f} against "
+        f"{results['nudged']['best_raw']:.3f} on raw pixels ({gain['nudged']:+.1f} points); "
+        f"on the original digits {results['original']['rbm'][shown]:.3f} against "
+        f"{results['original']['best_raw']:.3f} ({gain['original']:+.1f} points)"
+        + (", the raw pixels stay ahead there." if gain["original"] < 0 else ".")
+    )
+    notes = _notes(shown, seed)
     data = {
         "accuracy": {
             name: {"raw": dict(r["raw"]), "rbm": dict(r["rbm"]), "best_raw": r["best_raw"]}

@@ -136,21 +136,22 @@ def converged_width(
     return None
 
 
-@register("universal-approximation", "One hidden layer approximates continuous functions", CLAIM)
-def run(folder: Path, quick: bool, seed: int) -> Outcome:
-    widths = {
-        1: [2, 8] if quick else [1, 2, 4, 8, 16, 32, 64],
-        2: [2, 8] if quick else [1, 2, 4, 8, 16, 32],
-    }
-    architectures = [(w,) * d for d, ws in widths.items() for w in ws]
-    max_iter = 100 if quick else 5000
-    folds = 1 if quick else 5
-    n = 60 if quick else 300
-    n_dense = 1000 if quick else 10_000
-    # The dense-grid fits keep the best of a few initializations (the course's remedy
-    # for local minima): a fit stuck in one is not what the network can represent.
-    n_init = 1 if quick else 3
+def _fit_all(
+    widths: dict[int, list[int]],
+    n: int,
+    n_dense: int,
+    max_iter: int,
+    folds: int,
+    n_init: int,
+    seed: int,
+):
+    """Fit every architecture to every target function; errors by CV and on a dense grid.
 
+    Returns ``(cv, dense, raw, fitted)``: the CV and dense-grid errors by function and
+    architecture, the dense-grid errors of one layer on the raw target by width, and the
+    one-layer fits by ``(function, target scaled?, width)``.
+    """
+    architectures = [(w,) * d for d, ws in widths.items() for w in ws]
     cv: dict[str, dict[tuple[int, ...], float]] = {}
     dense: dict[str, dict[tuple[int, ...], float]] = {}
     raw: dict[str, dict[int, float]] = {}
@@ -170,17 +171,16 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
             model = make_model((w,), max_iter, seed, False, n_init).fit(X, y)
             raw[name][w] = dense_error(model, name, n_dense)
             fitted[name, False, w] = model
+    return cv, dense, raw, fitted
 
-    one = {f: {w: dense[f][(w,)] for w in widths[1]} for f in TARGET_FUNCTIONS}
-    two = {f: {w: dense[f][(w, w)] for w in widths[2]} for f in TARGET_FUNCTIONS}
-    best = {f: {1: min(one[f].values()), 2: min(two[f].values())} for f in TARGET_FUNCTIONS}
-    best_cv = {
-        f: {d: min(cv[f][(w,) * d] for w in widths[d]) for d in widths} for f in TARGET_FUNCTIONS
-    }
-    converged = {f: converged_width(one[f]) for f in TARGET_FUNCTIONS}
-    continuous = [f for f in TARGET_FUNCTIONS if f != "step"]
-    held = all(best[f][1] < CLOSE for f in continuous) and best["step"][2] < best["step"][1]
 
+def _tables(errors: dict, best: dict, best_cv: dict, converged: dict, widths: dict):
+    """The errors by function, network and width; and the best of each function.
+
+    `errors` holds the dense-grid errors ``one``, ``two`` and ``raw`` by function and
+    width, and the CV errors ``cv`` by function and architecture.
+    """
+    one, two, raw, cv = errors["one"], errors["two"], errors["raw"], errors["cv"]
     table = []
     for f in TARGET_FUNCTIONS:
         for label, errors in (
@@ -211,7 +211,20 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         }
         for f in TARGET_FUNCTIONS
     ]
+    return table, summary_rows
 
+
+def _draw(
+    path: Path,
+    errors: dict,
+    widths: dict[int, list[int]],
+    converged: dict,
+    fitted: dict,
+    sizes: tuple[int, int],
+) -> Path:
+    """Error against the width (top) and the fit's residuals along x (bottom)."""
+    one, two, raw, cv = errors["one"], errors["two"], errors["raw"], errors["cv"]
+    n, n_dense = sizes
     fig, axes = figure(4, 2, 3.1, 2.8)
     for j, f in enumerate(TARGET_FUNCTIONS):
         ax = axes[0, j]
@@ -257,21 +270,14 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         f"cross-validation (dash-dot: {CLOSE:g}); bottom: the fit's error along x",
         fontsize=10,
     )
-    figures = [save(fig, folder / "universal_approximation.png")]
+    return save(fig, path)
 
-    summary = (
-        "best MSE / var(f) on a dense grid with one hidden layer (inputs and target "
-        "standardized): "
-        + ", ".join(
-            f"{f} {best[f][1]:.1e} (converged at width {converged[f]})"
-            if converged[f] is not None
-            else f"{f} {best[f][1]:.1e} (still improving at width {widths[1][-1]})"
-            for f in continuous
-        )
-        + f"; 1/x with the raw target: {min(raw['reciprocal'].values()):.1e}; the step: "
-        f"{best['step'][1]:.1e} with one hidden layer vs {best['step'][2]:.1e} with two."
-    )
-    notes = [
+
+def _notes(
+    architectures: list, n: int, n_dense: int, max_iter: int, folds: int, n_init: int
+) -> list[str]:
+    """The course, setup, the two errors, convergence and criterion."""
+    return [
         COURSE,
         f"Setup: {n} evenly spaced points of each function (mlplab.datasets.function: x² on "
         "[−1, 1], 1/x on [1, 100], sin x on [1, 2π], the three-level step on [−1, 1]); "
@@ -295,6 +301,53 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         "variance on the dense grid for each continuous function, and two hidden layers beat "
         "one on the step.",
     ]
+
+
+@register("universal-approximation", "One hidden layer approximates continuous functions", CLAIM)
+def run(folder: Path, quick: bool, seed: int) -> Outcome:
+    widths = {
+        1: [2, 8] if quick else [1, 2, 4, 8, 16, 32, 64],
+        2: [2, 8] if quick else [1, 2, 4, 8, 16, 32],
+    }
+    architectures = [(w,) * d for d, ws in widths.items() for w in ws]
+    max_iter = 100 if quick else 5000
+    folds = 1 if quick else 5
+    n = 60 if quick else 300
+    n_dense = 1000 if quick else 10_000
+    # The dense-grid fits keep the best of a few initializations (the course's remedy
+    # for local minima): a fit stuck in one is not what the network can represent.
+    n_init = 1 if quick else 3
+
+    cv, dense, raw, fitted = _fit_all(widths, n, n_dense, max_iter, folds, n_init, seed)
+
+    one = {f: {w: dense[f][(w,)] for w in widths[1]} for f in TARGET_FUNCTIONS}
+    two = {f: {w: dense[f][(w, w)] for w in widths[2]} for f in TARGET_FUNCTIONS}
+    best = {f: {1: min(one[f].values()), 2: min(two[f].values())} for f in TARGET_FUNCTIONS}
+    best_cv = {
+        f: {d: min(cv[f][(w,) * d] for w in widths[d]) for d in widths} for f in TARGET_FUNCTIONS
+    }
+    converged = {f: converged_width(one[f]) for f in TARGET_FUNCTIONS}
+    continuous = [f for f in TARGET_FUNCTIONS if f != "step"]
+    held = all(best[f][1] < CLOSE for f in continuous) and best["step"][2] < best["step"][1]
+
+    errors = {"one": one, "two": two, "raw": raw, "cv": cv}
+    table, summary_rows = _tables(errors, best, best_cv, converged, widths)
+    path = folder / "universal_approximation.png"
+    figures = [_draw(path, errors, widths, converged, fitted, (n, n_dense))]
+
+    summary = (
+        "best MSE / var(f) on a dense grid with one hidden layer (inputs and target "
+        "standardized): "
+        + ", ".join(
+            f"{f} {best[f][1]:.1e} (converged at width {converged[f]})"
+            if converged[f] is not None
+            else f"{f} {best[f][1]:.1e} (still improving at width {widths[1][-1]})"
+            for f in continuous
+        )
+        + f"; 1/x with the raw target: {min(raw['reciprocal'].values()):.1e}; the step: "
+        f"{best['step'][1]:.1e} with one hidden layer vs {best['step'][2]:.1e} with two."
+    )
+    notes = _notes(architectures, n, n_dense, max_iter, folds, n_init)
     data = {
         "dense": {f"{f}/{len(h)}/{h[0]}": v for f in dense for h, v in dense[f].items()},
         "cv": {f"{f}/{len(h)}/{h[0]}": v for f in cv for h, v in cv[f].items()},

@@ -30,6 +30,8 @@ CLAIM = (
 ACTIVATIONS = ("tanh", "sigmoid", "relu")
 #: Recurrent initializers compared: label → name in mlplab.initializers.
 INITS = {"random (Glorot)": "glorot_uniform", "orthogonal": "orthogonal"}
+#: (activation, W_h label) of the six configurations with std-1 inputs.
+CONFIGS = [(a, label) for a in ACTIVATIONS for label in INITS]
 UNITS = 32
 FEATURES = 4
 #: Standard deviation of the inputs of the extra tanh runs (near tanh's linear range).
@@ -74,15 +76,14 @@ def gradient_through_time(
     return float(h0), np.linalg.norm(dx, axis=2).mean(axis=0)
 
 
-@register(
-    "vanishing-through-time", "Vanishing gradients through time in a recurrent network", CLAIM
-)
-def run(folder: Path, quick: bool, seed: int) -> Outcome:
-    lengths = [5, 25, 50, 100] if quick else list(range(5, 101, 5))
-    n_seeds = 2 if quick else 5
-    n_samples = 16 if quick else 64
-    configs = [(a, label) for a in ACTIVATIONS for label in INITS]
-    norms: dict[str, list[float]] = {f"{a}, {label}": [] for a, label in configs}
+def _measure(lengths: list[int], n_seeds: int, n_samples: int, seed: int):
+    """‖∂ℓ/∂h₀‖ against the length for every configuration, and the longest one's profiles.
+
+    Returns ``(norms, small, linear, profiles)``: geometric means over the seeds for each
+    ``"activation, W_h"`` (std-1 inputs) and for tanh with small inputs, the linear RNN's
+    mean, and ‖∂ℓ/∂x_t‖ per step at the longest length.
+    """
+    norms: dict[str, list[float]] = {f"{a}, {label}": [] for a, label in CONFIGS}
     linear: list[float] = []
     small: dict[str, list[float]] = {
         f"tanh, {label}, inputs ×{SMALL_INPUTS:g}": [] for label in INITS
@@ -96,7 +97,7 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
             # The same sequences for every configuration at this length and seed.
             data_rng = np.random.default_rng([seed, s, T])
             X = data_rng.normal(size=(n_samples, T, FEATURES))
-            for a, label in configs:
+            for a, label in CONFIGS:
                 h0, profile = gradient_through_time(a, INITS[label], X, seed * 1000 + s)
                 per_seed[f"{a}, {label}"].append(h0)
                 if T == lengths[-1]:
@@ -118,12 +119,18 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         for key, values in [*per_seed.items(), *per_seed_small.items()]:
             (norms if key in norms else small)[key].append(float(np.exp(np.mean(np.log(values)))))
         linear.append(float(np.mean(per_seed_linear)))
+    return norms, small, linear, profiles
 
+
+def _table(
+    every: dict[str, list[float]],
+    linear: list[float],
+    lengths: list[int],
+    orders: dict[str, float],
+    factor: dict[str, float],
+) -> list[dict]:
+    """‖∂ℓ/∂h₀‖ at a few lengths, orders lost and factor per step; the linear RNN last."""
     span = lengths[-1] - lengths[0]
-    every = {**norms, **small}
-    orders = {k: float(np.log10(v[0] / v[-1])) for k, v in every.items()}
-    factor = {k: float((v[-1] / v[0]) ** (1.0 / span)) for k, v in every.items()}
-    held = all(orders[k] >= MIN_ORDERS for k in norms)
     shown = [T for T in (5, 20, 50, 100) if T in lengths]
     table = []
     for key, values in every.items():
@@ -140,12 +147,22 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
             "factor per step": float((linear[-1] / linear[0]) ** (1.0 / span)),
         }
     )
+    return table
 
+
+def _draw(
+    path: Path,
+    lengths: list[int],
+    every: dict[str, list[float]],
+    linear: list[float],
+    profiles: dict[str, np.ndarray],
+) -> Path:
+    """‖∂ℓ/∂h₀‖ against T (left) and ‖∂ℓ/∂x_t‖ back from the last step (right)."""
     # Colour: activation (light blue: tanh with small inputs); line: dashed random W_h,
     # solid orthogonal. Sigmoid falls far below the others: the axes stop at `floor`.
     colors = {"tanh": "C0", "sigmoid": "C3", "relu": "C2"}
     styles = {"random (Glorot)": "--", "orthogonal": "-"}
-    curves = [(f"{a}, {label}", colors[a], styles[label]) for a, label in configs]
+    curves = [(f"{a}, {label}", colors[a], styles[label]) for a, label in CONFIGS]
     curves += [(f"tanh, {label}, inputs ×{SMALL_INPUTS:g}", "C9", styles[label]) for label in INITS]
     floor = 1e-20
     fig, axes = figure(2, 1, 4.8, 3.7)
@@ -177,27 +194,16 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         f"SimpleRNN ({UNITS} units) at initialization: the gradient through time", fontsize=11
     )
     fig.legend(loc="outside lower center", ncol=3, fontsize=7.5, frameon=False)
-    figures = [save(fig, folder / "vanishing_through_time.png")]
+    return save(fig, path)
 
+
+def _notes(lengths: list[int], n_samples: int, n_seeds: int, factor: dict[str, float]) -> list[str]:
+    """Course text, setup, criterion, and how to read the factors per step."""
     small_random, small_ortho = (f"tanh, {label}, inputs ×{SMALL_INPUTS:g}" for label in INITS)
     ortho_vs_random = {
         a: factor[f"{a}, orthogonal"] / factor[f"{a}, random (Glorot)"] for a in ACTIVATIONS
     }
-    summary = (
-        f"from {lengths[0]} to {lengths[-1]} steps ‖∂loss/∂h₀‖ fell by "
-        + ", ".join(
-            f"10^{orders[f'{a}, orthogonal']:.0f} for {a}" for a in ("sigmoid", "tanh", "relu")
-        )
-        + " with an orthogonal W_h (×"
-        + ", ×".join(f"{factor[f'{a}, orthogonal']:.2f}" for a in ("sigmoid", "tanh", "relu"))
-        + " per step), and as much with a random one"
-        f" (×{factor['sigmoid, random (Glorot)']:.2f}, ×{factor['tanh, random (Glorot)']:.2f},"
-        f" ×{factor['relu, random (Glorot)']:.2f}); a linear RNN with an orthogonal W_h keeps it"
-        f" at {linear[-1]:.2f}, and tanh units with inputs of std {SMALL_INPUTS:g} lost "
-        f"10^{orders[small_random]:.1f} (random W_h) and 10^{orders[small_ortho]:.1f} "
-        "(orthogonal)."
-    )
-    notes = [
+    return [
         "Course text: 002_1711308be637cbdf.txt of the course material (A. Soto, 'Activation "
         "Functions', PUC), slide on the sigmoid's bad property 1, quoted in its original "
         "English.",
@@ -229,6 +235,40 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         "exploding-gradients, and the clipping test of SimpleRNN), and gated units (LSTM, GRU), "
         "which the course's claim motivates, are not part of mlplab.",
     ]
+
+
+@register(
+    "vanishing-through-time", "Vanishing gradients through time in a recurrent network", CLAIM
+)
+def run(folder: Path, quick: bool, seed: int) -> Outcome:
+    lengths = [5, 25, 50, 100] if quick else list(range(5, 101, 5))
+    n_seeds = 2 if quick else 5
+    n_samples = 16 if quick else 64
+    norms, small, linear, profiles = _measure(lengths, n_seeds, n_samples, seed)
+    span = lengths[-1] - lengths[0]
+    every = {**norms, **small}
+    orders = {k: float(np.log10(v[0] / v[-1])) for k, v in every.items()}
+    factor = {k: float((v[-1] / v[0]) ** (1.0 / span)) for k, v in every.items()}
+    held = all(orders[k] >= MIN_ORDERS for k in norms)
+    table = _table(every, linear, lengths, orders, factor)
+    figures = [_draw(folder / "vanishing_through_time.png", lengths, every, linear, profiles)]
+
+    small_random, small_ortho = (f"tanh, {label}, inputs ×{SMALL_INPUTS:g}" for label in INITS)
+    summary = (
+        f"from {lengths[0]} to {lengths[-1]} steps ‖∂loss/∂h₀‖ fell by "
+        + ", ".join(
+            f"10^{orders[f'{a}, orthogonal']:.0f} for {a}" for a in ("sigmoid", "tanh", "relu")
+        )
+        + " with an orthogonal W_h (×"
+        + ", ×".join(f"{factor[f'{a}, orthogonal']:.2f}" for a in ("sigmoid", "tanh", "relu"))
+        + " per step), and as much with a random one"
+        f" (×{factor['sigmoid, random (Glorot)']:.2f}, ×{factor['tanh, random (Glorot)']:.2f},"
+        f" ×{factor['relu, random (Glorot)']:.2f}); a linear RNN with an orthogonal W_h keeps it"
+        f" at {linear[-1]:.2f}, and tanh units with inputs of std {SMALL_INPUTS:g} lost "
+        f"10^{orders[small_random]:.1f} (random W_h) and 10^{orders[small_ortho]:.1f} "
+        "(orthogonal)."
+    )
+    notes = _notes(lengths, n_samples, n_seeds, factor)
     data = {
         "lengths": lengths,
         "norms": norms,
