@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Activation, ActivationInfo
+from ._base import Activation
+from ._facts import FACTS
 
 
 def _check_2d(x: np.ndarray) -> None:
@@ -65,13 +66,6 @@ def sparsemax(x: np.ndarray) -> np.ndarray:
     return np.maximum(x - tau, 0)
 
 
-_ROW_INFO = {
-    "zero_centred": False,
-    "bounded": True,
-    "initializer": "glorot",
-}
-
-
 class Softmax(Activation):
     r"""softmax(x)_i = e^{x_i} / \sum_j e^{x_j}, along the last axis.
 
@@ -81,15 +75,7 @@ class Softmax(Activation):
 
     name = "softmax"
     elementwise = False
-    info = ActivationInfo(
-        formula=r"\frac{e^{x_i}}{\sum_j e^{x_j}}",
-        output_range="(0, 1), rows sum to 1",
-        monotonic=True,
-        smooth=True,
-        saturates="both",
-        reference="Bridle 1990",
-        **_ROW_INFO,
-    )
+    info = FACTS["softmax"]
 
     def _forward(self, x):
         _check_2d(x)
@@ -115,17 +101,7 @@ class LogSoftmax(Activation):
 
     name = "log_softmax"
     elementwise = False
-    info = ActivationInfo(
-        formula=r"x_i - \log \sum_j e^{x_j}",
-        output_range="(-inf, 0]",
-        zero_centred=False,
-        monotonic=True,
-        smooth=True,
-        saturates="right",
-        bounded=False,
-        initializer="glorot",
-        reference="Bridle 1990 (log of softmax)",
-    )
+    info = FACTS["log_softmax"]
 
     def _forward(self, x):
         _check_2d(x)
@@ -153,15 +129,7 @@ class Softmin(Activation):
 
     name = "softmin"
     elementwise = False
-    info = ActivationInfo(
-        formula=r"\frac{e^{-x_i}}{\sum_j e^{-x_j}}",
-        output_range="(0, 1), rows sum to 1",
-        monotonic=False,
-        smooth=True,
-        saturates="both",
-        reference="softmax of -x (Bridle 1990)",
-        **_ROW_INFO,
-    )
+    info = FACTS["softmin"]
 
     def _forward(self, x):
         _check_2d(x)
@@ -191,15 +159,7 @@ class Sparsemax(Activation):
 
     name = "sparsemax"
     elementwise = False
-    info = ActivationInfo(
-        formula=r"\arg\min_{p \in \Delta} \lVert p - x \rVert^2",
-        output_range="[0, 1], rows sum to 1",
-        monotonic=True,
-        smooth=False,
-        saturates="both",
-        reference="Martins & Astudillo 2016",
-        **_ROW_INFO,
-    )
+    info = FACTS["sparsemax"]
 
     def _forward(self, x):
         _check_2d(x)
