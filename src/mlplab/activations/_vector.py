@@ -66,7 +66,21 @@ def sparsemax(x: np.ndarray) -> np.ndarray:
     return np.maximum(x - tau, 0)
 
 
-class Softmax(Activation):
+class _RowWise(Activation):
+    """Unregistered base of the row-wise functions: not elementwise, backpropagated from y.
+
+    Softmax, softmin and sparsemax write their vector-Jacobian product from the output
+    alone (:meth:`vjp_train`), so :meth:`vjp` evaluates the function and uses it;
+    log_softmax, whose output is the log of that, writes its own.
+    """
+
+    elementwise = False
+
+    def _vjp(self, x, grad):
+        return self.vjp_train(x, self._forward(x), grad)
+
+
+class Softmax(_RowWise):
     r"""softmax(x)_i = e^{x_i} / \sum_j e^{x_j}, along the last axis.
 
     ``derivative`` returns the Jacobian's diagonal p(1 - p); backpropagate with
@@ -74,7 +88,6 @@ class Softmax(Activation):
     """
 
     name = "softmax"
-    elementwise = False
     info = FACTS["softmax"]
 
     def _forward(self, x):
@@ -85,14 +98,11 @@ class Softmax(Activation):
         p = self._forward(x)
         return p * (1 - p)
 
-    def _vjp(self, x, grad):
-        return self.vjp_train(x, self._forward(x), grad)
-
     def vjp_train(self, x, y, grad):
         return y * (grad - np.sum(grad * y, axis=-1, keepdims=True))
 
 
-class LogSoftmax(Activation):
+class LogSoftmax(_RowWise):
     r"""log_softmax(x)_i = x_i - \log \sum_j e^{x_j}, along the last axis.
 
     Jacobian :math:`I - \mathbf{1} p^T` with p = softmax(x): ``derivative`` returns its
@@ -100,7 +110,6 @@ class LogSoftmax(Activation):
     """
 
     name = "log_softmax"
-    elementwise = False
     info = FACTS["log_softmax"]
 
     def _forward(self, x):
@@ -119,7 +128,7 @@ class LogSoftmax(Activation):
         return grad - np.exp(y) * np.sum(grad, axis=-1, keepdims=True)
 
 
-class Softmin(Activation):
+class Softmin(_RowWise):
     r"""softmin(x) = softmax(-x), along the last axis.
 
     With p = softmin(x) the Jacobian is :math:`-(\mathrm{diag}(p) - p p^T)`:
@@ -128,7 +137,6 @@ class Softmin(Activation):
     """
 
     name = "softmin"
-    elementwise = False
     info = FACTS["softmin"]
 
     def _forward(self, x):
@@ -139,14 +147,11 @@ class Softmin(Activation):
         p = self._forward(x)
         return -p * (1 - p)
 
-    def _vjp(self, x, grad):
-        return self.vjp_train(x, self._forward(x), grad)
-
     def vjp_train(self, x, y, grad):
         return -y * (grad - np.sum(grad * y, axis=-1, keepdims=True))
 
 
-class Sparsemax(Activation):
+class Sparsemax(_RowWise):
     r"""Sparsemax: the Euclidean projection of the row onto the probability simplex.
 
     :math:`\mathrm{sparsemax}(x) = \max(x - \tau(x), 0)`, with τ chosen so that the
@@ -158,7 +163,6 @@ class Sparsemax(Activation):
     """
 
     name = "sparsemax"
-    elementwise = False
     info = FACTS["sparsemax"]
 
     def _forward(self, x):
@@ -169,9 +173,6 @@ class Sparsemax(Activation):
         support = (self._forward(x) > 0).astype(x.dtype)
         size = np.sum(support, axis=-1, keepdims=True)
         return support * (1 - 1 / size)
-
-    def _vjp(self, x, grad):
-        return self.vjp_train(x, self._forward(x), grad)
 
     def vjp_train(self, x, y, grad):
         support = (y > 0).astype(grad.dtype)
