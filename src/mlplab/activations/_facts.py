@@ -26,7 +26,7 @@ FACTS: dict[str, ActivationInfo] = {
 
     # -- identity and step -------------------------------------------------------------------------
     "identity": ActivationInfo(
-        "x",
+        r"x",
         "(-inf, inf)",                          True,   True,     True,  "none",   False,  "glorot",
         ""),
     "step": ActivationInfo(
@@ -144,13 +144,13 @@ FACTS: dict[str, ActivationInfo] = {
 
     # -- exponential -------------------------------------------------------------------------------
     "exponential": ActivationInfo(
-        "e^{x}",
+        r"e^{x}",
         "(0, inf)",                             False,  True,     True,  "left",   False,  "glorot",
         "classical (Keras 'exponential')"),
 
     # -- radial, periodic and other shapes ---------------------------------------------------------
     "gaussian": ActivationInfo(
-        "e^{-x^2}",
+        r"e^{-x^2}",
         "(0, 1]",                               False,  False,    True,  "both",   True,   "glorot",
         "Broomhead & Lowe 1988"),
     "sinusoid": ActivationInfo(
