@@ -9,6 +9,7 @@ import pytest
 
 import mlplab.activations as acts
 from mlplab.activations import Activation, ActivationInfo, get, names
+from mlplab.activations._facts import FACTS
 
 # Any NumPy (or other) warning is a failure.
 pytestmark = pytest.mark.filterwarnings("error")
@@ -618,6 +619,13 @@ def test_info_and_docs_are_complete(name):
     assert list(cls.kinks) == sorted(cls.kinks)
     assert cls.__doc__ and len(cls.__doc__) > 20
     assert cls.__name__ in acts.__all__
+
+
+def test_facts_table_has_a_row_for_each_activation_and_nothing_else():
+    assert sorted(FACTS) == NAMES
+    for name in NAMES:
+        # each class reads its own row, not one inherited from a parent (silu from swish)
+        assert type(get(name)).info is FACTS[name], name
 
 
 INITIALIZERS = {

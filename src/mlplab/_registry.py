@@ -167,7 +167,21 @@ class Registry(Generic[T]):
 
     # -- reading -----------------------------------------------------------------------
     def names(self, *, include_aliases: bool = False) -> list[str]:
-        """Canonical names of every entry, sorted; optionally with the aliases mixed in."""
+        """Canonical names of every entry, sorted; optionally with the aliases mixed in.
+
+        What each catalog's ``names()`` returns.
+
+        Parameters
+        ----------
+        include_aliases : bool, default False
+            Also list every alias, sorted in among the canonical names.
+
+        Returns
+        -------
+        list of str
+            Names that :meth:`get` accepts. The `reserved` names, which a catalog's
+            ``get()`` answers itself (the initializers' ``"auto"``), are not listed.
+        """
         if include_aliases:
             return sorted([*self._classes, *self._aliases])
         return sorted(self._classes)
@@ -201,23 +215,41 @@ class Registry(Generic[T]):
     def get(self, obj: Any = None, /, **params: Any) -> T:
         """Build an entry from a name or a class, or pass an instance through.
 
+        The lookup contract of every catalog: ``get()`` of the activations, losses,
+        initializers, schedules and optimizers wraps this method, so each accepts and
+        refuses the same things with the same errors.
+
         Parameters
         ----------
         obj : str, instance, class or None
-            A registered name or alias (see :meth:`lookup`), an instance of the catalog
-            (returned as is), a class of it (instantiated with `params`), or None for
-            the registry's `default`.
+            What to build:
+
+            - a registered name or alias, case-insensitive and with ``-`` and ``_``
+              alike (``"Leaky-ReLU"`` is ``"leaky_relu"``): its class, instantiated
+              with `params`;
+            - a class of the catalog: instantiated with `params`;
+            - an instance of the catalog: returned as is;
+            - None: the registry's `default` (the activations' identity); refused where
+              there is none.
         **params
-            Parameters of the entry, e.g. ``get("elu", alpha=0.5)``.
+            Parameters of the entry, e.g. ``get("elu", alpha=0.5)``; checked against
+            the class's constructor before it is called.
+
+        Returns
+        -------
+        object
+            An instance of the catalog's `base` (or of a class registered beside it):
+            `obj` itself when it is one, otherwise a new object.
 
         Raises
         ------
         ValueError
-            For an unknown name (see :meth:`lookup`).
+            For an unknown name: the message names the closest valid name (or, for a
+            name in `notes`, what to use instead) and lists every valid name, sorted.
         TypeError
-            For anything else, for None without a default, for `params` given with an
-            instance, and for parameters the class does not take (naming them and the
-            ones it takes).
+            For anything that is neither a name, a class nor an instance of the catalog;
+            for None without a default; for `params` given with an instance; and for
+            parameters the class does not take (naming them and the ones it takes).
         """
         if obj is None and self.default is not None:
             obj = self.default

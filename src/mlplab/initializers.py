@@ -78,14 +78,8 @@ class Initializer(EqualByConfig):
 
     Subclasses implement :meth:`_sample`, which returns a float64 array (or one of the
     requested dtype). Calling the object checks the arguments, builds the random
-    generator and casts to `dtype`.
-
-    Class attributes
-    ----------------
-    name : str
-        Canonical registry name.
-    aliases : tuple of str
-        Other names that :func:`mlplab.initializers.get` accepts.
+    generator and casts to `dtype`. A subclass that sets ``name`` (and optionally
+    ``aliases``) registers under it, so :func:`mlplab.initializers.get` finds it.
     """
 
     def __call__(
@@ -411,9 +405,11 @@ def for_activation(activation: str | activations.Activation | None) -> Initializ
 
 
 def names(*, include_aliases: bool = False) -> list[str]:
-    """Canonical names of every registered initializer (sorted), optionally with aliases.
+    """Names of the registered initializers, sorted, as :func:`get` accepts them.
 
-    ``"auto"``, which :func:`get` also accepts, is not listed.
+    With ``include_aliases=True`` the aliases (``"xavier_uniform"``...) are listed too;
+    see :meth:`mlplab._registry.Registry.names`. ``"auto"``, which :func:`get` also
+    accepts, is never listed.
     """
     return REGISTRY.names(include_aliases=include_aliases)
 
@@ -424,27 +420,29 @@ def get(
     activation: str | activations.Activation | None = None,
     **params: Any,
 ) -> Initializer:
-    """Look up an initializer by name (or alias), or pass an instance through.
+    """An :class:`Initializer` by name, from a subclass, or the instance given.
 
     Parameters
     ----------
     initializer : str, Initializer or Initializer subclass
-        A registered name or alias (case-insensitive, ``-`` and ``_`` alike), ``"auto"``,
-        an :class:`Initializer` instance (returned as is) or a subclass (instantiated
-        with `params`). None is refused.
+        A name from :func:`names` or an alias, ``"auto"`` (the initializer that
+        `activation` recommends), an instance or a subclass. None is refused.
     activation : str, Activation or None
-        Used only by ``"auto"``, which returns :func:`for_activation` of it; ignored
+        Read only by ``"auto"``, which returns :func:`for_activation` of it; ignored
         otherwise, so a layer can always pass its activation.
     **params
-        Parameters of the initializer, e.g. ``get("normal", std=0.1)``.
+        The initializer's parameters, e.g. ``get("normal", std=0.1)``; none with
+        ``"auto"``.
 
-    Raises
-    ------
-    ValueError
-        For an unknown name: the message lists the valid names and the closest one.
-    TypeError
-        For anything that is neither a name nor an Initializer, for `params` given with
-        an instance or with ``"auto"``, and for parameters the initializer does not take.
+    Returns
+    -------
+    Initializer
+        Called as ``init(shape, rng)``, a new parameter array of that shape.
+
+    See Also
+    --------
+    mlplab._registry.Registry.get : What every catalog's ``get()`` accepts, and the
+        ValueError (unknown name, with the closest one) and TypeError it raises.
     """
     if isinstance(initializer, str) and normalize(initializer) == "auto":
         if params:

@@ -510,28 +510,34 @@ class Hinge(Loss):
 
 
 def names(*, include_aliases: bool = False) -> list[str]:
-    """Canonical names of every registered loss (sorted), optionally with aliases."""
+    """Names of the registered losses, sorted, as :func:`get` accepts them.
+
+    With ``include_aliases=True`` the aliases (``"mse"``...) are listed too; see
+    :meth:`mlplab._registry.Registry.names`.
+    """
     return REGISTRY.names(include_aliases=include_aliases)
 
 
 def get(loss: str | Loss | type[Loss], **params: Any) -> Loss:
-    """Look up a loss by name (or alias), or pass an instance through.
+    """A :class:`Loss` by name, from a subclass, or the instance given.
 
     Parameters
     ----------
     loss : str, Loss or Loss subclass
-        A registered name or alias (case-insensitive, ``-`` and ``_`` alike), a
-        :class:`Loss` instance (returned as is) or a subclass (instantiated with
-        `params`). None is refused: a network needs an explicit loss.
+        A name from :func:`names` or an alias, an instance or a subclass. None is
+        refused: a network needs an explicit loss.
     **params
-        Parameters of the loss, e.g. ``get("huber", delta=0.5)``.
+        The loss's parameters, e.g. ``get("huber", delta=0.5)``.
 
-    Raises
-    ------
-    ValueError
-        For an unknown name: the message lists the valid names and the closest one.
-    TypeError
-        For anything that is neither a name nor a Loss, for `params` given with an
-        instance, and for parameters the loss does not take.
+    Returns
+    -------
+    Loss
+        ``loss(y_true, y_pred, sample_weight)`` is the weighted mean loss over samples
+        and ``loss.gradient(...)`` its exact derivative with respect to `y_pred`.
+
+    See Also
+    --------
+    mlplab._registry.Registry.get : What every catalog's ``get()`` accepts, and the
+        ValueError (unknown name, with the closest one) and TypeError it raises.
     """
     return REGISTRY.get(loss, **params)

@@ -64,14 +64,14 @@ class Activation(EqualByConfig):
     :meth:`derivative` and :meth:`vjp` check the input and keep its dtype: float32
     in gives float32 out.
 
+    A subclass that sets ``name`` (and optionally ``aliases``) registers under it, so
+    :func:`mlplab.activations.get` finds it; a catalog class takes its ``info`` from the
+    catalog's facts table (``mlplab.activations._facts.FACTS``), by that name.
+
     Class attributes
     ----------------
-    name : str
-        Canonical registry name.
-    aliases : tuple of str
-        Other names that :func:`mlplab.activations.get` accepts.
     info : ActivationInfo
-        Metadata.
+        Its facts: formula, range, shape properties, recommended initializer.
     elementwise : bool
         False for functions of a whole row (softmax, sparsemax...).
     output_derivative : bool
@@ -167,28 +167,34 @@ Activation._registry = REGISTRY
 
 
 def names(*, include_aliases: bool = False) -> list[str]:
-    """Canonical names of every registered activation (sorted), optionally with aliases."""
+    """Names of the registered activations, sorted, as :func:`get` accepts them.
+
+    With ``include_aliases=True`` the aliases (``"linear"``, ``"logistic"``...) are listed
+    too; see :meth:`mlplab._registry.Registry.names`.
+    """
     return REGISTRY.names(include_aliases=include_aliases)
 
 
 def get(activation: str | Activation | type[Activation] | None = None, **params: Any) -> Activation:
-    """Look up an activation by name (or alias), or pass an instance through.
+    """An :class:`Activation` by name, from a subclass, or the instance given.
 
     Parameters
     ----------
-    activation : str, Activation, Activation subclass or None
-        A registered name or alias (case-insensitive, ``-`` and ``_`` alike), an
-        :class:`Activation` instance (returned as is), a subclass (instantiated with
-        `params`), or None for identity.
+    activation : str, Activation, Activation subclass or None, default None
+        A name from :func:`names` or an alias (``"logistic"`` is sigmoid), an instance,
+        a subclass, or None for the identity.
     **params
-        Parameters of the activation, e.g. ``get("leaky_relu", negative_slope=0.2)``.
+        The activation's parameters, e.g. ``get("leaky_relu", negative_slope=0.2)``.
 
-    Raises
-    ------
-    ValueError
-        For an unknown name: the message lists the valid names and the closest one.
-    TypeError
-        For anything that is neither a name nor an Activation, for `params` given with
-        an instance, and for parameters the activation does not take.
+    Returns
+    -------
+    Activation
+        Called on an array, the function's value; ``.derivative(x)`` and ``.vjp(x, g)``
+        backpropagate through it, and ``.info`` holds its facts.
+
+    See Also
+    --------
+    mlplab._registry.Registry.get : What every catalog's ``get()`` accepts, and the
+        ValueError (unknown name, with the closest one) and TypeError it raises.
     """
     return REGISTRY.get(activation, **params)

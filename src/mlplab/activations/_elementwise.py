@@ -17,7 +17,8 @@ import numpy as np
 
 from mlplab._validation import check_float_array, check_positive, check_real
 
-from ._base import Activation, ActivationInfo
+from ._base import Activation
+from ._facts import FACTS
 
 # exp(-x**2) is exactly 0 in every float type once |x| > ~27, so clipping |x| to this
 # bound before squaring changes no result but keeps x*x from overflowing.
@@ -126,17 +127,7 @@ class Identity(Activation):
     name = "identity"
     aliases = ("linear",)
     output_derivative = True
-    info = ActivationInfo(
-        formula=r"x",
-        output_range="(-inf, inf)",
-        zero_centred=True,
-        monotonic=True,
-        smooth=True,
-        saturates="none",
-        bounded=False,
-        initializer="glorot",
-        reference="",
-    )
+    info = FACTS["identity"]
 
     def _forward(self, x):
         return x.copy()
@@ -166,17 +157,7 @@ class Step(Activation):
     aliases = ("heaviside",)
     output_derivative = True
     kinks = (0.0,)
-    info = ActivationInfo(
-        formula=r"\mathbb{1}[x > 0]",
-        output_range="{0, 1}",
-        zero_centred=False,
-        monotonic=True,
-        smooth=False,
-        saturates="both",
-        bounded=True,
-        initializer="glorot",
-        reference="McCulloch & Pitts 1943; Rosenblatt 1958",
-    )
+    info = FACTS["step"]
 
     def _forward(self, x):
         return _cast(x > 0, x)
@@ -198,17 +179,7 @@ class Sigmoid(Activation):
     name = "sigmoid"
     aliases = ("logistic",)
     output_derivative = True
-    info = ActivationInfo(
-        formula=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
-        output_range="(0, 1)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=True,
-        saturates="both",
-        bounded=True,
-        initializer="glorot",
-        reference="Rumelhart, Hinton & Williams 1986",
-    )
+    info = FACTS["sigmoid"]
 
     def _forward(self, x):
         return sigmoid(x)
@@ -230,17 +201,7 @@ class HardSigmoid(Activation):
     name = "hard_sigmoid"
     output_derivative = True
     kinks = (-3.0, 3.0)
-    info = ActivationInfo(
-        formula=r"\min(\max(0, x + 3), 6) / 6",
-        output_range="[0, 1]",
-        zero_centred=False,
-        monotonic=True,
-        smooth=False,
-        saturates="both",
-        bounded=True,
-        initializer="glorot",
-        reference="Courbariaux et al. 2015; Howard et al. 2019",
-    )
+    info = FACTS["hard_sigmoid"]
 
     def _forward(self, x):
         return np.clip(x + 3, 0, 6) / 6
@@ -261,17 +222,7 @@ class LogSigmoid(Activation):
 
     name = "log_sigmoid"
     output_derivative = True
-    info = ActivationInfo(
-        formula=r"\log \frac{1}{1 + e^{-x}}",
-        output_range="(-inf, 0)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=True,
-        saturates="right",
-        bounded=False,
-        initializer="glorot",
-        reference="log of the logistic (Rumelhart, Hinton & Williams 1986)",
-    )
+    info = FACTS["log_sigmoid"]
 
     def _forward(self, x):
         return -softplus(-x)
@@ -292,17 +243,7 @@ class Tanh(Activation):
 
     name = "tanh"
     output_derivative = True
-    info = ActivationInfo(
-        formula=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
-        output_range="(-1, 1)",
-        zero_centred=True,
-        monotonic=True,
-        smooth=True,
-        saturates="both",
-        bounded=True,
-        initializer="glorot",
-        reference="LeCun et al. 1998 (Efficient BackProp)",
-    )
+    info = FACTS["tanh"]
 
     def _forward(self, x):
         return np.tanh(x)
@@ -334,17 +275,7 @@ class HardTanh(Activation):
     name = "hard_tanh"
     output_derivative = True
     kinks = (-1.0, 1.0)
-    info = ActivationInfo(
-        formula=r"\min(\max(x, a), b)",
-        output_range="[min_val, max_val]",
-        zero_centred=True,
-        monotonic=True,
-        smooth=False,
-        saturates="both",
-        bounded=True,
-        initializer="glorot",
-        reference="Collobert 2004",
-    )
+    info = FACTS["hard_tanh"]
 
     def __init__(self, *, min_val: float = -1.0, max_val: float = 1.0) -> None:
         self.min_val = check_real(min_val, "min_val")
@@ -389,17 +320,7 @@ class Tanhshrink(Activation):
     """
 
     name = "tanhshrink"
-    info = ActivationInfo(
-        formula=r"x - \tanh(x)",
-        output_range="(-inf, inf)",
-        zero_centred=True,
-        monotonic=True,
-        smooth=True,
-        saturates="none",
-        bounded=False,
-        initializer="glorot",
-        reference="Torch nn library (Collobert, Kavukcuoglu & Farabet 2011)",
-    )
+    info = FACTS["tanhshrink"]
 
     def _forward(self, x):
         # x - tanh x cancels near 0 (it is ~x^3/3): use the Taylor series there
@@ -425,17 +346,7 @@ class Softsign(Activation):
 
     name = "softsign"
     output_derivative = True
-    info = ActivationInfo(
-        formula=r"\frac{x}{1 + |x|}",
-        output_range="(-1, 1)",
-        zero_centred=True,
-        monotonic=True,
-        smooth=True,
-        saturates="both",
-        bounded=True,
-        initializer="glorot",
-        reference="Elliott 1993; Turian, Bergstra & Bengio 2009",
-    )
+    info = FACTS["softsign"]
 
     def _forward(self, x):
         out = np.sign(x)  # the limit ±1 where x = ±inf (x / inf would be nan)
@@ -456,17 +367,7 @@ class Arctan(Activation):
 
     name = "arctan"
     output_derivative = True
-    info = ActivationInfo(
-        formula=r"\arctan(x)",
-        output_range="(-pi/2, pi/2)",
-        zero_centred=True,
-        monotonic=True,
-        smooth=True,
-        saturates="both",
-        bounded=True,
-        initializer="glorot",
-        reference="classical (inverse tangent)",
-    )
+    info = FACTS["arctan"]
 
     def _forward(self, x):
         return np.arctan(x)
@@ -493,17 +394,7 @@ class ReLU(Activation):
     name = "relu"
     output_derivative = True
     kinks = (0.0,)
-    info = ActivationInfo(
-        formula=r"\max(0, x)",
-        output_range="[0, inf)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=False,
-        saturates="left",
-        bounded=False,
-        initializer="he",
-        reference="Nair & Hinton 2010; Glorot, Bordes & Bengio 2011",
-    )
+    info = FACTS["relu"]
 
     def _forward(self, x):
         return np.maximum(x, 0)
@@ -536,17 +427,7 @@ class ReLU6(Activation):
     name = "relu6"
     output_derivative = True
     kinks = (0.0, 6.0)
-    info = ActivationInfo(
-        formula=r"\min(\max(0, x), 6)",
-        output_range="[0, 6]",
-        zero_centred=False,
-        monotonic=True,
-        smooth=False,
-        saturates="both",
-        bounded=True,
-        initializer="he",
-        reference="Krizhevsky 2010",
-    )
+    info = FACTS["relu6"]
 
     def _forward(self, x):
         return np.clip(x, 0, 6)
@@ -556,19 +437,6 @@ class ReLU6(Activation):
 
     def _derivative_from_output(self, y):
         return _clipped_unit(y, 0, 6)
-
-
-# The facts leaky_relu, prelu and rrelu share at their default (positive) slopes: a kink
-# at 0 between two unbounded linear sides, neither saturating.
-_SLOPED_INFO = {
-    "output_range": "(-inf, inf)",
-    "zero_centred": False,
-    "monotonic": True,
-    "smooth": False,
-    "saturates": "none",
-    "bounded": False,
-    "initializer": "he",
-}
 
 
 class _SlopedReLU(Activation):
@@ -608,11 +476,7 @@ class LeakyReLU(_SlopedReLU):
     """
 
     name = "leaky_relu"
-    info = ActivationInfo(
-        formula=r"\max(0, x) + a \min(0, x)",
-        reference="Maas, Hannun & Ng 2013",
-        **_SLOPED_INFO,
-    )
+    info = FACTS["leaky_relu"]
 
     def __init__(self, *, negative_slope: float = 0.01) -> None:
         self.negative_slope = check_real(negative_slope, "negative_slope")
@@ -634,11 +498,7 @@ class FixedPReLU(_SlopedReLU):
     """
 
     name = "prelu"
-    info = ActivationInfo(
-        formula=r"\max(0, x) + \alpha \min(0, x)",
-        reference="He et al. 2015",
-        **_SLOPED_INFO,
-    )
+    info = FACTS["prelu"]
 
     def __init__(self, *, alpha: float = 0.25) -> None:
         self.alpha = check_real(alpha, "alpha")
@@ -667,11 +527,7 @@ class RReLU(_SlopedReLU):
     name = "rrelu"
     stochastic = True
     output_derivative = False
-    info = ActivationInfo(
-        formula=r"\max(0, x) + a \min(0, x),\ a \sim U(l, u)",
-        reference="Xu et al. 2015",
-        **_SLOPED_INFO,
-    )
+    info = FACTS["rrelu"]
 
     def __init__(self, *, lower: float = 1 / 8, upper: float = 1 / 3) -> None:
         self.lower = check_positive(lower, "lower", allow_zero=True)
@@ -719,17 +575,7 @@ class Threshold(Activation):
     name = "threshold"
     output_derivative = True
     kinks = (0.0,)
-    info = ActivationInfo(
-        formula=r"x \text{ if } x > t \text{ else } v",
-        output_range="[value, inf) when value <= threshold",
-        zero_centred=False,
-        monotonic=True,
-        smooth=False,
-        saturates="left",
-        bounded=False,
-        initializer="he",
-        reference="PyTorch nn.Threshold",
-    )
+    info = FACTS["threshold"]
 
     def __init__(self, *, threshold: float = 0.0, value: float = 0.0) -> None:
         self.threshold = check_real(threshold, "threshold")
@@ -768,17 +614,7 @@ class Softplus(Activation):
 
     name = "softplus"
     kinks = (20.0,)
-    info = ActivationInfo(
-        formula=r"\frac{1}{\beta} \log(1 + e^{\beta x})",
-        output_range="(0, inf)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=True,
-        saturates="left",
-        bounded=False,
-        initializer="he",
-        reference="Dugas et al. 2001",
-    )
+    info = FACTS["softplus"]
 
     def __init__(self, *, beta: float = 1.0, threshold: float = 20.0) -> None:
         self.beta = check_positive(beta, "beta")

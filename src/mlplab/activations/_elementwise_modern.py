@@ -14,8 +14,9 @@ from scipy.special import erfc
 
 from mlplab._validation import check_option, check_positive
 
-from ._base import Activation, ActivationInfo
+from ._base import Activation
 from ._elementwise import _SQUARE_CLIP, _cast, _mul_decay, sigmoid, softplus
+from ._facts import FACTS
 
 _INV_SQRT2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -33,19 +34,6 @@ def _elu_derivative(x: np.ndarray, alpha: float) -> np.ndarray:
     return _cast(np.where(x > 0, 1, alpha * np.exp(np.minimum(x, 0))), x)
 
 
-# The facts elu and celu share: saturating to -alpha on the left, smooth at the default
-# alpha = 1 (celu for every alpha).
-_ELU_INFO = {
-    "output_range": "(-alpha, inf)",
-    "zero_centred": False,
-    "monotonic": True,
-    "smooth": True,
-    "saturates": "left",
-    "bounded": False,
-    "initializer": "he",
-}
-
-
 class ELU(Activation):
     r"""Exponential linear unit: x for x > 0, :math:`\alpha(e^x - 1)` otherwise.
 
@@ -61,11 +49,7 @@ class ELU(Activation):
 
     name = "elu"
     output_derivative = True
-    info = ActivationInfo(
-        formula=r"x \text{ if } x > 0 \text{ else } \alpha (e^{x} - 1)",
-        reference="Clevert, Unterthiner & Hochreiter 2015",
-        **_ELU_INFO,
-    )
+    info = FACTS["elu"]
 
     def __init__(self, *, alpha: float = 1.0) -> None:
         self.alpha = check_positive(alpha, "alpha")
@@ -95,17 +79,7 @@ class SELU(Activation):
     kinks = (0.0,)
     alpha = 1.6732632423543772848170429916717
     scale = 1.0507009873554804934193349852946
-    info = ActivationInfo(
-        formula=r"\lambda \left(x \text{ if } x > 0 \text{ else } \alpha (e^{x} - 1)\right)",
-        output_range="(-scale*alpha, inf)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=False,
-        saturates="left",
-        bounded=False,
-        initializer="lecun",
-        reference="Klambauer et al. 2017",
-    )
+    info = FACTS["selu"]
 
     def _forward(self, x):
         return self.scale * _elu(x, self.alpha)
@@ -131,11 +105,7 @@ class CELU(Activation):
 
     name = "celu"
     output_derivative = True
-    info = ActivationInfo(
-        formula=r"\max(0, x) + \min(0, \alpha (e^{x/\alpha} - 1))",
-        reference="Barron 2017",
-        **_ELU_INFO,
-    )
+    info = FACTS["celu"]
 
     def __init__(self, *, alpha: float = 1.0) -> None:
         self.alpha = check_positive(alpha, "alpha")
@@ -168,17 +138,7 @@ class GELU(Activation):
     """
 
     name = "gelu"
-    info = ActivationInfo(
-        formula=r"x \Phi(x) = \frac{x}{2}\left(1 + \mathrm{erf}(x/\sqrt{2})\right)",
-        output_range="[-0.17, inf)",
-        zero_centred=False,
-        monotonic=False,
-        smooth=True,
-        saturates="left",
-        bounded=False,
-        initializer="he",
-        reference="Hendrycks & Gimpel 2016",
-    )
+    info = FACTS["gelu"]
 
     def __init__(self, *, approximate: str = "none") -> None:
         self.approximate = check_option(approximate, "approximate", ("none", "tanh"))
@@ -222,17 +182,7 @@ class Swish(Activation):
     """
 
     name = "swish"
-    info = ActivationInfo(
-        formula=r"x \sigma(\beta x)",
-        output_range="[-0.28/beta, inf)",
-        zero_centred=False,
-        monotonic=False,
-        smooth=True,
-        saturates="left",
-        bounded=False,
-        initializer="he",
-        reference="Ramachandran, Zoph & Le 2017",
-    )
+    info = FACTS["swish"]
 
     def __init__(self, *, beta: float = 1.0) -> None:
         self.beta = check_positive(beta, "beta")
@@ -253,17 +203,7 @@ class SiLU(Swish):
     """
 
     name = "silu"
-    info = ActivationInfo(
-        formula=r"x \sigma(x)",
-        output_range="[-0.2785, inf)",
-        zero_centred=False,
-        monotonic=False,
-        smooth=True,
-        saturates="left",
-        bounded=False,
-        initializer="he",
-        reference="Hendrycks & Gimpel 2016; Elfwing, Uchibe & Doya 2018",
-    )
+    info = FACTS["silu"]
 
     def __init__(self) -> None:
         self.beta = 1.0
@@ -279,17 +219,7 @@ class HardSwish(Activation):
     name = "hard_swish"
     aliases = ("hard_silu",)
     kinks = (-3.0, 3.0)
-    info = ActivationInfo(
-        formula=r"x \frac{\min(\max(0, x + 3), 6)}{6}",
-        output_range="[-0.375, inf)",
-        zero_centred=False,
-        monotonic=False,
-        smooth=False,
-        saturates="left",
-        bounded=False,
-        initializer="he",
-        reference="Howard et al. 2019",
-    )
+    info = FACTS["hard_swish"]
 
     def _forward(self, x):
         return _mul_decay(x, np.clip(x + 3, 0, 6) / 6)
@@ -306,17 +236,7 @@ class Mish(Activation):
     """
 
     name = "mish"
-    info = ActivationInfo(
-        formula=r"x \tanh(\log(1 + e^{x}))",
-        output_range="[-0.3088, inf)",
-        zero_centred=False,
-        monotonic=False,
-        smooth=True,
-        saturates="left",
-        bounded=False,
-        initializer="he",
-        reference="Misra 2019",
-    )
+    info = FACTS["mish"]
 
     def _forward(self, x):
         return _mul_decay(x, np.tanh(softplus(x)))
@@ -341,17 +261,7 @@ class Squareplus(Activation):
     """
 
     name = "squareplus"
-    info = ActivationInfo(
-        formula=r"\frac{x + \sqrt{x^2 + b}}{2}",
-        output_range="(0, inf)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=True,
-        saturates="left",
-        bounded=False,
-        initializer="he",
-        reference="Barron 2021",
-    )
+    info = FACTS["squareplus"]
 
     def __init__(self, *, b: float = 4.0) -> None:
         self.b = check_positive(b, "b", allow_zero=True)

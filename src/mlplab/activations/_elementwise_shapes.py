@@ -10,8 +10,9 @@ import numpy as np
 
 from mlplab._validation import check_positive
 
-from ._base import Activation, ActivationInfo
+from ._base import Activation
 from ._elementwise import _SQUARE_CLIP, _cast, _mul_decay
+from ._facts import FACTS
 
 
 # -- exponential ---------------------------------------------------------------------------
@@ -26,17 +27,7 @@ class Exponential(Activation):
 
     name = "exponential"
     output_derivative = True
-    info = ActivationInfo(
-        formula=r"e^{x}",
-        output_range="(0, inf)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=True,
-        saturates="left",
-        bounded=False,
-        initializer="glorot",
-        reference="classical (Keras 'exponential')",
-    )
+    info = FACTS["exponential"]
 
     def _forward(self, x):
         with np.errstate(over="ignore"):
@@ -54,17 +45,7 @@ class Gaussian(Activation):
     r""":math:`f(x) = e^{-x^2}`; :math:`f'(x) = -2x e^{-x^2}`."""
 
     name = "gaussian"
-    info = ActivationInfo(
-        formula=r"e^{-x^2}",
-        output_range="(0, 1]",
-        zero_centred=False,
-        monotonic=False,
-        smooth=True,
-        saturates="both",
-        bounded=True,
-        initializer="glorot",
-        reference="Broomhead & Lowe 1988",
-    )
+    info = FACTS["gaussian"]
 
     def _forward(self, x):
         xc = np.clip(x, -_SQUARE_CLIP, _SQUARE_CLIP)
@@ -82,17 +63,7 @@ class Sinusoid(Activation):
 
     name = "sinusoid"
     aliases = ("sin",)
-    info = ActivationInfo(
-        formula=r"\sin(x)",
-        output_range="[-1, 1]",
-        zero_centred=True,
-        monotonic=False,
-        smooth=True,
-        saturates="none",
-        bounded=True,
-        initializer="glorot",
-        reference="Sopena, Romero & Alquezar 1999; Sitzmann et al. 2020",
-    )
+    info = FACTS["sinusoid"]
 
     def _forward(self, x):
         return np.sin(x)
@@ -115,17 +86,7 @@ class Sinc(Activation):
     """
 
     name = "sinc"
-    info = ActivationInfo(
-        formula=r"\frac{\sin x}{x}",
-        output_range="[-0.2172, 1]",
-        zero_centred=False,
-        monotonic=False,
-        smooth=True,
-        saturates="both",
-        bounded=True,
-        initializer="glorot",
-        reference="Woodward & Davies 1952 (the name sinc)",
-    )
+    info = FACTS["sinc"]
 
     def _forward(self, x):
         finite = np.isfinite(x)
@@ -156,17 +117,7 @@ class BentIdentity(Activation):
     """
 
     name = "bent_identity"
-    info = ActivationInfo(
-        formula=r"\frac{\sqrt{x^2 + 1} - 1}{2} + x",
-        output_range="(-inf, inf)",
-        zero_centred=False,
-        monotonic=True,
-        smooth=True,
-        saturates="none",
-        bounded=False,
-        initializer="glorot",
-        reference="no canonical paper (common in activation tables)",
-    )
+    info = FACTS["bent_identity"]
 
     def _forward(self, x):
         finite = np.isfinite(x)
@@ -179,19 +130,6 @@ class BentIdentity(Activation):
         xf = np.where(finite, x, 0)
         inner = xf / (2 * np.hypot(xf, 1)) + 1
         return np.where(finite, inner, 1 + np.sign(x) / 2)
-
-
-# -- shrinkage -----------------------------------------------------------------------------
-# What softshrink and hardshrink share: odd, kinked at ±lambd, never saturating.
-_SHRINK_INFO = {
-    "zero_centred": True,
-    "monotonic": True,
-    "smooth": False,
-    "saturates": "none",
-    "bounded": False,
-    "initializer": "glorot",
-    "reference": "Donoho & Johnstone 1994",
-}
 
 
 class _Shrink(Activation):
@@ -228,11 +166,7 @@ class Softshrink(_Shrink):
     """
 
     name = "softshrink"
-    info = ActivationInfo(
-        formula=r"\mathrm{sign}(x) \max(|x| - \lambda, 0)",
-        output_range="(-inf, inf)",
-        **_SHRINK_INFO,
-    )
+    info = FACTS["softshrink"]
 
     def _forward(self, x):
         lam = self.lambd
@@ -252,11 +186,7 @@ class Hardshrink(_Shrink):
     """
 
     name = "hardshrink"
-    info = ActivationInfo(
-        formula=r"x \cdot \mathbb{1}[|x| > \lambda]",
-        output_range="(-inf, -lambd) U {0} U (lambd, inf)",
-        **_SHRINK_INFO,
-    )
+    info = FACTS["hardshrink"]
 
     def _forward(self, x):
         return _cast(np.where(np.abs(x) > self.lambd, x, 0), x)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Activation, ActivationInfo
+from ._base import Activation
+from ._facts import FACTS
 
 
 def _check_2d(x: np.ndarray) -> None:
@@ -65,14 +66,21 @@ def sparsemax(x: np.ndarray) -> np.ndarray:
     return np.maximum(x - tau, 0)
 
 
-_ROW_INFO = {
-    "zero_centred": False,
-    "bounded": True,
-    "initializer": "glorot",
-}
+class _RowWise(Activation):
+    """Unregistered base of the row-wise functions: not elementwise, backpropagated from y.
+
+    Softmax, softmin and sparsemax write their vector-Jacobian product from the output
+    alone (:meth:`vjp_train`), so :meth:`vjp` evaluates the function and uses it;
+    log_softmax, whose output is the log of that, writes its own.
+    """
+
+    elementwise = False
+
+    def _vjp(self, x, grad):
+        return self.vjp_train(x, self._forward(x), grad)
 
 
-class Softmax(Activation):
+class Softmax(_RowWise):
     r"""softmax(x)_i = e^{x_i} / \sum_j e^{x_j}, along the last axis.
 
     ``derivative`` returns the Jacobian's diagonal p(1 - p); backpropagate with
@@ -80,16 +88,7 @@ class Softmax(Activation):
     """
 
     name = "softmax"
-    elementwise = False
-    info = ActivationInfo(
-        formula=r"\frac{e^{x_i}}{\sum_j e^{x_j}}",
-        output_range="(0, 1), rows sum to 1",
-        monotonic=True,
-        smooth=True,
-        saturates="both",
-        reference="Bridle 1990",
-        **_ROW_INFO,
-    )
+    info = FACTS["softmax"]
 
     def _forward(self, x):
         _check_2d(x)
@@ -99,14 +98,11 @@ class Softmax(Activation):
         p = self._forward(x)
         return p * (1 - p)
 
-    def _vjp(self, x, grad):
-        return self.vjp_train(x, self._forward(x), grad)
-
     def vjp_train(self, x, y, grad):
         return y * (grad - np.sum(grad * y, axis=-1, keepdims=True))
 
 
-class LogSoftmax(Activation):
+class LogSoftmax(_RowWise):
     r"""log_softmax(x)_i = x_i - \log \sum_j e^{x_j}, along the last axis.
 
     Jacobian :math:`I - \mathbf{1} p^T` with p = softmax(x): ``derivative`` returns its
@@ -114,18 +110,7 @@ class LogSoftmax(Activation):
     """
 
     name = "log_softmax"
-    elementwise = False
-    info = ActivationInfo(
-        formula=r"x_i - \log \sum_j e^{x_j}",
-        output_range="(-inf, 0]",
-        zero_centred=False,
-        monotonic=True,
-        smooth=True,
-        saturates="right",
-        bounded=False,
-        initializer="glorot",
-        reference="Bridle 1990 (log of softmax)",
-    )
+    info = FACTS["log_softmax"]
 
     def _forward(self, x):
         _check_2d(x)
@@ -143,7 +128,7 @@ class LogSoftmax(Activation):
         return grad - np.exp(y) * np.sum(grad, axis=-1, keepdims=True)
 
 
-class Softmin(Activation):
+class Softmin(_RowWise):
     r"""softmin(x) = softmax(-x), along the last axis.
 
     With p = softmin(x) the Jacobian is :math:`-(\mathrm{diag}(p) - p p^T)`:
@@ -152,16 +137,7 @@ class Softmin(Activation):
     """
 
     name = "softmin"
-    elementwise = False
-    info = ActivationInfo(
-        formula=r"\frac{e^{-x_i}}{\sum_j e^{-x_j}}",
-        output_range="(0, 1), rows sum to 1",
-        monotonic=False,
-        smooth=True,
-        saturates="both",
-        reference="softmax of -x (Bridle 1990)",
-        **_ROW_INFO,
-    )
+    info = FACTS["softmin"]
 
     def _forward(self, x):
         _check_2d(x)
@@ -171,14 +147,11 @@ class Softmin(Activation):
         p = self._forward(x)
         return -p * (1 - p)
 
-    def _vjp(self, x, grad):
-        return self.vjp_train(x, self._forward(x), grad)
-
     def vjp_train(self, x, y, grad):
         return -y * (grad - np.sum(grad * y, axis=-1, keepdims=True))
 
 
-class Sparsemax(Activation):
+class Sparsemax(_RowWise):
     r"""Sparsemax: the Euclidean projection of the row onto the probability simplex.
 
     :math:`\mathrm{sparsemax}(x) = \max(x - \tau(x), 0)`, with τ chosen so that the
@@ -190,16 +163,7 @@ class Sparsemax(Activation):
     """
 
     name = "sparsemax"
-    elementwise = False
-    info = ActivationInfo(
-        formula=r"\arg\min_{p \in \Delta} \lVert p - x \rVert^2",
-        output_range="[0, 1], rows sum to 1",
-        monotonic=True,
-        smooth=False,
-        saturates="both",
-        reference="Martins & Astudillo 2016",
-        **_ROW_INFO,
-    )
+    info = FACTS["sparsemax"]
 
     def _forward(self, x):
         _check_2d(x)
@@ -209,9 +173,6 @@ class Sparsemax(Activation):
         support = (self._forward(x) > 0).astype(x.dtype)
         size = np.sum(support, axis=-1, keepdims=True)
         return support * (1 - 1 / size)
-
-    def _vjp(self, x, grad):
-        return self.vjp_train(x, self._forward(x), grad)
 
     def vjp_train(self, x, y, grad):
         support = (y > 0).astype(grad.dtype)
