@@ -588,6 +588,24 @@ class Sequential:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential([\n  {inner}\n], n_inputs={self.n_inputs}, dtype={self.dtype})"
 
+    # -- display ----------------------------------------------------------------------
+    def summary(self) -> Any:
+        """The layers as a table: widths, activations, parameter counts, dtype.
+
+        Returns
+        -------
+        NetworkSummary
+            Text when printed (:meth:`~mlplab.summary.NetworkSummary.to_text`), an HTML
+            table in a notebook; its ``rows`` and ``n_params`` are there to read.
+        """
+        from .summary import summarize
+
+        return summarize(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the network as the table of :meth:`summary`."""
+        return self.summary().to_html()
+
 
 def mlp(
     layer_sizes: Sequence[int],
