@@ -69,7 +69,8 @@ class BaseMLP(_persistence.Savable, BaseEstimator):
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
+        # "live": mlplab's live plot of the curves in a notebook (a progress bar elsewhere).
+        "verbose": ["verbose", StrOptions({"live"})],
         "warm_start": ["boolean"],
         # mlplab's SGD needs momentum < 1 (scikit-learn accepts 1, which never damps).
         "momentum": [Interval(Real, 0, 1, closed="left")],
