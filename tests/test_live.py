@@ -420,6 +420,53 @@ def test_on_draw_sees_the_figure_before_it_is_shown(notebook, iris):
     assert seen == [plot.figure] and plot.figure.axes[0].get_title() == "perda"
 
 
+class _Clock:
+    """Stands for the time module in mlplab.live: each epoch takes `step` seconds."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+class _Tick(mlplab.callbacks.Callback):
+    order = 0  # before the LivePlot: the epoch has taken its time when it draws
+
+    def __init__(self, clock: _Clock) -> None:
+        self.clock = clock
+
+    def on_epoch_end(self, run, logs):
+        self.clock.now += self.clock.step
+
+
+def test_redraws_every_interval_but_not_just_before_the_end(notebook, monkeypatch):
+    # 40 epochs of 1/8 s, redraws every 1.5 s: at epochs 12 and 24; at epoch 36 the
+    # rest takes 0.5 s, less than the interval, so the figure waits for the end.
+    clock = _Clock(0.125)
+    monkeypatch.setattr(live, "time", clock)
+    plot = LivePlot(interval=1.5)
+    X = np.linspace(-1, 1, 32).reshape(-1, 1)
+    Trainer("mse", "sgd", epochs=40, callbacks=[_Tick(clock), plot], random_state=0).fit(
+        mlp([1, 4, 1], "tanh", random_state=0), X, X**2
+    )
+    statuses = [b["text/plain"] for b in notebook.shown + notebook.updates]
+    assert statuses == [f"LivePlot: epoch {k}/40" for k in (12, 24, 40)]
+    assert plot.draws == 3
+
+
+def test_a_title_wider_than_its_panel_is_broken_before_its_parenthesis(notebook, iris):
+    X, y = iris
+    plot = LivePlot(diagnostics=True, interval=60)
+    MLPClassifier(
+        (8, 8), activation=["relu", "tanh"], max_iter=3, diagnostics=True, callbacks=[plot]
+    ).fit(X, y)
+    titles = [ax.get_title() for ax in plot.figure.axes]
+    assert "saturated units\n(sigmoid/tanh family)" in titles
+    assert "dead units (ReLU family)" in titles  # it fits: left as it is
+    assert "loss" in titles
+
+
 def test_the_fast_path_is_kept(monkeypatch, iris):
     X, y = iris
     calls = []

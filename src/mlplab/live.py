@@ -157,7 +157,7 @@ class LivePlot(Callback):
         self._handle: Any = None
         self._network: Any = None
         self._cell: int | None = None
-        self._layout: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        self._layout: tuple[Any, bool] | None = None  # the panels, and final or not
         self._axes: dict[str, Any] = {}
         self._cols: dict[str, list[float]] = {"loss": [], "val_loss": [], "val_score": []}
         self._past: list[list[float]] = []  # the losses of earlier restarts
@@ -211,7 +211,8 @@ class LivePlot(Callback):
         self._planned = self._offset + run.epochs
         self._run_done = False
         self._source = self._find_diagnostics(run)
-        self._next_draw = time.perf_counter() + self.interval
+        self._started = time.perf_counter()
+        self._next_draw = self._started + self.interval
         self._lbfgs = bool(getattr(getattr(run, "trainer", None), "lbfgs", False))
 
     def on_epoch_end(self, run: RunState, logs: dict[str, float]) -> None:
@@ -220,8 +221,16 @@ class LivePlot(Callback):
             return
         for key, column in self._cols.items():
             column.append(float(logs.get(key, math.nan)))
-        if time.perf_counter() >= self._next_draw:
+        now = time.perf_counter()
+        if now >= self._next_draw and not self._ends_soon(run, now):
             self._show(run)
+
+    def _ends_soon(self, run: RunState, now: float) -> bool:
+        """Whether the run, at its pace so far, ends within `interval`: then the figure
+        waits for the end (a drawing now would cost about as much as the rest)."""
+        done = len(self._cols["loss"]) - self._offset
+        left = run.epochs - done
+        return left * (now - self._started) / max(done, 1) < self.interval
 
     def on_train_end(self, run: RunState) -> None:
         if self._bar is not None:
@@ -298,27 +307,33 @@ class LivePlot(Callback):
                 bottom += _unit_panels_with_data(records)
         return tuple(top), tuple(bottom)
 
-    def _figure(self, layout: tuple[tuple[str, ...], tuple[str, ...]]) -> Figure:
-        """The figure with one Axes per panel: made again only when the panels change."""
+    def _figure(self, layout: tuple[tuple[str, ...], tuple[str, ...]], final: bool) -> Figure:
+        """The figure with one Axes per panel: made again only when the panels change.
+
+        The constrained layout costs about as much as the drawing itself: the figure
+        that stays (the `final` one) has it, those on the way fixed margins.
+        """
         from matplotlib.figure import Figure
 
-        if layout == self._layout and self.figure is not None:
+        key = (layout, final)
+        if key == self._layout and self.figure is not None:
             for ax in self._axes.values():
                 ax.cla()
             return self.figure
         top, bottom = layout
         rows = [r for r in (top, bottom) if r]
         width = max(len(r) for r in rows)
-        figsize = self.figsize or (min(4.2 * width, 13.0), 3.1 * len(rows))
-        fig = Figure(figsize=figsize, layout="constrained")
+        w, h = self.figsize or (min(4.2 * width, 13.0), 3.1 * len(rows))
+        fig = Figure(figsize=(w, h), layout="constrained" if final else None)
         columns = math.lcm(*(len(r) for r in rows))
-        grid = fig.add_gridspec(len(rows), columns)
+        margins = {} if final else _margins(w, h, len(rows), columns)
+        grid = fig.add_gridspec(len(rows), columns, **margins)
         self._axes = {}
         for i, row in enumerate(rows):
             span = columns // len(row)
             for j, panel in enumerate(row):
                 self._axes[panel] = fig.add_subplot(grid[i, j * span : (j + 1) * span])
-        self.figure, self._layout = fig, layout
+        self.figure, self._layout = fig, key
         return fig
 
     def _render(self, run: RunState) -> bytes:
@@ -328,7 +343,7 @@ class LivePlot(Callback):
         from .diagnostics import records_to_arrays
 
         records = self._diagnostic_records() if self._source is not None else self._records
-        fig = self._figure(self._panels(records))
+        fig = self._figure(self._panels(records), self._run_done)
         x_label = "L-BFGS iteration" if self._lbfgs else "epoch"
         cols = {k: np.asarray(v) for k, v in self._cols.items() if v}
         cols = {k: v for k, v in cols.items() if np.isfinite(v).any()}
@@ -366,6 +381,7 @@ class LivePlot(Callback):
         fig.suptitle(self._status(run), fontsize=10)
         if self.on_draw is not None:
             self.on_draw(fig)
+        _fit_titles(fig)  # after on_draw: a translated title may be longer
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
         return buffer.getvalue()
@@ -382,3 +398,44 @@ class LivePlot(Callback):
         elif self._run_done and run.stop_reason is not None:
             text += ", stopped early"
         return text
+
+
+def _margins(width: float, height: float, rows: int, columns: int) -> dict[str, float]:
+    """Grid margins that leave room for the labels, in inches, without measuring text.
+
+    Room of 1 in on the left for the tick labels of a log axis and the y label, gaps of
+    1.2 in between panels side by side (tick labels and the axis label) and 1 in between
+    rows (the x label, then the next panel's title, on two lines when it is long).
+    """
+    left, right, bottom, top = 1.0 / width, 1 - 0.15 / width, 0.55 / height, 1 - 0.55 / height
+    gap_x, gap_y = 1.2, 1.0
+    column = (width * (right - left) - (columns - 1) * gap_x) / columns
+    row = (height * (top - bottom) - (rows - 1) * gap_y) / rows
+    return {
+        "left": left,
+        "right": right,
+        "bottom": bottom,
+        "top": top,
+        "wspace": gap_x / max(column, 0.1),
+        "hspace": gap_y / max(row, 0.1),
+    }
+
+
+def _fit_titles(fig: Figure) -> None:
+    """Break a panel's title before its parenthesis when it is wider than the panel.
+
+    "saturated units (sigmoid/tanh family)" is wider than a quarter of the figure: a
+    title that overflows is cut at the figure's edge or runs into its neighbour's. The
+    width is estimated (about 0.55 em per character), not measured: measuring text
+    costs a drawing.
+    """
+    width = fig.get_figwidth()
+    for ax in fig.axes:
+        title = ax.title
+        text = title.get_text()
+        if "\n" in text or " (" not in text:
+            continue
+        inches = 0.55 * len(text) * title.get_fontsize() / 72
+        if inches > 0.95 * ax.get_position().width * width:
+            head, _, tail = text.partition(" (")
+            title.set_text(f"{head}\n({tail}")
