@@ -22,6 +22,7 @@ from . import initializers as _initializers
 from . import losses as _losses
 from ._validation import check_float_dtype, check_int, check_matrix, check_sequences
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer, SimpleRNN
+from .summary import SummaryMixin
 
 #: About how many numbers one block of rows may hold in its widest layer, where the
 #: network works through a large data set a block at a time: 1 MiB of float32 per
@@ -63,7 +64,7 @@ class StepPlan:
     grads: list[np.ndarray]
 
 
-class Sequential:
+class Sequential(SummaryMixin):
     """A network that applies its layers one after the other.
 
     Parameters
@@ -587,24 +588,6 @@ class Sequential:
     def __repr__(self) -> str:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential([\n  {inner}\n], n_inputs={self.n_inputs}, dtype={self.dtype})"
-
-    # -- display ----------------------------------------------------------------------
-    def summary(self) -> Any:
-        """The layers as a table: widths, activations, parameter counts, dtype.
-
-        Returns
-        -------
-        NetworkSummary
-            Text when printed (:meth:`~mlplab.summary.NetworkSummary.to_text`), an HTML
-            table in a notebook; its ``rows`` and ``n_params`` are there to read.
-        """
-        from .summary import summarize
-
-        return summarize(self)
-
-    def _repr_html_(self) -> str:
-        """A notebook shows the network as the table of :meth:`summary`."""
-        return self.summary().to_html()
 
 
 def mlp(

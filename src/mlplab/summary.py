@@ -14,17 +14,28 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from . import activations as _activations
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer
 
-if TYPE_CHECKING:
-    from .network import Sequential
 
-__all__ = ["LayerRow", "NetworkSummary", "layer_rows", "summarize"]
+class _Network(Protocol):
+    """What a summary reads of a :class:`~mlplab.network.Sequential` (built or not).
+
+    A protocol, not the class: the network module imports this one (for
+    :class:`SummaryMixin`), which must not import it back.
+    """
+
+    layers: Sequence[Layer]
+    n_inputs: int | None
+    n_outputs: int
+    dtype: Any
+
+
+__all__ = ["LayerRow", "NetworkSummary", "SummaryMixin", "layer_rows", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -301,7 +312,7 @@ def layer_rows(
     return rows
 
 
-def summarize(network: Sequential, title: str = "Sequential") -> NetworkSummary:
+def summarize(network: _Network, title: str = "Sequential") -> NetworkSummary:
     """The :class:`NetworkSummary` of `network` (built or not).
 
     Parameters
@@ -325,3 +336,22 @@ def summarize(network: Sequential, title: str = "Sequential") -> NetworkSummary:
         dtype=str(np.dtype(network.dtype)),
         notes=notes,
     )
+
+
+class SummaryMixin:
+    """``summary()`` and the notebook representation of :class:`~mlplab.network.Sequential`."""
+
+    def summary(self) -> NetworkSummary:
+        """The layers as a table: widths, activations, parameter counts, dtype.
+
+        Returns
+        -------
+        NetworkSummary
+            Text when printed (:meth:`~mlplab.summary.NetworkSummary.to_text`), an HTML table in a
+            notebook; its ``rows`` and ``n_params`` are there to read.
+        """
+        return summarize(self)  # type: ignore[arg-type]  # a Sequential
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the network as the table of :meth:`summary`."""
+        return self.summary().to_html()

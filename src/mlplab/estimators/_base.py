@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state, estimator_html_repr
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -29,7 +29,6 @@ from .. import schedules as _schedules
 from .._validation import check_sample_weight
 from ..layers import Activation as ActivationLayer
 from ..layers import Dense
-from ..summary import NetworkSummary
 from ..training import History, RunStart, Trainer
 from . import _network, _persistence, _sklearn, _summary
 
@@ -39,7 +38,7 @@ __all__ = ["BaseMLP", "stochastic_only"]
 _OUT_NAMES = {"sigmoid": "logistic", "exponential": "exp"}
 
 
-class BaseMLP(_persistence.Savable, BaseEstimator):
+class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
     """Base class of mlplab's scikit-learn MLP estimators; not for direct use.
 
     See :class:`~mlplab.MLPClassifier` for the parameters.
@@ -379,31 +378,6 @@ class BaseMLP(_persistence.Savable, BaseEstimator):
                 raise ValueError(f"{name}[{i}] must have shape {layer.params[index].shape}")
         for layer, v in zip(dense, values, strict=True):
             layer.params[index][...] = v
-
-    # -- display ------------------------------------------------------------------------
-    def summary(self) -> NetworkSummary:
-        """The network as a table: layers, activations, widths, parameter counts, dtype.
-
-        Fitted: ``network_``, with the loss, the solver and the epochs trained. Not
-        fitted: the network the parameters describe, with ``?`` for the widths and
-        counts that the data sets (input features, classes or targets).
-
-        Returns
-        -------
-        NetworkSummary
-            Text when printed, an HTML table in a notebook; see :mod:`mlplab.summary`.
-        """
-        return _summary.estimator_summary(self)
-
-    def _html_repr(self) -> str:
-        # scikit-learn's diagram (its _repr_html_ and _repr_mimebundle_ call this), and
-        # the network's table under it.
-        diagram = estimator_html_repr(self)
-        try:
-            table = self.summary().to_html()
-        except (TypeError, ValueError):  # parameters a fit would refuse: the diagram alone
-            return diagram
-        return diagram + table
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

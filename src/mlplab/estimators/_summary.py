@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sklearn.utils import estimator_html_repr
+
 from .. import activations as _activations
 from ..layers import Activation, BatchNorm, Dense, Dropout, Layer
 from ..summary import LayerRow, NetworkSummary, layer_rows, summarize
 from . import _network, _sklearn
 
-__all__ = ["estimator_summary"]
+__all__ = ["SummaryMixin", "estimator_summary"]
 
 
 def estimator_summary(est: Any) -> NetworkSummary:
@@ -128,3 +130,31 @@ def _output_activation(est: Any) -> tuple[str, str] | None:
             return "auto", what
     name = _activations.get(chosen).name
     return None if name == "identity" else (name, "output activation")
+
+
+class SummaryMixin:
+    """The estimators' ``summary()``, and their network under scikit-learn's diagram."""
+
+    def summary(self) -> NetworkSummary:
+        """The network as a table: layers, activations, widths, parameter counts, dtype.
+
+        Fitted: ``network_``, with the loss, the solver and the epochs trained. Not
+        fitted: the network the parameters describe, with ``?`` for the widths and
+        counts that the data sets (input features, classes or targets).
+
+        Returns
+        -------
+        NetworkSummary
+            Text when printed, an HTML table in a notebook; see :mod:`mlplab.summary`.
+        """
+        return estimator_summary(self)
+
+    def _html_repr(self) -> str:
+        # scikit-learn's _repr_html_ and _repr_mimebundle_ call this: its diagram, and
+        # the network's table under it.
+        diagram = estimator_html_repr(self)
+        try:
+            table = self.summary().to_html()
+        except (TypeError, ValueError):  # parameters a fit would refuse: the diagram alone
+            return diagram
+        return diagram + table
