@@ -92,6 +92,7 @@ CELLS = [
 
         import mlplab
         from mlplab import datasets, plotting
+        from mlplab.live import LivePlot
         from mlplab.training import Trainer
         """,
         {
@@ -106,6 +107,9 @@ CELLS = [
             "class": ("classe", "clase"),
             "P(class 1)": ("P(classe 1)", "P(clase 1)"),
             "loss": ("perda", "pérdida"),
+            "training": ("treino", "entrenamiento"),
+            "earlier restarts": ("reinícios anteriores", "reinicios anteriores"),
+            "restart": ("reinício", "reinicio"),
         },
         translate=True,
     ),
@@ -424,6 +428,51 @@ CELLS = [
         print(f"one initialization: {sum(runs)} of 10 seeds solve XOR")
         restarts = [solved(train([2, 2, 1], seed, n_init=5)[0]) for seed in range(10)]
         print(f"best of 5 initializations: {sum(restarts)} of 10 seeds solve XOR")
+        """
+    ),
+    md(
+        en="""
+        Watch it happen: a seed whose single initialization gets stuck, trained again with
+        `n_init=5`. A `LivePlot` in the trainer's callbacks draws the loss under the cell while
+        the network trains and redraws it in place (in a terminal it is a progress bar); each
+        restart starts a new curve, the earlier ones in grey. `Trainer.fit` keeps the restart
+        with the lowest loss. A network prints as a table of its layers (`net.summary()`): the
+        2-2-1 network has 9 weights, 6 in the hidden layer and 3 in the output.
+        """,
+        pt="""
+        Veja acontecer: uma semente cuja única inicialização empaca, treinada de novo com
+        `n_init=5`. Um `LivePlot` nos callbacks do treinador desenha a perda sob a célula enquanto
+        a rede treina e a redesenha no lugar (num terminal é uma barra de progresso); cada
+        reinício começa uma nova curva, as anteriores em cinza. `Trainer.fit` fica com o reinício
+        de menor perda. Uma rede se imprime como uma tabela de suas camadas (`net.summary()`): a
+        rede 2-2-1 tem 9 pesos, 6 na camada oculta e 3 na saída.
+        """,
+        es="""
+        Veámoslo: una semilla cuya única inicialización se atasca, entrenada de nuevo con
+        `n_init=5`. Un `LivePlot` en los callbacks del entrenador dibuja la pérdida bajo la celda
+        mientras la red entrena y la redibuja en su sitio (en una terminal es una barra de
+        progreso); cada reinicio empieza una curva nueva, las anteriores en gris. `Trainer.fit` se
+        queda con el reinicio de menor pérdida. Una red se imprime como una tabla de sus capas
+        (`net.summary()`): la red 2-2-1 tiene 9 pesos, 6 en la capa oculta y 3 en la salida.
+        """,
+    ),
+    code(
+        """
+        stuck = next((seed for seed, ok in enumerate(runs) if not ok), 0)
+        net = mlplab.mlp([2, 2, 1], "tanh", "sigmoid", random_state=stuck)
+        live = LivePlot(on_draw=tr, figsize=(6, 3))  # tr: the labels in the notebook's language
+        trainer = Trainer(
+            "binary_crossentropy",
+            "adam",
+            learning_rate=0.05,
+            epochs=1000,
+            batch_size=None,
+            random_state=stuck,
+            callbacks=[live],
+        )
+        trainer.fit(net, X, Y, n_init=5)
+        print(f"seed {stuck}, best of 5:", net.predict(X)[:, 0].round(3), "solved:", solved(net))
+        print(net.summary())
         """
     ),
     md(

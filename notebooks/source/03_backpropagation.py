@@ -471,6 +471,31 @@ CELLS = [
     ),
     md(
         en="""
+        In a notebook a network shows itself as the table of its layers: each one's output width,
+        its parameters and their shapes. A Maxout layer of 4 units with 3 pieces holds
+        $6 \\times 12 + 12 = 84$ weights, a PReLU one slope per unit. `network.summary()` gives the
+        same table, and printed it is text.
+        """,
+        pt="""
+        Num notebook uma rede se mostra como a tabela de suas camadas: a largura da saída de
+        cada uma, seus parâmetros e as formas deles. Uma camada Maxout de 4 unidades com 3 peças
+        tem $6 \\times 12 + 12 = 84$ pesos, uma PReLU uma inclinação por unidade.
+        `network.summary()` dá a mesma tabela, e impressa ela é texto.
+        """,
+        es="""
+        En un cuaderno una red se muestra como la tabla de sus capas: la anchura de la salida de
+        cada una, sus parámetros y sus formas. Una capa Maxout de 4 unidades con 3 piezas tiene
+        $6 \\times 12 + 12 = 84$ pesos, una PReLU una pendiente por unidad. `network.summary()` da
+        la misma tabla, e impresa es texto.
+        """,
+    ),
+    code(
+        """
+        networks["PReLU and Maxout layers"]
+        """
+    ),
+    md(
+        en="""
         The error grows when the loss is a less smooth function of the weights (a batch
         statistic, a maximum over pieces), but stays many orders of magnitude below the
         error of the wrong recursion above, about $10^{-1}$.

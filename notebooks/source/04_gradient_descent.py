@@ -64,6 +64,7 @@ CELLS = [
     ),
     setup(
         """
+        import re
         import warnings
         from pathlib import Path
 
@@ -75,6 +76,7 @@ CELLS = [
         import mlplab
         from mlplab import datasets, losses, optimizers, schedules
         from mlplab.callbacks import Callback
+        from mlplab.live import LivePlot
         from mlplab.training import DivergenceWarning, Trainer
         """,
         {
@@ -101,7 +103,12 @@ CELLS = [
             "minimum": ("mínimo", "mínimo"),
             "training loss": ("perda de treino", "pérdida de entrenamiento"),
             "epoch (L-BFGS: iteration)": ("época (L-BFGS: iteração)", "época (L-BFGS: iteración)"),
+            "loss": ("perda", "pérdida"),
+            "training": ("treino", "entrenamiento"),
+            "validation": ("validação", "validación"),
+            "validation accuracy": ("acurácia de validação", "exactitud de validación"),
         },
+        translate=True,
     ),
     md(
         en="""
@@ -603,7 +610,93 @@ CELLS = [
         points, the course's advice stands: momentum and adaptive methods help to cross
         flat regions, and training several times from random initial weights (notebook 1)
         guards against a bad local minimum.
+        """,
+        pt="""
+        A tabela (perda de treino final; *inf* marcaria um treino que divergiu) mostra duas
+        coisas que os slides só insinuam. O momentum na forma do curso se comporta como o
+        SGD com o mesmo $\\alpha$, porque uma média móvel de gradientes não é maior que os
+        gradientes; seu ganho aparece quando o passo aumenta. E os métodos adaptativos, dos
+        quais o curso diz que *"na maioria dos casos, não é necessário se ajustar
+        manualmente nenhum hiperparâmetro"*, dependem sim do seu passo: RMSProp e Adam vão
+        melhor entre 0.001 e 0.01 e falham em 1, onde o SGD está no seu melhor. Nas
+        superfícies de erro de redes reais, com platôs e pontos de sela, o conselho do curso
+        continua valendo: momentum e métodos adaptativos ajudam a atravessar regiões planas,
+        e treinar várias vezes a partir de pesos iniciais aleatórios (notebook 1) protege
+        contra um mínimo local ruim.
+        """,
+        es="""
+        La tabla (pérdida de entrenamiento final; *inf* marcaría un entrenamiento que
+        divergió) muestra dos cosas que las transparencias solo insinúan. El momentum en la
+        forma del curso se comporta como el SGD con el mismo $\\alpha$, porque una media
+        móvil de gradientes no es mayor que los gradientes; su ganancia aparece al subir la
+        tasa. Y los métodos adaptativos, de los que se dice que casi no requieren ajuste
+        manual, sí dependen de su tasa: RMSProp y Adam van mejor entre 0.001 y 0.01 y
+        fallan en 1, donde el SGD está en su mejor momento. En las superficies de error de
+        redes reales, con mesetas y puntos de silla, el consejo sigue en pie: el momentum y
+        los métodos adaptativos ayudan a cruzar regiones planas, y entrenar varias veces
+        desde pesos iniciales aleatorios (cuaderno 1) protege contra un mal mínimo local.
+        """,
+    ),
+    md(
+        en="""
+        The training loss is not the whole story. A `LivePlot` in the trainer's callbacks
+        draws the curves while the network trains, redrawn in place under the cell (in a
+        terminal it is a progress bar): here Adam at $\\alpha = 0.01$ for 60 epochs on the
+        same 600 digits, with 300 more held out as validation data and the accuracy on them
+        as the metric. The training loss keeps falling towards zero; the validation loss and
+        accuracy stop improving after about 20 epochs: from there on the network learns
+        these 600 digits rather than digits.
+        """,
+        pt="""
+        A perda de treino não conta tudo. Um `LivePlot` nos callbacks do treinador desenha
+        as curvas enquanto a rede treina, redesenhadas no lugar sob a célula (num terminal é
+        uma barra de progresso): aqui Adam com $\\alpha = 0.01$ por 60 épocas nos mesmos 600
+        dígitos, com outros 300 separados como dados de validação e a acurácia neles como
+        métrica. A perda de treino continua caindo até perto de zero; a perda e a acurácia
+        de validação param de melhorar depois de umas 20 épocas: daí em diante a rede
+        aprende estes 600 dígitos, não dígitos.
+        """,
+        es="""
+        La pérdida de entrenamiento no lo cuenta todo. Un `LivePlot` en los callbacks del
+        entrenador dibuja las curvas mientras la red entrena, redibujadas en su sitio bajo
+        la celda (en una terminal es una barra de progreso): aquí Adam con $\\alpha = 0.01$
+        durante 60 épocas en los mismos 600 dígitos, con otros 300 apartados como datos de
+        validación y la exactitud en ellos como métrica. La pérdida de entrenamiento sigue
+        bajando hasta casi cero; la pérdida y la exactitud de validación dejan de mejorar
+        tras unas 20 épocas: desde ahí la red aprende estos 600 dígitos, no dígitos.
+        """,
+    ),
+    code(
+        """
+        held_out = datasets.digits()
+        val_pixels, val_digits = held_out[0][600:900] / 16, held_out[1][600:900]
 
+
+        def accuracy(onehot_true, probabilities):
+            return float(np.mean(probabilities.argmax(axis=1) == onehot_true.argmax(axis=1)))
+
+
+        live = LivePlot(score_name="accuracy", on_draw=tr, figsize=(9, 3))  # tr: the labels
+        net = mlplab.mlp([64, 32, 10], "tanh", "softmax", random_state=0)
+        trainer = Trainer(
+            "categorical_crossentropy",
+            "adam",
+            learning_rate=0.01,
+            epochs=60,
+            batch_size=32,
+            metric=accuracy,
+            callbacks=[live],
+            random_state=0,
+        )
+        validation = (val_pixels, np.eye(10)[val_digits])
+        history = trainer.fit(net, pixels, onehot, validation_data=validation)
+        best = int(np.argmin(history["val_loss"]))
+        print(f"lowest validation loss at epoch {best + 1}; validation accuracy then", end=" ")
+        print(f"{history['val_score'][best]:.1%}, at the end {history['val_score'][-1]:.1%}")
+        """
+    ),
+    md(
+        en="""
         ## In the lab
 
         - **Experiments**: `mlplab experiment optimizers` (SGD, momentum, Nesterov,
@@ -620,18 +713,6 @@ CELLS = [
         Next: [5. Initialization and the gradient problems](05_initialization_and_gradients.ipynb).
         """,
         pt="""
-        A tabela (perda de treino final; *inf* marcaria um treino que divergiu) mostra duas
-        coisas que os slides só insinuam. O momentum na forma do curso se comporta como o
-        SGD com o mesmo $\\alpha$, porque uma média móvel de gradientes não é maior que os
-        gradientes; seu ganho aparece quando o passo aumenta. E os métodos adaptativos, dos
-        quais o curso diz que *"na maioria dos casos, não é necessário se ajustar
-        manualmente nenhum hiperparâmetro"*, dependem sim do seu passo: RMSProp e Adam vão
-        melhor entre 0.001 e 0.01 e falham em 1, onde o SGD está no seu melhor. Nas
-        superfícies de erro de redes reais, com platôs e pontos de sela, o conselho do curso
-        continua valendo: momentum e métodos adaptativos ajudam a atravessar regiões planas,
-        e treinar várias vezes a partir de pesos iniciais aleatórios (notebook 1) protege
-        contra um mínimo local ruim.
-
         ## No laboratório
 
         - **Experimentos**: `mlplab experiment optimizers` (SGD, momentum, Nesterov,
@@ -649,17 +730,6 @@ CELLS = [
         gradiente](05_initialization_and_gradients.ipynb).
         """,
         es="""
-        La tabla (pérdida de entrenamiento final; *inf* marcaría un entrenamiento que
-        divergió) muestra dos cosas que las transparencias solo insinúan. El momentum en la
-        forma del curso se comporta como el SGD con el mismo $\\alpha$, porque una media
-        móvil de gradientes no es mayor que los gradientes; su ganancia aparece al subir la
-        tasa. Y los métodos adaptativos, de los que se dice que casi no requieren ajuste
-        manual, sí dependen de su tasa: RMSProp y Adam van mejor entre 0.001 y 0.01 y
-        fallan en 1, donde el SGD está en su mejor momento. En las superficies de error de
-        redes reales, con mesetas y puntos de silla, el consejo sigue en pie: el momentum y
-        los métodos adaptativos ayudan a cruzar regiones planas, y entrenar varias veces
-        desde pesos iniciales aleatorios (cuaderno 1) protege contra un mal mínimo local.
-
         ## En el laboratorio
 
         - **Experimentos**: `mlplab experiment optimizers` (SGD, momentum, Nesterov,

@@ -78,6 +78,8 @@ CELLS = [
 
         import mlplab
         from mlplab import datasets, diagnostics, initializers, plotting
+        from mlplab.diagnostics import Diagnostics
+        from mlplab.live import LivePlot
         from mlplab.training import DivergenceWarning, Trainer
         """,
         {
@@ -95,6 +97,14 @@ CELLS = [
             "backward: gradients": ("volta: gradientes", "vuelta: gradientes"),
             "epoch": ("época", "época"),
             "training loss": ("perda de treino", "pérdida de entrenamiento"),
+            "loss": ("perda", "pérdida"),
+            "training": ("treino", "entrenamiento"),
+            "weight gradients, epoch": (
+                "gradientes dos pesos, época",
+                "gradientes de los pesos, época",
+            ),
+            "over epochs": ("ao longo das épocas", "a lo largo de las épocas"),
+            "L2 norm of the gradient": ("norma L2 do gradiente", "norma L2 del gradiente"),
             "without batch norm": ("sem normalização de batch", "sin normalización por lotes"),
             "with batch norm": ("com normalização de batch", "con normalización por lotes"),
             "dead units (ReLU family)": (
@@ -514,6 +524,46 @@ CELLS = [
                 dead, accuracy, diverged = train_digits(activation, rate)
                 note = "  (diverged)" if diverged else ""
                 print(f"{activation:>10}  {rate:>4}   {dead:>23}   {accuracy:8.1%}{note}")
+        """
+    ),
+    md(
+        en="""
+        Watch the units die. `LivePlot(diagnostics=True)` draws, while the network trains, the
+        records of a `Diagnostics` callback of the same run beside the loss: the mean and largest
+        gradient of each layer's weights, each layer's gradient norm over the epochs, and the
+        fraction of dead units of each ReLU layer, redrawn in place under the cell. The ReLU
+        network at rate 1 again:
+        """,
+        pt="""
+        Veja as unidades morrerem. `LivePlot(diagnostics=True)` desenha, enquanto a rede treina,
+        os registros de um callback `Diagnostics` do mesmo treino ao lado da perda: o gradiente
+        médio e o maior dos pesos de cada camada, a norma do gradiente de cada camada ao longo
+        das épocas e a fração de unidades mortas de cada camada ReLU, redesenhados no lugar sob a
+        célula. A rede ReLU com passo 1 de novo:
+        """,
+        es="""
+        Mira cómo mueren las unidades. `LivePlot(diagnostics=True)` dibuja, mientras la red
+        entrena, los registros de un callback `Diagnostics` del mismo entrenamiento junto a la
+        pérdida: el gradiente medio y el mayor de los pesos de cada capa, la norma del gradiente
+        de cada capa a lo largo de las épocas y la fracción de unidades muertas de cada capa
+        ReLU, redibujados en su sitio bajo la celda. La red ReLU con tasa 1 otra vez:
+        """,
+    ),
+    code(
+        """
+        net = mlplab.mlp([64, 64, 64, 10], "relu", "softmax", random_state=0)
+        live = LivePlot(diagnostics=True, on_draw=tr, figsize=(11, 5.6))  # tr: the labels
+        trainer = Trainer(
+            "categorical_crossentropy",
+            "sgd",
+            learning_rate=1.0,
+            epochs=20,
+            callbacks=[Diagnostics(), live],
+            random_state=0,
+        )
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", DivergenceWarning)
+            trainer.fit(net, Xd, Yd)
         """
     ),
     md(

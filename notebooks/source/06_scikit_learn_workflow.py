@@ -86,6 +86,7 @@ CELLS = [
         import matplotlib.pyplot as plt
         import numpy as np
         from IPython.display import Markdown, display
+        from matplotlib.figure import Figure
         from sklearn.compose import TransformedTargetRegressor
         from sklearn.datasets import load_digits
         from sklearn.exceptions import ConvergenceWarning
@@ -96,6 +97,7 @@ CELLS = [
 
         import mlplab
         from mlplab import MLPClassifier, MLPRegressor, plotting
+        from mlplab.live import LivePlot
 
         # Grid searches try small networks that stop at max_iter: not worth a warning each.
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -123,6 +125,9 @@ CELLS = [
             ),
             "over epochs": ("ao longo das épocas", "a lo largo de las épocas"),
             "update / weight ratio": ("razão atualização / peso", "razón actualización / peso"),
+            "validation accuracy": ("acurácia de validação", "exactitud de validación"),
+            "L2 norm of the gradient": ("norma L2 do gradiente", "norma L2 del gradiente"),
+            "rule-of-thumb ratio": ("razão de referência", "razón de referencia"),
             "layer": ("camada", "capa"),
             "hidden layers": ("camadas ocultas", "capas ocultas"),
             "function": ("função", "función"),
@@ -426,22 +431,26 @@ CELLS = [
         en="""
         A modern configuration, with a validation set held out from the training data:
         ELU then GELU units, batch normalization, dropout, RMSProp with a cosine schedule,
-        and diagnostics. `plotting.plot_history` draws the loss and score curves of the
-        fitted estimator, `plotting.plot_gradient_flow` its gradients per layer.
+        and diagnostics. A `LivePlot` in `callbacks` draws the loss, the validation
+        accuracy and the gradients of each layer while the network trains, redrawn in
+        place under the cell (in a terminal it is a progress bar); `verbose="live"` does
+        the same without a callback.
         """,
         pt="""
         Uma configuração moderna, com um conjunto de validação separado dos dados de treino:
         unidades ELU e depois GELU, normalização de batch, dropout, RMSProp com redução
-        cosseno do passo, e diagnósticos. `plotting.plot_history` desenha as curvas de perda
-        e escore do estimador treinado, `plotting.plot_gradient_flow` seus gradientes por
-        camada.
+        cosseno do passo, e diagnósticos. Um `LivePlot` em `callbacks` desenha a perda, a
+        acurácia de validação e os gradientes de cada camada enquanto a rede treina,
+        redesenhados no lugar sob a célula (num terminal é uma barra de progresso);
+        `verbose="live"` faz o mesmo sem callback.
         """,
         es="""
         Una configuración moderna, con un conjunto de validación apartado de los datos de
         entrenamiento: unidades ELU y luego GELU, normalización por lotes, dropout, RMSProp
-        con reducción coseno de la tasa, y diagnósticos. `plotting.plot_history` dibuja las
-        curvas de pérdida y puntuación del estimador entrenado, `plotting.plot_gradient_flow`
-        sus gradientes por capa.
+        con reducción coseno de la tasa, y diagnósticos. Un `LivePlot` en `callbacks`
+        dibuja la pérdida, la exactitud de validación y los gradientes de cada capa
+        mientras la red entrena, redibujados en su sitio bajo la celda (en una terminal es
+        una barra de progreso); `verbose="live"` hace lo mismo sin callback.
         """,
     ),
     code(
@@ -450,6 +459,7 @@ CELLS = [
         X_fit, X_val, y_fit, y_val = train_test_split(
             scaler.transform(X_train), y_train, test_size=0.2, stratify=y_train, random_state=0
         )
+        live = LivePlot(diagnostics=True, score_name="accuracy", on_draw=tr)  # tr: the labels
         modern = MLPClassifier(
             hidden_layer_sizes=(128, 64),
             activation=["elu", "gelu"],
@@ -459,37 +469,83 @@ CELLS = [
             learning_rate="cosine",
             max_iter=30,
             diagnostics=True,
+            callbacks=[live],
             random_state=0,
         ).fit(X_fit, y_fit, validation_data=(X_val, y_val))
-        print(modern.network_)
         print(f"test accuracy {modern.score(scaler.transform(X_test), y_test):.3f}")
-        fig = tr(plotting.plot_history(modern))
-        fig.set_size_inches(9, 2.8)
-        fig
-        """
-    ),
-    code(
-        """
-        fig = tr(plotting.plot_gradient_flow(modern.diagnostics_))
-        fig.set_size_inches(11, 3)
-        fig
         """
     ),
     md(
         en="""
-        Saving and loading:
+        In a notebook an estimator shows scikit-learn's diagram of its parameters and,
+        under it, its network: each layer with its activation, width and parameter count,
+        and the totals. `modern.summary()` is the same table as text, for a terminal.
         """,
         pt="""
-        Salvar e carregar:
+        Num notebook um estimador mostra o diagrama dos seus parâmetros do scikit-learn e,
+        abaixo dele, a sua rede: cada camada com sua ativação, largura e número de
+        parâmetros, e os totais. `modern.summary()` é a mesma tabela em texto, para um
+        terminal.
         """,
         es="""
-        Guardar y cargar:
+        En un cuaderno un estimador muestra el diagrama de sus parámetros de scikit-learn
+        y, debajo, su red: cada capa con su activación, anchura y número de parámetros, y
+        los totales. `modern.summary()` es la misma tabla en texto, para una terminal.
+        """,
+    ),
+    code(
+        """
+        modern
+        """
+    ),
+    md(
+        en="""
+        The functions of `plotting` draw into axes of your own (`ax=`), so that one figure
+        can hold several: here the size of each layer's updates over the epochs, and the
+        test set's confusion matrix.
+        """,
+        pt="""
+        As funções de `plotting` desenham em eixos seus (`ax=`), para que uma figura reúna
+        várias: aqui o tamanho das atualizações de cada camada ao longo das épocas, e a
+        matriz de confusão do conjunto de teste.
+        """,
+        es="""
+        Las funciones de `plotting` dibujan en ejes propios (`ax=`), para que una figura
+        reúna varias: aquí el tamaño de las actualizaciones de cada capa a lo largo de las
+        épocas, y la matriz de confusión del conjunto de prueba.
+        """,
+    ),
+    code(
+        """
+        fig = Figure(figsize=(10, 3.4), layout="constrained")
+        left, right = fig.subplots(1, 2, width_ratios=[3, 2])
+        plotting.plot_gradient_flow(modern.diagnostics_, panels="update_ratio", ax=left)
+        predicted = modern.predict(scaler.transform(X_test))
+        plotting.plot_confusion_matrix(y_test, predicted, ax=right)
+        tr(fig)
+        """
+    ),
+    md(
+        en="""
+        Saving and loading. A file holds data only: a `LivePlot` in `callbacks` cannot go
+        in it (`save` says so and names the parameter), so we set `callbacks=None` first;
+        `verbose="live"` would have been saved.
+        """,
+        pt="""
+        Salvar e carregar. Um arquivo guarda só dados: um `LivePlot` em `callbacks` não
+        cabe nele (o `save` avisa e nomeia o parâmetro), então definimos `callbacks=None`
+        antes; `verbose="live"` teria sido salvo.
+        """,
+        es="""
+        Guardar y cargar. Un archivo solo guarda datos: un `LivePlot` en `callbacks` no
+        cabe en él (`save` lo dice y nombra el parámetro), así que ponemos `callbacks=None`
+        antes; `verbose="live"` sí se habría guardado.
         """,
     ),
     code(
         """
         with tempfile.TemporaryDirectory() as folder:
-            path = modern.save(Path(folder) / "digits.npz")
+            path = modern.set_params(callbacks=None).save(Path(folder) / "digits.npz")
             again = mlplab.load(path)
         print(
             type(again).__name__,

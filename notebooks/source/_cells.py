@@ -76,6 +76,8 @@ def tr(fig):
         texts = [*ax.texts, *([*legend.get_texts(), legend.get_title()] if legend else [])]
         for text in texts:
             text.set_text(swap(text.get_text()))
+    for text in fig.texts:  # the title above the panels
+        text.set_text(swap(text.get_text()))
     return fig'''
 
 

@@ -22,6 +22,7 @@ from . import initializers as _initializers
 from . import losses as _losses
 from ._validation import check_float_dtype, check_int, check_matrix, check_sequences
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer, SimpleRNN
+from .summary import SummaryMixin
 
 #: About how many numbers one block of rows may hold in its widest layer, where the
 #: network works through a large data set a block at a time: 1 MiB of float32 per
@@ -63,7 +64,7 @@ class StepPlan:
     grads: list[np.ndarray]
 
 
-class Sequential:
+class Sequential(SummaryMixin):
     """A network that applies its layers one after the other.
 
     Parameters

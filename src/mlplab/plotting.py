@@ -6,6 +6,12 @@ global registry, so this works the same on a headless server, in a script and in
 notebook (where a returned Figure displays inline). Each function takes ``path``: when
 given, the figure is also written there as PNG or SVG (chosen by the extension),
 atomically (a temporary file in the same folder, then :func:`os.replace`).
+
+To compose figures, pass ``ax=``: a function that draws one axes draws into the
+:class:`~matplotlib.axes.Axes` given (from ``plt.subplots`` or a Figure of your own) and
+returns that Axes instead of a new Figure, as pandas and seaborn do; those that draw
+several panels take one Axes per panel (and ``panels=`` to choose them). Nothing else
+changes: without ``ax`` every function draws and returns its Figure as before.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
@@ -80,13 +87,83 @@ def _grid(n: int, max_cols: int = 4) -> tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
+def _check_ax(ax: Any) -> Axes:
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    return ax
+
+
+def _one_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """The Axes to draw on: `ax` (checked), or the single Axes of a new Figure."""
+    if ax is not None:
+        ax = _check_ax(ax)
+        return ax.get_figure(root=True), ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots()
+
+
+def _panel_axes(
+    ax: Axes | Sequence[Axes] | None,
+    panels: list[str],
+    figsize: tuple[float, float],
+) -> tuple[Figure, list[Axes]]:
+    """One Axes per panel: those given in `ax`, or a row of them in a new Figure."""
+    if ax is None:
+        fig = Figure(figsize=figsize, layout="constrained")
+        return fig, list(fig.subplots(1, len(panels), squeeze=False).ravel())
+    axes = [ax] if isinstance(ax, Axes) else list(ax) if isinstance(ax, Sequence) else None
+    if axes is None:
+        raise TypeError(f"ax must be a matplotlib Axes or a sequence of them, got {ax!r}")
+    if len(axes) != len(panels):
+        raise ValueError(
+            f"ax must hold one Axes per panel drawn ({len(panels)}: {', '.join(panels)}), "
+            f"got {len(axes)}; choose the panels with panels="
+        )
+    for a in axes:
+        _check_ax(a)
+    return axes[0].get_figure(root=True), axes
+
+
+def _choose_panels(
+    panels: str | Sequence[str] | None,
+    present: list[str],
+    valid: tuple[str, ...],
+    ax: Any,
+    what: str,
+) -> list[str]:
+    """The panels to draw: `panels` (checked against `valid` and `present`), or the default.
+
+    The default is every panel present, or only the first when `ax` is a single Axes.
+    """
+    if panels is None:
+        return present[:1] if isinstance(ax, Axes) else present
+    chosen = [panels] if isinstance(panels, str) else list(panels)
+    if not chosen:
+        raise ValueError("panels must name at least one panel")
+    for name in chosen:
+        if name not in valid:
+            raise ValueError(f"panels: {name!r} is not one of {', '.join(valid)}")
+        if name not in present:
+            raise ValueError(f"panels: {what} has no values for the {name!r} panel")
+    return chosen
+
+
+def _finish_on(fig: Figure, path: Path | None, ax: Any, drawn: Any) -> Any:
+    """Save if asked; return the Figure, or with `ax` what was drawn on."""
+    if path is not None:
+        save_figure(fig, path)
+    return fig if ax is None else drawn
+
+
 # -- activations -----------------------------------------------------------------------
 def plot_activations(
     names: Iterable[str | _activations.Activation] | str | None = None,
     x_range: tuple[float, float] = (-5, 5),
     derivative: bool = True,
     path: PathLike | None = None,
-) -> Figure:
+    *,
+    ax: Axes | None = None,
+) -> Figure | Axes:
     """A grid of activation functions (solid) and their derivatives (dashed).
 
     Parameters
@@ -99,10 +176,14 @@ def plot_activations(
         Also draw the exact derivative.
     path : str or path-like, optional
         Save as PNG or SVG.
+    ax : matplotlib.axes.Axes, optional
+        Draw every named activation on this one Axes instead (one colour each, the
+        derivative dashed in the same colour), to compare them.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure or matplotlib.axes.Axes
+        The Figure, or `ax` when it is given.
     """
     out = _check_path(path)
     if names is None:
@@ -123,23 +204,41 @@ def plot_activations(
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise ValueError(f"x_range must be (low, high) with low < high, got {x_range!r}")
     x = np.linspace(low, high, 801)
+    if ax is not None:
+        fig, ax = _one_axes(ax, (0, 0))
+        for k, f in enumerate(functions):
+            color = f"C{k % 10}"
+            with np.errstate(all="ignore"):
+                ax.plot(x, f(x), color=color, label=f.name)
+                if derivative:
+                    ax.plot(x, f.derivative(x), color=color, linestyle="--", linewidth=1)
+        _cross(ax)
+        ax.set_xlabel("x")
+        ax.set_ylabel("f(x), f′(x) dashed" if derivative else "f(x)")
+        ax.legend(fontsize=8, loc="best")
+        return _finish_on(fig, out, ax, ax)
     rows, cols = _grid(len(functions))
     fig = Figure(figsize=(3.2 * cols, 2.6 * rows), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for ax, f in zip(axes, functions, strict=False):
+    for ax_f, f in zip(axes, functions, strict=False):
         with np.errstate(all="ignore"):
-            ax.plot(x, f(x), color="C0", label="f(x)")
+            ax_f.plot(x, f(x), color="C0", label="f(x)")
             if derivative:
-                ax.plot(x, f.derivative(x), color="C3", linestyle="--", label="f′(x)")
-        ax.axhline(0, color="0.7", linewidth=0.8, zorder=0)
-        ax.axvline(0, color="0.7", linewidth=0.8, zorder=0)
-        ax.set_title(f.name, fontsize=10)
-        ax.grid(alpha=0.3)
-    for ax in axes[len(functions) :]:
-        ax.set_visible(False)
+                ax_f.plot(x, f.derivative(x), color="C3", linestyle="--", label="f′(x)")
+        _cross(ax_f)
+        ax_f.set_title(f.name, fontsize=10)
+    for ax_f in axes[len(functions) :]:
+        ax_f.set_visible(False)
     if derivative:
         axes[0].legend(fontsize=8, loc="best")
     return _finish(fig, out)
+
+
+def _cross(ax: Axes) -> None:
+    """The two coordinate axes in grey, and a light grid."""
+    ax.axhline(0, color="0.7", linewidth=0.8, zorder=0)
+    ax.axvline(0, color="0.7", linewidth=0.8, zorder=0)
+    ax.grid(alpha=0.3)
 
 
 # -- training curves -------------------------------------------------------------------
@@ -191,6 +290,10 @@ def _history_columns(history: Any) -> dict[str, np.ndarray]:
     return cols
 
 
+#: The panels of :func:`plot_history`, in their order.
+HISTORY_PANELS = ("loss", "score", "lr")
+
+
 def plot_history(
     history: Any,
     path: PathLike | None = None,
@@ -198,7 +301,9 @@ def plot_history(
     score_name: str = "score",
     loss_name: str | None = None,
     x_label: str = "epoch",
-) -> Figure:
+    panels: str | Sequence[str] | None = None,
+    ax: Axes | Sequence[Axes] | None = None,
+) -> Figure | Axes | list[Axes]:
     """Training curves: loss, score and learning rate over epochs (counted from 1).
 
     Parameters
@@ -214,57 +319,89 @@ def plot_history(
         What the loss is ("log-loss"), shown on the loss axis.
     x_label : str
         Unit of the horizontal axis ("epoch", or "L-BFGS iteration").
+    panels : str or sequence of str, optional
+        Which of ``"loss"``, ``"score"``, ``"lr"`` to draw, in that order of the
+        sequence; by default every one the history has values for.
+    ax : Axes or sequence of Axes, optional
+        Draw into these, one per panel, instead of a new Figure. A single Axes draws
+        one panel: the loss, unless `panels` names another.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure, Axes or list of Axes
         One panel for the losses, one for scores and one for the learning rate when
-        these are present; each with a title and labelled axes.
+        these are present; each with a title and labelled axes. With `ax`, what was
+        given.
     """
     out = _check_path(path)
     cols = _history_columns(history)
-    panels = ["loss"]
+    present = ["loss"]
     if "score" in cols or "val_score" in cols:
-        panels.append("score")
+        present.append("score")
     if "lr" in cols:
-        panels.append("lr")
-    fig = Figure(figsize=(4.2 * len(panels), 3.4), layout="constrained")
-    axes = fig.subplots(1, len(panels), squeeze=False).ravel()
-    for ax, panel in zip(axes, panels, strict=True):
+        present.append("lr")
+    chosen = _choose_panels(panels, present, HISTORY_PANELS, ax, "history")
+    fig, axes = _panel_axes(ax, chosen, (4.2 * len(chosen), 3.4))
+    for a, panel in zip(axes, chosen, strict=True):
         if panel == "loss":
-            values = []
-            for key, label in (("loss", "training"), ("val_loss", "validation")):
-                if key in cols:
-                    ax.plot(np.arange(1, cols[key].size + 1), cols[key], label=label)
-                    values.append(cols[key])
-            finite = np.concatenate(values)
-            finite = finite[np.isfinite(finite)]
-            if finite.size and finite.min() > 0 and finite.max() / finite.min() > 50:
-                ax.set_yscale("log")
-            ax.set_ylabel(f"loss ({loss_name})" if loss_name else "loss")
-            ax.set_title("loss", fontsize=10)
+            _draw_loss(a, cols, loss_name, x_label)
         elif panel == "score":
-            shown = []
-            for key, label in (("score", "training"), ("val_score", "validation")):
-                if key in cols:
-                    ax.plot(np.arange(1, cols[key].size + 1), cols[key], label=label)
-                    shown.append(label)
-            what = f"{shown[0]} {score_name}" if len(shown) == 1 else score_name
-            ax.set_ylabel(what)
-            ax.set_title(what, fontsize=10)
+            _draw_score(a, cols, score_name, x_label)
         else:
-            ax.plot(np.arange(1, cols["lr"].size + 1), cols["lr"], color="C2")
-            lr = cols["lr"][np.isfinite(cols["lr"])]
-            if lr.size and lr.min() > 0 and lr.max() / lr.min() > 20:
-                ax.set_yscale("log")
-            ax.set_ylabel("learning rate")
-            ax.set_title("learning rate", fontsize=10)
-        ax.set_xlabel(x_label)
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.grid(alpha=0.3)
-        if panel != "lr" and ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=8)
-    return _finish(fig, out)
+            _draw_lr(a, cols, x_label)
+    return _finish_on(fig, out, ax, axes[0] if isinstance(ax, Axes) else axes)
+
+
+def _epoch_axis(ax: Axes, x_label: str) -> None:
+    ax.set_xlabel(x_label)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
+
+
+def _draw_loss(
+    ax: Axes, cols: Mapping[str, np.ndarray], loss_name: str | None, x_label: str
+) -> None:
+    """The training and validation losses over epochs from 1 (log scale over a wide range)."""
+    values = []
+    for key, label in (("loss", "training"), ("val_loss", "validation")):
+        if key in cols:
+            ax.plot(np.arange(1, cols[key].size + 1), cols[key], label=label)
+            values.append(cols[key])
+    finite = np.concatenate(values) if values else np.empty(0)
+    finite = finite[np.isfinite(finite)]
+    if finite.size and finite.min() > 0 and finite.max() / finite.min() > 50:
+        ax.set_yscale("log")
+    ax.set_ylabel(f"loss ({loss_name})" if loss_name else "loss")
+    ax.set_title("loss", fontsize=10)
+    _epoch_axis(ax, x_label)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+
+
+def _draw_score(ax: Axes, cols: Mapping[str, np.ndarray], score_name: str, x_label: str) -> None:
+    """The training and validation scores over epochs from 1."""
+    shown = []
+    for key, label in (("score", "training"), ("val_score", "validation")):
+        if key in cols:
+            ax.plot(np.arange(1, cols[key].size + 1), cols[key], label=label)
+            shown.append(label)
+    what = f"{shown[0]} {score_name}" if len(shown) == 1 else score_name
+    ax.set_ylabel(what)
+    ax.set_title(what, fontsize=10)
+    _epoch_axis(ax, x_label)
+    if shown:
+        ax.legend(fontsize=8)
+
+
+def _draw_lr(ax: Axes, cols: Mapping[str, np.ndarray], x_label: str) -> None:
+    """The learning rate over epochs from 1 (log scale over a wide range)."""
+    ax.plot(np.arange(1, cols["lr"].size + 1), cols["lr"], color="C2")
+    lr = cols["lr"][np.isfinite(cols["lr"])]
+    if lr.size and lr.min() > 0 and lr.max() / lr.min() > 20:
+        ax.set_yscale("log")
+    ax.set_ylabel("learning rate")
+    ax.set_title("learning rate", fontsize=10)
+    _epoch_axis(ax, x_label)
 
 
 # -- models on data --------------------------------------------------------------------
@@ -311,7 +448,9 @@ def plot_decision_regions(
     y: np.ndarray,
     path: PathLike | None = None,
     resolution: int = 200,
-) -> Figure:
+    *,
+    ax: Axes | None = None,
+) -> Figure | Axes:
     """Decision regions of a 2-D classifier with the data on top.
 
     Parameters
@@ -325,12 +464,15 @@ def plot_decision_regions(
     path : str or path-like, optional
     resolution : int
         Grid points per axis.
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes instead of a new Figure (the colour bar of two classes takes
+        its space from it).
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure or matplotlib.axes.Axes
         For two classes the background shows P(class 1) with the 0.5 boundary; for more,
-        the predicted class, paler where the model is less confident.
+        the predicted class, paler where the model is less confident. With `ax`, `ax`.
     """
     out = _check_path(path)
     X = np.asarray(X, dtype=float)
@@ -352,8 +494,8 @@ def plot_decision_regions(
     index, score, n_cols = _predict_scores(model, grid, classes)
     n_colors = max(len(classes), n_cols if n_cols > 1 else 2)
     colors = [_CLASS_COLORS[i % len(_CLASS_COLORS)] for i in range(n_colors)]
-    fig = Figure(figsize=(5.2, 4.4), layout="constrained")
-    ax = fig.subplots()
+    given = ax
+    fig, ax = _one_axes(ax, (5.2, 4.4))
     if n_cols == 1 and score is not None:
         shading = ax.contourf(
             gx, gy, score.reshape(gx.shape), levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7
@@ -387,12 +529,17 @@ def plot_decision_regions(
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.legend(title="class", fontsize=8, loc="best")
-    return _finish(fig, out)
+    return _finish_on(fig, out, given, ax)
 
 
 def plot_regression_fit(
-    model: Any, X: np.ndarray, y: np.ndarray, path: PathLike | None = None
-) -> Figure:
+    model: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    path: PathLike | None = None,
+    *,
+    ax: Axes | None = None,
+) -> Figure | Axes:
     """A 1-D regression: the data and the fitted curve over the data's range.
 
     Parameters
@@ -401,10 +548,13 @@ def plot_regression_fit(
     X : ndarray of shape (n_samples, 1) or (n_samples,)
     y : ndarray of shape (n_samples,) or (n_samples, 1)
     path : str or path-like, optional
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes instead of a new Figure.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure or matplotlib.axes.Axes
+        The Figure, or `ax` when it is given.
     """
     from .network import Sequential
 
@@ -423,15 +573,15 @@ def plot_regression_fit(
     else:
         raise TypeError(f"model must be a Sequential or have predict, got {type(model).__name__}")
     pred = np.asarray(pred, dtype=float).reshape(grid.shape[0], -1)[:, 0]
-    fig = Figure(figsize=(5.2, 3.8), layout="constrained")
-    ax = fig.subplots()
+    given = ax
+    fig, ax = _one_axes(ax, (5.2, 3.8))
     ax.scatter(x, target, s=12, color="0.4", alpha=0.7, label="data")
     ax.plot(grid[:, 0], pred, color="C3", linewidth=2, label="network")
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return _finish(fig, out)
+    return _finish_on(fig, out, given, ax)
 
 
 def plot_predicted_vs_true(
@@ -439,7 +589,9 @@ def plot_predicted_vs_true(
     y_pred: np.ndarray,
     target: str = "target",
     path: PathLike | None = None,
-) -> Figure:
+    *,
+    ax: Axes | None = None,
+) -> Figure | Axes:
     """A regression's predictions against the true values, with the identity line.
 
     Parameters
@@ -449,11 +601,14 @@ def plot_predicted_vs_true(
     target : str
         Name of the target, for the axes.
     path : str or path-like, optional
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes instead of a new Figure.
 
     Returns
     -------
-    matplotlib.figure.Figure
-        Points on the dotted line are perfect predictions; the title gives R².
+    matplotlib.figure.Figure or matplotlib.axes.Axes
+        Points on the dotted line are perfect predictions; the title gives R². With
+        `ax`, `ax`.
     """
     out = _check_path(path)
     t = np.asarray(y_true, dtype=float).ravel()
@@ -462,8 +617,8 @@ def plot_predicted_vs_true(
         raise ValueError(
             f"y_true and y_pred must have the same non-zero length, got {t.size} and {p.size}"
         )
-    fig = Figure(figsize=(4.6, 4.4), layout="constrained")
-    ax = fig.subplots()
+    given = ax
+    fig, ax = _one_axes(ax, (4.6, 4.4))
     ax.scatter(t, p, s=10, alpha=0.6 if t.size > 200 else 0.85, color="C0", label="test rows")
     finite = np.r_[t, p][np.isfinite(np.r_[t, p])]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
@@ -478,7 +633,7 @@ def plot_predicted_vs_true(
     ax.set_title(f"test set: predicted vs true (R² = {r2:.3f})", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
-    return _finish(fig, out)
+    return _finish_on(fig, out, given, ax)
 
 
 # -- diagnostics -----------------------------------------------------------------------
@@ -504,9 +659,19 @@ def _log_if_positive(ax: Any, values: np.ndarray) -> None:
         ax.set_yscale("log")
 
 
+#: The panels of :func:`plot_gradient_flow`, in their order.
+GRADIENT_PANELS = ("gradients", "norm", "update_ratio")
+#: The panels of :func:`plot_unit_health`, in their order.
+UNIT_PANELS = ("dead", "saturated")
+
+
 def plot_gradient_flow(
-    diagnostics: Diagnostics | Sequence[Mapping[str, Any]], path: PathLike | None = None
-) -> Figure:
+    diagnostics: Diagnostics | Sequence[Mapping[str, Any]],
+    path: PathLike | None = None,
+    *,
+    panels: str | Sequence[str] | None = None,
+    ax: Axes | Sequence[Axes] | None = None,
+) -> Figure | Axes | list[Axes]:
     """Gradient flow per layer: the last epoch as bars, and its evolution over epochs.
 
     Parameters
@@ -514,114 +679,181 @@ def plot_gradient_flow(
     diagnostics : Diagnostics or list of dict
         The callback, or its ``records``.
     path : str or path-like, optional
+    panels : str or sequence of str, optional
+        Which of ``"gradients"``, ``"norm"``, ``"update_ratio"`` to draw (all three by
+        default).
+    ax : Axes or sequence of Axes, optional
+        Draw into these, one per panel, instead of a new Figure. A single Axes draws
+        one panel: the gradients, unless `panels` names another.
 
     Returns
     -------
-    matplotlib.figure.Figure
-        Left: mean and max |dLoss/dW| per layer in the last recorded epoch (vanishing
-        gradients show as bars shrinking toward the input). Middle: the L2 norm of each
-        layer's gradient over epochs. Right: the update-to-weight ratio over epochs,
-        with 1e-3 marked.
+    matplotlib.figure.Figure, Axes or list of Axes
+        Left ("gradients"): mean and max |dLoss/dW| per layer in the last recorded
+        epoch (vanishing gradients show as bars shrinking toward the input). Middle
+        ("norm"): the L2 norm of each layer's gradient over epochs. Right
+        ("update_ratio"): the update-to-weight ratio over epochs, with 1e-3 marked.
+        With `ax`, what was given.
     """
     out = _check_path(path)
     records = _records_of(diagnostics)
     arrays = records_to_arrays(records)
     epochs, names = _epochs_and_names(records)
-    fig = Figure(figsize=(13, 3.8), layout="constrained")
-    ax_bar, ax_l2, ax_ratio = fig.subplots(1, 3)
+    chosen = _choose_panels(panels, list(GRADIENT_PANELS), GRADIENT_PANELS, ax, "diagnostics")
+    fig, axes = _panel_axes(ax, chosen, (13 * len(chosen) / 3, 3.8))
+    draw = {
+        "gradients": _draw_gradient_bars,
+        "norm": _draw_gradient_norm,
+        "update_ratio": _draw_update_ratio,
+    }
+    for a, panel in zip(axes, chosen, strict=True):
+        draw[panel](a, arrays, epochs, names)
+        a.grid(alpha=0.3)
+    return _finish_on(fig, out, ax, axes[0] if isinstance(ax, Axes) else axes)
+
+
+def _marker(epochs: np.ndarray) -> str | None:
+    return "." if len(epochs) < 30 else None
+
+
+def _draw_gradient_bars(
+    ax: Axes, arrays: Mapping[str, np.ndarray], epochs: np.ndarray, names: list[str]
+) -> None:
+    """Mean and max |dLoss/dW| per layer in the last recorded epoch, as bars."""
     pos = np.arange(len(names))
-    ax_bar.bar(pos - 0.2, arrays["grad_max_abs"][-1], width=0.4, label="max |g|", color="C1")
-    ax_bar.bar(pos + 0.2, arrays["grad_mean_abs"][-1], width=0.4, label="mean |g|", color="C0")
-    ax_bar.set_xticks(pos, names, rotation=30 if len(names) > 6 else 0)
-    ax_bar.set_title(f"weight gradients, epoch {epochs[-1] + 1}", fontsize=10)
-    ax_bar.set_xlabel("layer")
-    ax_bar.set_ylabel("|dLoss/dW|")
-    _log_if_positive(ax_bar, np.r_[arrays["grad_max_abs"][-1], arrays["grad_mean_abs"][-1]])
-    ax_bar.legend(fontsize=8)
-    shown = epochs + 1  # epochs counted from 1
+    ax.bar(pos - 0.2, arrays["grad_max_abs"][-1], width=0.4, label="max |g|", color="C1")
+    ax.bar(pos + 0.2, arrays["grad_mean_abs"][-1], width=0.4, label="mean |g|", color="C0")
+    ax.set_xticks(pos, names, rotation=30 if len(names) > 6 else 0)
+    ax.set_title(f"weight gradients, epoch {epochs[-1] + 1}", fontsize=10)
+    ax.set_xlabel("layer")
+    ax.set_ylabel("|dLoss/dW|")
+    _log_if_positive(ax, np.r_[arrays["grad_max_abs"][-1], arrays["grad_mean_abs"][-1]])
+    ax.legend(fontsize=8)
+
+
+def _draw_gradient_norm(
+    ax: Axes, arrays: Mapping[str, np.ndarray], epochs: np.ndarray, names: list[str]
+) -> None:
+    """The L2 norm of each layer's weight gradient over epochs (counted from 1)."""
     for j, name in enumerate(names):
-        ax_l2.plot(shown, arrays["grad_l2"][:, j], marker="." if len(epochs) < 30 else None)
-        ax_ratio.plot(
-            shown,
-            arrays["update_ratio"][:, j],
-            label=name,
-            marker="." if len(epochs) < 30 else None,
-        )
-    _log_if_positive(ax_l2, arrays["grad_l2"])
-    ax_l2.set_title("‖dLoss/dW‖ over epochs", fontsize=10)
-    ax_l2.set_xlabel("epoch")
-    ax_l2.set_ylabel("L2 norm of the gradient")
+        ax.plot(epochs + 1, arrays["grad_l2"][:, j], label=name, marker=_marker(epochs))
+    _log_if_positive(ax, arrays["grad_l2"])
+    ax.set_title("‖dLoss/dW‖ over epochs", fontsize=10)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("L2 norm of the gradient")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+
+
+def _draw_update_ratio(
+    ax: Axes, arrays: Mapping[str, np.ndarray], epochs: np.ndarray, names: list[str]
+) -> None:
+    """‖ΔW‖ / ‖W‖ of each layer over epochs, with the rule-of-thumb 1e-3 marked."""
+    for j, name in enumerate(names):
+        ax.plot(epochs + 1, arrays["update_ratio"][:, j], label=name, marker=_marker(epochs))
     if np.isfinite(arrays["update_ratio"]).any():
-        ax_ratio.axhline(
+        ax.axhline(
             1e-3, color="0.5", linestyle=":", linewidth=1, label="1e-3 (rule-of-thumb ratio)"
         )
-        _log_if_positive(ax_ratio, arrays["update_ratio"])
-    ax_ratio.set_title("update / weight ratio ‖ΔW‖/‖W‖", fontsize=10)
-    ax_ratio.set_xlabel("epoch")
-    ax_ratio.set_ylabel("‖ΔW‖ / ‖W‖")
-    ax_ratio.legend(fontsize=8, title="layer")
-    for ax in (ax_bar, ax_l2, ax_ratio):
-        ax.grid(alpha=0.3)
-    return _finish(fig, out)
+        _log_if_positive(ax, arrays["update_ratio"])
+    ax.set_title("update / weight ratio ‖ΔW‖/‖W‖", fontsize=10)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("‖ΔW‖ / ‖W‖")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=8, title="layer")
+
+
+def _hidden_records(records: list[Mapping]) -> list[Mapping]:
+    """The records of the hidden layers (every Dense layer but the last)."""
+    output_layer = max(r["layer"] for r in records)
+    hidden = [r for r in records if r["layer"] != output_layer]
+    if not hidden:
+        raise ValueError("diagnostics has no hidden layer: unit health is about hidden units")
+    return hidden
+
+
+def _unit_panels_with_data(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The :data:`UNIT_PANELS` some hidden layer of `records` has values for."""
+    keys = {"dead": "dead_fraction", "saturated": "saturated_fraction"}
+    hidden = _hidden_records(list(records)) if records else []
+    return [p for p in UNIT_PANELS if any(r.get(keys[p]) is not None for r in hidden)]
 
 
 def plot_unit_health(
-    diagnostics: Diagnostics | Sequence[Mapping[str, Any]], path: PathLike | None = None
-) -> Figure:
+    diagnostics: Diagnostics | Sequence[Mapping[str, Any]],
+    path: PathLike | None = None,
+    *,
+    panels: str | Sequence[str] | None = None,
+    ax: Axes | Sequence[Axes] | None = None,
+) -> Figure | Axes | list[Axes]:
     """Fractions of dead and of saturated units per layer over epochs.
 
     Parameters
     ----------
     diagnostics : Diagnostics or list of dict
     path : str or path-like, optional
+    panels : str or sequence of str, optional
+        Which of ``"dead"`` and ``"saturated"`` to draw (both by default).
+    ax : Axes or sequence of Axes, optional
+        Draw into these, one per panel, instead of a new Figure. A single Axes draws
+        one panel: the first family the network has, unless `panels` names one.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure, Axes or list of Axes
         Two panels; a hidden layer appears where its activation defines the quantity
         (dead for the ReLU family, saturated for the sigmoid/tanh family). The output
         layer is left out: its units are the predictions, not features that can die.
+        With `ax`, what was given.
     """
     out = _check_path(path)
-    records = _records_of(diagnostics)
-    output_layer = max(r["layer"] for r in records)
-    hidden = [r for r in records if r["layer"] != output_layer]
-    if not hidden:
-        raise ValueError("diagnostics has no hidden layer: unit health is about hidden units")
-    records = hidden
+    records = _hidden_records(_records_of(diagnostics))
     arrays = records_to_arrays(records)
     epochs, names = _epochs_and_names(records)
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
-    axes = fig.subplots(1, 2)
-    for ax, key, title in (
-        (axes[0], "dead_fraction", "dead units (ReLU family)"),
-        (axes[1], "saturated_fraction", "saturated units (sigmoid/tanh family)"),
-    ):
-        values = arrays[key]
-        shown = 0
-        for j, name in enumerate(names):
-            if np.isfinite(values[:, j]).any():
-                marker = "." if len(epochs) < 30 else None
-                ax.plot(epochs + 1, values[:, j], label=name, marker=marker)
-                shown += 1
-        if shown:
-            ax.legend(fontsize=8, title="layer")
-        else:
-            ax.text(
-                0.5,
-                0.5,
-                "no hidden layer of this family",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
-                color="0.4",
-            )
-        ax.set_ylim(-0.03, 1.03)
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("fraction of units")
-        ax.grid(alpha=0.3)
-    return _finish(fig, out)
+    if panels is None and isinstance(ax, Axes):
+        panels = (_unit_panels_with_data(_records_of(diagnostics)) or ["dead"])[:1]
+    chosen = _choose_panels(panels, list(UNIT_PANELS), UNIT_PANELS, ax, "diagnostics")
+    fig, axes = _panel_axes(ax, chosen, (4.5 * len(chosen), 3.6))
+    for a, panel in zip(axes, chosen, strict=True):
+        _draw_unit_fraction(a, arrays, epochs, names, panel)
+    return _finish_on(fig, out, ax, axes[0] if isinstance(ax, Axes) else axes)
+
+
+def _draw_unit_fraction(
+    ax: Axes,
+    arrays: Mapping[str, np.ndarray],
+    epochs: np.ndarray,
+    names: list[str],
+    panel: str,
+) -> None:
+    """The fraction of dead (or saturated) units of each hidden layer over epochs."""
+    key, title = {
+        "dead": ("dead_fraction", "dead units (ReLU family)"),
+        "saturated": ("saturated_fraction", "saturated units (sigmoid/tanh family)"),
+    }[panel]
+    values = arrays[key]
+    shown = 0
+    for j, name in enumerate(names):
+        if np.isfinite(values[:, j]).any():
+            ax.plot(epochs + 1, values[:, j], label=name, marker=_marker(epochs))
+            shown += 1
+    if shown:
+        ax.legend(fontsize=8, title="layer")
+    else:
+        ax.text(
+            0.5,
+            0.5,
+            "no hidden layer of this family",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color="0.4",
+        )
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("fraction of units")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
 
 
 def plot_layer_histograms(network: Any, X: np.ndarray, path: PathLike | None = None) -> Figure:
@@ -686,7 +918,9 @@ def plot_confusion_matrix(
     y_pred: np.ndarray,
     labels: Sequence[Any] | None = None,
     path: PathLike | None = None,
-) -> Figure:
+    *,
+    ax: Axes | None = None,
+) -> Figure | Axes:
     """Confusion matrix: counts, coloured by the fraction of each true class.
 
     Parameters
@@ -695,11 +929,14 @@ def plot_confusion_matrix(
     labels : sequence, optional
         Classes in display order; by default every label in either array, sorted.
     path : str or path-like, optional
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes instead of a new Figure (the colour bar takes its space from
+        it).
 
     Returns
     -------
-    matplotlib.figure.Figure
-        Rows are true classes, columns predicted ones.
+    matplotlib.figure.Figure or matplotlib.axes.Axes
+        Rows are true classes, columns predicted ones. With `ax`, `ax`.
     """
     out = _check_path(path)
     y_true = np.asarray(y_true).ravel()
@@ -720,8 +957,8 @@ def plot_confusion_matrix(
     totals = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, totals, out=np.zeros((k, k)), where=totals > 0)
     size = max(3.6, 0.45 * k + 2.4)
-    fig = Figure(figsize=(size + 0.8, size), layout="constrained")
-    ax = fig.subplots()
+    given = ax
+    fig, ax = _one_axes(ax, (size + 0.8, size))
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     fig.colorbar(image, ax=ax, label="fraction of true class")
     if k <= 30:
@@ -744,4 +981,4 @@ def plot_confusion_matrix(
     ax.set_ylabel("true")
     accuracy = np.trace(counts) / max(counts.sum(), 1)
     ax.set_title(f"accuracy {accuracy:.3f}", fontsize=10)
-    return _finish(fig, out)
+    return _finish_on(fig, out, given, ax)

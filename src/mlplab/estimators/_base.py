@@ -30,7 +30,7 @@ from .._validation import check_sample_weight
 from ..layers import Activation as ActivationLayer
 from ..layers import Dense
 from ..training import History, RunStart, Trainer
-from . import _network, _persistence, _sklearn
+from . import _network, _persistence, _sklearn, _summary
 
 __all__ = ["BaseMLP", "stochastic_only"]
 
@@ -73,7 +73,7 @@ class _DenseParams:
             layer.params[index][...] = v
 
 
-class BaseMLP(_persistence.Savable, BaseEstimator):
+class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
     """Base class of mlplab's scikit-learn MLP estimators; not for direct use.
 
     See :class:`~mlplab.MLPClassifier` for the parameters.
@@ -103,7 +103,8 @@ class BaseMLP(_persistence.Savable, BaseEstimator):
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
+        # "live": mlplab's live plot of the curves in a notebook (a progress bar elsewhere).
+        "verbose": ["verbose", StrOptions({"live"})],
         "warm_start": ["boolean"],
         # mlplab's SGD needs momentum < 1 (scikit-learn accepts 1, which never damps).
         "momentum": [Interval(Real, 0, 1, closed="left")],

@@ -68,10 +68,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Seeds the initial weights, the shuffles, dropout and the early-stopping split.
     tol : float, default=1e-4
         Improvement that counts for ``n_iter_no_change``; gradient tolerance of 'lbfgs'.
-    verbose : bool or int, default=False
+    verbose : bool, int or "live", default=False
         Print scikit-learn's progress lines to standard output: ``Iteration 3, loss =
         0.41325000`` after each epoch (each L-BFGS iteration too), ``Validation score:
-        0.966667`` when there is a validation set, and why training stopped.
+        0.966667`` when there is a validation set, and why training stopped. ``"live"``
+        (mlplab): in a notebook, a figure of the loss and validation curves redrawn as
+        training goes (with the diagnostics panels when ``diagnostics=True``), a progress
+        bar in a terminal; see :class:`mlplab.live.LivePlot`.
     warm_start : bool, default=False
         Continue from the fitted network on the next ``fit``.
     momentum : float, default=0.9
@@ -223,7 +226,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         shuffle: bool = True,
         random_state: Any = None,
         tol: float = 1e-4,
-        verbose: bool | int = False,
+        verbose: bool | int | str = False,
         warm_start: bool = False,
         momentum: float = 0.9,
         nesterovs_momentum: bool = True,

@@ -346,7 +346,10 @@ def make_trainer(
     lr = None if opt_state is None else opt_state.get("learning_rate")
     optimizer = make_optimizer(est, est.network_.regularized, lr)
     schedule, unit = make_schedule(est, incremental=incremental, samples_seen=int(est.t_))
-    callbacks: list[Callback] = [VerboseLines()] if est.verbose else []
+    # verbose="live" plots instead of printing (mlplab.live.LivePlot, added below).
+    live = isinstance(est.verbose, str) and est.verbose == "live"
+    lines = bool(est.verbose) and not live
+    callbacks: list[Callback] = [VerboseLines()] if lines else []
     stopper = None
     if stochastic:
         stopper = Stopping(
@@ -354,7 +357,7 @@ def make_trainer(
             tol=float(est.tol),
             n_iter_no_change=est.n_iter_no_change,
             adaptive=isinstance(schedule, _schedules.ReduceOnPlateau),
-            verbose=bool(est.verbose),
+            verbose=lines,
             state=est._stop_state,
         )
         callbacks.append(stopper)
@@ -368,6 +371,11 @@ def make_trainer(
 
         diagnostics = Diagnostics()
         callbacks.append(diagnostics)
+    if live:
+        from ..live import LivePlot
+
+        score = "accuracy" if est._LABELS else "R²"
+        callbacks.append(LivePlot(diagnostics=bool(est.diagnostics), score_name=score))
     metric = None
     if validation is not None:
         w_val = validation[2]
