@@ -31,10 +31,7 @@ EXEMPT_FROM_SIZES: dict[str, str] = {}
 #: Single functions left out of the size check, with why.
 EXEMPT_FUNCTIONS = {
     name: "pending split into measuring, drawing and reporting steps (issue 12)"
-    for name in (
-        "experiments/activation_race.py:run",
-        "experiments/schedules.py:run",
-    )
+    for name in ("experiments/schedules.py:run",)
 }
 
 
