@@ -28,14 +28,6 @@ MAX_FUNCTION_LINES = 80
 EXEMPT_PACKAGES: dict[str, str] = {}
 #: Left out of the size check only, with why.
 EXEMPT_FROM_SIZES: dict[str, str] = {}
-#: Single functions left out of the size check, with why.
-EXEMPT_FUNCTIONS = {
-    name: "pending split into measuring, drawing and reporting steps (issue 12)"
-    for name in (
-        "experiments/activation_race.py:run",
-        "experiments/schedules.py:run",
-    )
-}
 
 
 def _sources() -> list[Path]:
@@ -174,9 +166,7 @@ def test_no_long_class_or_function():
     sizes = _sizes()
     limits = {"class": MAX_CLASS_LINES, "function": MAX_FUNCTION_LINES}
     too_long = [(where, n) for kind, where, n in sizes if n > limits[kind]]
-    assert [(where, n) for where, n in too_long if where not in EXEMPT_FUNCTIONS] == []
-    # An exemption is dropped once its function is short.
-    assert set(EXEMPT_FUNCTIONS) <= {where for where, _ in too_long}
+    assert too_long == []
     assert len(sizes) > 500  # the measure saw the code
 
 

@@ -173,19 +173,36 @@ def _ratio_text(tanh: float, relu: float) -> str:
     return f"relu {ratio:.2g}× faster" if ratio >= 1 else f"tanh {1 / ratio:.2g}× faster"
 
 
-@register("activation-race", "ReLU trains several times faster than tanh", CLAIM)
-def run(folder: Path, quick: bool, seed: int) -> Outcome:
-    X, y = standardized_digits(400 if quick else None)
-    depths = (4,) if quick else (4, 8, 16)
-    rates = (0.1, 0.3) if quick else (0.01, 0.03, 0.1, 0.3, 1.0)
-    max_epochs = 10 if quick else 60
-    seeds = [seed] if quick else [seed + k for k in range(3)]
-    results: dict[tuple[int, str], dict[float, dict[str, object]]] = {}
+Results = dict[tuple[int, str], dict[float, dict[str, object]]]
+
+
+def _measure(
+    X: np.ndarray,
+    y: np.ndarray,
+    depths: tuple[int, ...],
+    rates: tuple[float, ...],
+    max_epochs: int,
+    seeds: list[int],
+    quick: bool,
+) -> Results:
+    """:func:`fastest` for every depth and its activations, by ``(depth, activation)``."""
+    results: Results = {}
     for depth in depths:
         acts = ACTIVATIONS_QUICK if quick else ACTIVATIONS_FULL if depth == 4 else ACTIVATIONS_DEEP
         for act in acts:
             results[depth, act] = fastest(act, X, y, depth, rates, max_epochs, seeds)
+    return results
 
+
+def _epochs(results: Results, depth: int, act: str, target: float) -> float:
+    """Median epochs of `act` with `depth` hidden layers to `target` (inf: not reached)."""
+    return float(results[depth, act][target]["epochs"])
+
+
+def _tables(
+    results: Results, depths: tuple[int, ...], max_epochs: int, n_seeds: int
+) -> tuple[list[dict[str, object]], list[dict[str, object]], dict[str, float]]:
+    """The report's table, the speed-up table and the tanh/relu ratio by ``"depth/target"``."""
     table = []
     for (depth, act), res in results.items():
         row: dict[str, object] = {"hidden layers": depth, "activation": act}
@@ -193,23 +210,21 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
             e = float(res[target]["epochs"])
             row[f"epochs to {target:.0%}"] = e if np.isfinite(e) else f"> {max_epochs}"
             row[f"rate ({target:.0%})"] = res[target]["rate"]
-            row[f"runs reaching {target:.0%}"] = f"{res[target]['reached']}/{len(seeds)}"
+            row[f"runs reaching {target:.0%}"] = f"{res[target]['reached']}/{n_seeds}"
         table.append(row)
-
-    def epochs(depth: int, act: str, target: float) -> float:
-        return float(results[depth, act][target]["epochs"])
 
     speedups = []
     speedup: dict[str, float] = {}
     for depth in depths:
         for target in THRESHOLDS:
-            relu, tanh = epochs(depth, "relu", target), epochs(depth, "tanh", target)
+            relu = _epochs(results, depth, "relu", target)
+            tanh = _epochs(results, depth, "tanh", target)
             ratio = tanh / relu if np.isfinite(relu) and np.isfinite(tanh) else float("nan")
             speedup[f"{depth}/{target}"] = ratio
             shown = {
                 f"{act} epochs": e if np.isfinite(e) else f"> {max_epochs}"
                 for act in ACTIVATIONS_DEEP
-                for e in [epochs(depth, act, target)]
+                for e in [_epochs(results, depth, act, target)]
             }
             speedups.append(
                 {
@@ -219,9 +234,40 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
                     "tanh / relu": ratio,
                 }
             )
-    course = speedup[f"4/{THRESHOLDS[0]}"]
-    held = bool(np.isfinite(course) and course >= 2.0)
+    return table, speedups, speedup
 
+
+def _draw_speedup(ax, depths: tuple[int, ...], speedup: dict[str, float]) -> None:
+    """The tanh/relu ratio against the depth, for each threshold, on `ax`."""
+    for k, target in enumerate(THRESHOLDS):
+        ax.plot(
+            depths,
+            [speedup[f"{d}/{target}"] for d in depths],
+            "os"[k] + "-",
+            label=f"to {target:.0%} training error",
+        )
+    ax.axhline(6, color="C3", ls="--", lw=1, label="Krizhevsky et al.: ≈6×")
+    ax.axhline(1, color="k", lw=0.8, label="equally fast")
+    ax.set_yscale("log")
+    ticks = [0.1, 0.2, 0.5, 1, 2, 6]
+    ax.set_yticks(ticks, [f"{t:g}×" for t in ticks])
+    ax.minorticks_off()
+    ax.set_xticks(depths, [str(d) for d in depths])
+    ax.set_xlabel("hidden layers")
+    ax.set_ylabel("tanh epochs / relu epochs")
+    ax.set_title("speed-up of relu over tanh (>1: relu faster)", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3, which="both")
+
+
+def _draw(
+    path: Path,
+    results: Results,
+    depths: tuple[int, ...],
+    speedup: dict[str, float],
+    quick: bool,
+) -> Path:
+    """The error curves, one panel per depth, and (full mode) the speed-up against depth."""
     ncols = len(depths) + (0 if quick else 1)
     fig, axes = figure(ncols, 1, 4.0, 3.4)
     color = {act: f"C{k}" for k, act in enumerate(ACTIVATIONS_FULL)}
@@ -258,32 +304,20 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8)
     if not quick:
-        ax = axes[0, -1]
-        for k, target in enumerate(THRESHOLDS):
-            ax.plot(
-                depths,
-                [speedup[f"{d}/{target}"] for d in depths],
-                "os"[k] + "-",
-                label=f"to {target:.0%} training error",
-            )
-        ax.axhline(6, color="C3", ls="--", lw=1, label="Krizhevsky et al.: ≈6×")
-        ax.axhline(1, color="k", lw=0.8, label="equally fast")
-        ax.set_yscale("log")
-        ticks = [0.1, 0.2, 0.5, 1, 2, 6]
-        ax.set_yticks(ticks, [f"{t:g}×" for t in ticks])
-        ax.minorticks_off()
-        ax.set_xticks(depths, [str(d) for d in depths])
-        ax.set_xlabel("hidden layers")
-        ax.set_ylabel("tanh epochs / relu epochs")
-        ax.set_title("speed-up of relu over tanh (>1: relu faster)", fontsize=9)
-        ax.legend(fontsize=7)
-        ax.grid(alpha=0.3, which="both")
+        _draw_speedup(axes[0, -1], depths, speedup)
     fig.suptitle(
         "digits, SGD with momentum 0.9, batches of 128;\neach network at the rate that "
         f"reached {THRESHOLDS[0]:.0%} fastest (see the table)",
         fontsize=10,
     )
-    figures = [save(fig, folder / "activation_race.png")]
+    return save(fig, path)
+
+
+def _summary(results: Results, depths: tuple[int, ...], max_epochs: int) -> str:
+    """One sentence: relu against tanh at each depth and threshold, and sigmoid."""
+
+    def epochs(depth: int, act: str, target: float) -> float:
+        return _epochs(results, depth, act, target)
 
     t0, t1 = THRESHOLDS
     d0 = depths[0]
@@ -310,10 +344,22 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
             else f"did not reach {t0:.0%} in {max_epochs} epochs with {depth} layers"
         )
     parts.append(f"sigmoid to {t0:.0%}: " + ", ".join(sigmoid))
-    summary = "; ".join(parts) + "."
-    notes = [
+    return "; ".join(parts) + "."
+
+
+def _notes(
+    n_images: int,
+    depths: tuple[int, ...],
+    rates: tuple[float, ...],
+    max_epochs: int,
+    n_seeds: int,
+) -> list[str]:
+    """The course's words, the setup and the criterion."""
+    t0, t1 = THRESHOLDS
+    d0 = depths[0]
+    return [
         COURSE,
-        f"Setup: the digits images ({len(y)} of 8×8 pixels, standardized; CIFAR-10 is not "
+        f"Setup: the digits images ({n_images} of 8×8 pixels, standardized; CIFAR-10 is not "
         "available offline), dense networks of 64 units per hidden layer ("
         + ", ".join(map(str, depths))
         + " hidden layers), initialization as each activation recommends (He for the ReLU "
@@ -324,13 +370,29 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         "(steps / steps per epoch): the training error on all training images is measured "
         "after every step for two epochs, four times an epoch up to epoch 20, then once an "
         f"epoch; a run stops at {t1:.0%} error or after {max_epochs} epochs. Median over "
-        f"{len(seeds)} seed(s).",
+        f"{n_seeds} seed(s).",
         f"Criterion: the claim holds when, with {d0} hidden layers, relu reaches "
         f"{t0:.0%} training error at least 2× sooner than tanh (“several times faster”; "
         "the paper measured ≈6×). The other thresholds and depths are reported beside it. "
         "This is one problem (small images, dense layers, a good initialization for "
         "each activation), not a convolutional network on CIFAR-10.",
     ]
+
+
+@register("activation-race", "ReLU trains several times faster than tanh", CLAIM)
+def run(folder: Path, quick: bool, seed: int) -> Outcome:
+    X, y = standardized_digits(400 if quick else None)
+    depths = (4,) if quick else (4, 8, 16)
+    rates = (0.1, 0.3) if quick else (0.01, 0.03, 0.1, 0.3, 1.0)
+    max_epochs = 10 if quick else 60
+    seeds = [seed] if quick else [seed + k for k in range(3)]
+    results = _measure(X, y, depths, rates, max_epochs, seeds, quick)
+    table, speedups, speedup = _tables(results, depths, max_epochs, len(seeds))
+    course = speedup[f"4/{THRESHOLDS[0]}"]
+    held = bool(np.isfinite(course) and course >= 2.0)
+    figures = [_draw(folder / "activation_race.png", results, depths, speedup, quick)]
+    summary = _summary(results, depths, max_epochs)
+    notes = _notes(len(y), depths, rates, max_epochs, len(seeds))
     data = {
         "epochs": {
             f"{d}/{a}/{t}": float(r[t]["epochs"]) for (d, a), r in results.items() for t in r

@@ -167,20 +167,28 @@ def run_schedule(
     }
 
 
-@register("learning-rate-schedules", "Decaying the learning rate makes SGD converge", CLAIM)
-def run(folder: Path, quick: bool, seed: int) -> Outcome:
-    n = 256 if quick else 1024
-    noise = 0.3
-    hidden = 8
-    X, y = function_data("sine", n, noise, seed)
-    X = standardize(X)
-    Y = y.reshape(-1, 1)
-    # (batch size, initial rate, epochs): single samples and mini-batches of 16.
-    regimes = [(1, 0.05, 4 if quick else 20), (16, 0.2, 16 if quick else 80)]
-    seeds = [seed] if quick else [seed + k for k in range(3)]
-    polish_iter = 500 if quick else 5000
+#: (batch size, initial rate, epochs) of each SGD regime.
+Regime = tuple[int, float, int]
+Runs = dict[tuple[int, str], list[dict[str, object]]]
+#: The three measures a decaying schedule must beat the constant rate on.
+MEASURES = ("fluctuation (last 10%)", "excess over optimum", "distance to optimum")
 
-    results: dict[tuple[int, str], list[dict[str, object]]] = {}
+
+def _measure(
+    X: np.ndarray,
+    Y: np.ndarray,
+    hidden: int,
+    regimes: list[Regime],
+    seeds: list[int],
+    polish_iter: int,
+) -> tuple[Runs, dict[int, float], dict[int, float]]:
+    """Every schedule's runs by ``(batch size, schedule)``, and per seed J₀ and J*.
+
+    J₀ (`reference`) is the full-batch optimum reached from the initialization itself;
+    J* (`best`) the lowest full-batch optimum found from any of that seed's runs or J₀.
+    """
+    n = X.shape[0]
+    results: Runs = {}
     reference: dict[int, float] = {}
     for s in seeds:
         # The full-batch optimum reached from the initialization itself, for reference.
@@ -199,7 +207,13 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         s: min([reference[s]] + [float(r[i]["optimum"]) for r in results.values()])
         for i, s in enumerate(seeds)
     }
+    return results, reference, best
 
+
+def _tables(
+    results: Runs, best: dict[int, float], regimes: list[Regime], seeds: list[int]
+) -> tuple[list[dict[str, object]], dict[tuple[int, str], dict[str, float]]]:
+    """The report's table, and its seed-mean measures by ``(batch size, schedule)``."""
     table = []
     summary_of: dict[tuple[int, str], dict[str, float]] = {}
     for batch, lr, _ in regimes:
@@ -223,17 +237,26 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
                     "diverged": any(bool(r["diverged"]) for r in runs),
                 }
             )
+    return table, summary_of
+
+
+def _wins(
+    summary_of: dict[tuple[int, str], dict[str, float]], regimes: list[Regime]
+) -> dict[tuple[int, str], dict[str, bool]]:
+    """Whether each decaying schedule beat the constant rate, measure by measure."""
     wins = {}
     for batch, _, _ in regimes:
         const = summary_of[batch, "constant"]
         for label in DECAYING:
             row = summary_of[batch, label]
-            wins[batch, label] = {
-                key: row[key] < const[key]
-                for key in ("fluctuation (last 10%)", "excess over optimum", "distance to optimum")
-            }
-    held = all(all(w.values()) for w in wins.values())
+            wins[batch, label] = {key: row[key] < const[key] for key in MEASURES}
+    return wins
 
+
+def _draw(
+    path: Path, results: Runs, best: dict[int, float], regimes: list[Regime], seeds: list[int]
+) -> Path:
+    """The excess loss over J* against the epoch, one panel per regime, and the schedules."""
     fig, axes = figure(3, 1, 4.3, 3.4)
     colors = {k: f"C{i}" for i, k in enumerate(make_schedules(1.0, 10))}
     for ax, (batch, lr, _) in zip(axes[0, :2], regimes, strict=True):
@@ -272,7 +295,15 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
     ax.set_title("the schedules", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    figures = [save(fig, folder / "learning_rate_schedules.png")]
+    return save(fig, path)
+
+
+def _summary(
+    summary_of: dict[tuple[int, str], dict[str, float]],
+    wins: dict[tuple[int, str], dict[str, bool]],
+    regimes: list[Regime],
+) -> str:
+    """One sentence: the constant rate against the decaying ones, for each batch size."""
 
     def describe(batch: int) -> str:
         const = summary_of[batch, "constant"]
@@ -288,12 +319,16 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         )
 
     n_wins = sum(all(w.values()) for w in wins.values())
-    summary = (
+    return (
         "; ".join(describe(batch) for batch, _, _ in regimes)
         + f" (MSE; {n_wins} of {len(wins)} schedule × batch-size pairs beat the constant "
         "rate on all three measures)."
     )
-    notes = [
+
+
+def _notes(n: int, noise: float, hidden: int, regimes: list[Regime], n_seeds: int) -> list[str]:
+    """The course's words, the setup, the measures and the criterion."""
+    return [
         COURSE,
         f"Setup: {n} points of sin x on [1, 2π] plus Gaussian noise of standard deviation "
         f"{noise} (mlplab.datasets.function, inputs standardized), a 1-{hidden}-1 tanh network "
@@ -304,7 +339,7 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         "α₀ at the end, the course's linear decay to α_τ = α₀/100 at τ = 80% of the run, "
         "cosine to 0. 'constant α₀/100' is a reference (stable but slow), not part of the "
         f"criterion. The same seed gives every schedule the same initial weights and the same "
-        f"order of samples; numbers are means over {len(seeds)} seed(s).",
+        f"order of samples; numbers are means over {n_seeds} seed(s).",
         "Measures, all on the full data: the final loss; its excess over J*, the full-batch "
         "optimum (per seed, the lowest loss L-BFGS reached from the initialization or from "
         "any run's end point); the fluctuation, the standard deviation of the loss after "
@@ -316,6 +351,27 @@ def run(folder: Path, quick: bool, seed: int) -> Outcome:
         "with a smaller fluctuation, a smaller excess loss and a smaller distance to the "
         "optimum than the constant rate.",
     ]
+
+
+@register("learning-rate-schedules", "Decaying the learning rate makes SGD converge", CLAIM)
+def run(folder: Path, quick: bool, seed: int) -> Outcome:
+    n = 256 if quick else 1024
+    noise = 0.3
+    hidden = 8
+    X, y = function_data("sine", n, noise, seed)
+    X = standardize(X)
+    Y = y.reshape(-1, 1)
+    # (batch size, initial rate, epochs): single samples and mini-batches of 16.
+    regimes = [(1, 0.05, 4 if quick else 20), (16, 0.2, 16 if quick else 80)]
+    seeds = [seed] if quick else [seed + k for k in range(3)]
+    polish_iter = 500 if quick else 5000
+    results, reference, best = _measure(X, Y, hidden, regimes, seeds, polish_iter)
+    table, summary_of = _tables(results, best, regimes, seeds)
+    wins = _wins(summary_of, regimes)
+    held = all(all(w.values()) for w in wins.values())
+    figures = [_draw(folder / "learning_rate_schedules.png", results, best, regimes, seeds)]
+    summary = _summary(summary_of, wins, regimes)
+    notes = _notes(n, noise, hidden, regimes, len(seeds))
     data = {
         "summary": {f"{b}/{k}": v for (b, k), v in summary_of.items()},
         "wins": {f"{b}/{k}": v for (b, k), v in wins.items()},
