@@ -38,6 +38,11 @@ class _Network(Protocol):
 __all__ = ["LayerRow", "NetworkSummary", "SummaryMixin", "layer_rows", "summarize"]
 
 
+#: The summary table's columns, and which of them hold numbers (right-aligned).
+_COLUMNS = ("#", "layer", "type", "output", "parameters", "details")
+_NUMBER_COLUMNS = frozenset({0, 3, 4})
+
+
 @dataclass(frozen=True)
 class LayerRow:
     """One layer of a :class:`NetworkSummary`.
@@ -69,6 +74,17 @@ class LayerRow:
     n_params: int | None
     n_buffers: int = 0
     details: str = ""
+
+    def cells(self) -> tuple[str, ...]:
+        """The row as the table's text cells, in the order of its columns."""
+        return (
+            "" if self.index is None else str(self.index),
+            self.name,
+            self.kind,
+            _count(self.output),
+            _count(self.n_params),
+            self.details,
+        )
 
 
 @dataclass(frozen=True)
@@ -131,20 +147,10 @@ class NetworkSummary:
 
     def to_text(self) -> str:
         """The table as plain text, for a terminal."""
-        header = ("#", "layer", "type", "output", "parameters", "details")
-        body = [
-            (
-                "" if r.index is None else str(r.index),
-                r.name,
-                r.kind,
-                _count(r.output),
-                _count(r.n_params),
-                r.details,
-            )
-            for r in self.rows
-        ]
+        header = _COLUMNS
+        body = [r.cells() for r in self.rows]
         widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
-        right = {0, 3, 4}  # numbers are right-aligned
+        right = _NUMBER_COLUMNS
 
         def line(cells: Sequence[str]) -> str:
             text = "  ".join(
@@ -177,23 +183,16 @@ class NetworkSummary:
         """The table as an HTML fragment, for a notebook."""
         esc = html.escape
         head = "".join(
-            f"<th{_RIGHT if i in (0, 3, 4) else _LEFT}>{esc(h)}</th>"
-            for i, h in enumerate(("#", "layer", "type", "output", "parameters", "details"))
+            f"<th{_RIGHT if i in _NUMBER_COLUMNS else _LEFT}>{esc(h)}</th>"
+            for i, h in enumerate(_COLUMNS)
         )
         rows = []
         for r in self.rows:
-            cells = (
-                "" if r.index is None else str(r.index),
-                r.name,
-                r.kind,
-                _count(r.output),
-                _count(r.n_params),
-                r.details,
-            )
+            cells = r.cells()
             rows.append(
                 "<tr>"
                 + "".join(
-                    f"<td{_RIGHT if i in (0, 3, 4) else _LEFT}>{esc(c)}</td>"
+                    f"<td{_RIGHT if i in _NUMBER_COLUMNS else _LEFT}>{esc(c)}</td>"
                     for i, c in enumerate(cells)
                 )
                 + "</tr>"
