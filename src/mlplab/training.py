@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from . import losses as _losses
 from . import optimizers as _optimizers
 from . import schedules as _schedules
@@ -247,10 +248,15 @@ class FitPlan:
     packed : bool
         The optimizer updates all parameters with one call per operation on their flat
         array (:meth:`~mlplab.optimizers.Optimizer.pack`) instead of array by array.
+    kernels : bool
+        The compiled kernels run the elementwise work (:mod:`mlplab._kernels`): the
+        fused layer steps and loss of :attr:`step`, the optimizer's update in one pass,
+        the batch gather.
     """
 
     step: StepPlan
     packed: bool
+    kernels: bool = False
 
     @classmethod
     def choose(
@@ -273,6 +279,9 @@ class FitPlan:
           exactly 1 (checked here, once per run).
         * Packed optimizer updates, when the optimizer's rule is elementwise and the
           network's parameters and gradients tile one flat array each.
+        * The compiled kernels (:mod:`mlplab._kernels`) for the elementwise work, unless
+          ``MLPLAB_JIT=0`` (read now, see :func:`mlplab._kernels.enabled`); with the
+          same bits as without them.
 
         With ``fast=False`` none of these: every step is the validated
         :meth:`Sequential.loss_and_gradients` and the optimizer's per-array rule (the
@@ -305,10 +314,15 @@ class FitPlan:
             and loss.unit_rows_shortcut
             and bool(np.all(np.add.reduce(y, axis=1) == 1))
         )
-        step = network.step_plan(loss, inplace_activations=inplace, unit_rows=unit_rows)
+        kernels = _kernels.enabled()
+        step = network.step_plan(
+            loss, inplace_activations=inplace, unit_rows=unit_rows, kernels=kernels
+        )
         params = network.params
-        packed = isinstance(optimizer, _optimizers.Optimizer) and optimizer.pack(params, step.grads)
-        return cls(step, packed)
+        packed = isinstance(optimizer, _optimizers.Optimizer) and optimizer.pack(
+            params, step.grads, compiled=kernels
+        )
+        return cls(step, packed, kernels)
 
 
 class Trainer:
