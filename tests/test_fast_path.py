@@ -4,7 +4,12 @@ The fast path (fused loss without per-batch checks, activations that overwrite t
 input, the unit-rows shortcut of the softmax cross-entropy, optimizer updates on the
 flat parameter array) is chosen in one place, ``FitPlan.choose``. The reference path is
 ``Trainer(fast=False)``: the validated ``loss_and_gradients`` and the optimizer's
-per-array rule. Both must give the same weights, bit for bit.
+per-array rule. Both must give the same weights, bit for bit, with the compiled
+kernels (``mlplab._kernels``) or without them.
+
+The whole-step kernel of small networks (``mlplab._kernels._small``) does its own
+matrix products and transcendentals, so it agrees with the reference only to rounding:
+it is turned off here (the fixture below) and checked in ``tests/test_kernels.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 
 from mlplab import MLPClassifier, MLPRegressor, activations, optimizers
+from mlplab._kernels import _small
 from mlplab._kernels._layers import DenseActivation
 from mlplab.callbacks import Callback, EarlyStopping
 from mlplab.layers import Activation
@@ -23,6 +29,13 @@ from mlplab.schedules import ExponentialDecay
 from mlplab.training import FitPlan, Trainer
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(autouse=True)
+def _no_whole_step_kernel(monkeypatch):
+    """The bit-exact paths only: no network is small enough for the whole-step kernel."""
+    monkeypatch.setattr(_small, "MAX_PARAMS", 0)
+
 
 OPTIMIZERS = [
     ("sgd", {"learning_rate": 0.05}),

@@ -795,6 +795,58 @@ def _kernel_steps(
     return tuple(forward), tuple(reversed(backward)), loss_step
 
 
+def small_step_layout(network: Sequential, loss: _losses.Loss) -> tuple[Any, ...] | None:
+    """What :class:`mlplab._kernels._small.SmallNetwork` needs to run `network`'s steps.
+
+    Only for networks that kernel runs (see :mod:`mlplab._kernels._small`): packed
+    parameters, at most ``MAX_PARAMS`` of them, Dense layers with biases each followed
+    by an activation it knows (the last one: none, or the fused output of the softmax
+    or sigmoid cross-entropy), and the squared error of a linear output or one of
+    those cross-entropies.
+
+    Returns
+    -------
+    tuple of (layout, codes, slopes, (loss code, factor)) or None
+    """
+    from ._kernels import _small
+    from .optimizers import packed_base
+
+    params = network.params
+    if network.n_params > _small.MAX_PARAMS or packed_base(params) is None:
+        return None
+    fused = network.fused_output(loss)
+    layers = network.layers[:-1] if fused else network.layers
+    if type(loss) is _losses.CategoricalCrossentropy and fused:
+        spec = (_small.SOFTMAX_CE, 1.0)
+    elif type(loss) is _losses.BinaryCrossentropy and fused:
+        spec = (_small.SIGMOID_CE, 1.0)
+    elif type(loss) is _losses.SquaredError and not fused:
+        spec = (_small.SQUARED, loss.factor)
+    else:
+        return None
+    rows, codes, slopes, offset, i = [], [], [], 0, 0
+    while i < len(layers):
+        dense = layers[i]
+        if type(dense) is not Dense or len(dense.params) != 2:
+            return None
+        kernel = _activation_kernel(layers[i + 1]) if i + 1 < len(layers) else ("identity", ())
+        if kernel is None or kernel[0] not in _small.FAMILIES:
+            return None
+        slope = kernel[1][0] if kernel[0] == "sloped" else 0.0
+        if slope < 0:
+            return None
+        W, b = dense.params
+        rows.append((offset, offset + W.size, W.shape[0], W.shape[1], dense.regularized[0]))
+        codes.append(_small.FAMILIES[kernel[0]])
+        slopes.append(slope)
+        offset += W.size + b.size
+        i += 2
+    if not codes or codes[-1] != _small.IDENTITY:  # the loss's gradient is for the logits
+        return None
+    layout = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    return layout, np.array(codes, dtype=np.int64), np.array(slopes), spec
+
+
 def _activation_kernel(layer: Layer | None) -> tuple[str, tuple[float, ...]] | None:
     """The kernel family of an Activation layer's function, when its class declares one."""
     if type(layer) is not Activation:

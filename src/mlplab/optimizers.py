@@ -260,12 +260,16 @@ class Optimizer(Configurable):
             flat_state.append(flat)
         self._index_state()
         flat_scratch = tuple(np.empty_like(flat_w) for _ in range(self.n_scratch))
-        rule = self._rule
+        rule, kernel = self._rule, None
         if compiled and "_kernel" in type(self).__dict__:
-            rule = _compiled_rule(*self._kernel(), flat_state, flat_w.dtype, flat_w.size)
+            kind, constants = self._kernel()
+            rule = _compiled_rule(kind, constants, flat_state, flat_w.dtype, flat_w.size)
+            empty = np.empty(0, dtype=flat_w.dtype)
+            kernel = (kind, constants, *[*flat_state, empty, empty, empty][:3])
         self._packed = _Packed(
             list(params), list(grads), flat_w, flat_g, flat_state, flat_scratch, rule
         )
+        self._packed.kernel = kernel
         return True
 
     def reset(self) -> None:
@@ -425,7 +429,7 @@ class Optimizer(Configurable):
 class _Packed:
     """The arrays given to :meth:`Optimizer.pack`, the flat arrays and the rule run on them."""
 
-    __slots__ = ("grads", "params", "rule", "rule_arrays")
+    __slots__ = ("grads", "kernel", "params", "rule", "rule_arrays")
 
     def __init__(
         self,
@@ -450,6 +454,42 @@ class _Packed:
             and all(map(operator.is_, params, self.params))
             and all(map(operator.is_, grads, self.grads))
         )
+
+
+def packed_kernel(optimizer: Optimizer) -> tuple[Any, ...] | None:
+    """The compiled update of a packed optimizer: ``(kind, constants, s0, s1, s2)``, or None.
+
+    None unless :meth:`Optimizer.pack` was called with ``compiled=True`` for a class
+    with a kernel whose step does nothing before its rule (AdamW's decay does).
+    """
+    packed = optimizer._packed
+    if packed is None or packed.kernel is None:
+        return None
+    if type(optimizer)._before_rule is not Optimizer._before_rule:
+        return None
+    return packed.kernel
+
+
+def step_constants(optimizer: Optimizer, lr: float | None, count: int) -> np.ndarray:
+    """The kernel constants of the next `count` steps, as :meth:`Optimizer.step` makes them.
+
+    Leaves :attr:`Optimizer.t` as it was: the caller adds the steps it did.
+
+    Returns
+    -------
+    ndarray of shape (count, n_constants), of the parameters' dtype
+    """
+    kernel = optimizer._packed.kernel
+    constants, t0, rows = kernel[1], optimizer.t, []
+    try:
+        for j in range(count):
+            optimizer.t = t0 + j
+            rate = optimizer.current_lr if lr is None else lr
+            optimizer.t += 1
+            rows.append(constants(optimizer._constants(rate)))
+    finally:
+        optimizer.t = t0
+    return np.array(rows, dtype=kernel[2].dtype).reshape(count, -1)
 
 
 def _compiled_rule(
