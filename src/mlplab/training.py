@@ -989,6 +989,7 @@ class TrainingRun:
         lr, total, finite = self._lr, self._total, math.isfinite
         first = self._next
         alone = not (begin or end or clip or rate_per_step or tr.l1) and flags is None
+        gather = _gather_kernel() if self.plan.kernels and X.ndim == y.ndim == 2 else None
         if self.plan.small is not None and alone and sample_weight is None:
             return _small_steps(self, count)
         for start, stop, Xb, yb, wb in self._batches[first : first + count]:
@@ -996,8 +997,11 @@ class TrainingRun:
                 idx = order[start:stop]
                 # mode="clip" lets NumPy write straight into the buffer (the indices
                 # are a permutation, always in range); "raise" would buffer.
-                X.take(idx, axis=0, out=Xb, mode="clip")
-                y.take(idx, axis=0, out=yb, mode="clip")
+                if gather is not None:
+                    gather(X, y, idx, Xb, yb)
+                else:
+                    X.take(idx, axis=0, out=Xb, mode="clip")
+                    y.take(idx, axis=0, out=yb, mode="clip")
                 if sample_weight is not None:
                     wb = sample_weight[idx]
             if rate_per_step:
@@ -1364,6 +1368,13 @@ def _monitored_key(schedule: Any, has_validation: bool, metric: Any) -> str:
     if key == "val_score" and metric is None:
         raise ValueError("the schedule monitors 'val_score', which needs a metric")
     return key
+
+
+def _gather_kernel() -> Callable[..., None]:
+    """The compiled batch gather (:mod:`mlplab._kernels._batches`)."""
+    from ._kernels._batches import gather
+
+    return gather
 
 
 def _small_network(
