@@ -534,13 +534,13 @@ class _CompiledFusedLoss:
         unit_rows: bool,
         dtype: np.dtype,
     ) -> None:
-        from mlplab._kernels import _layers, _losses
+        from mlplab._kernels import _losses
 
         self.loss, self.kind, self.unit_rows = loss, kind, bool(unit_rows)
         empty = np.empty(0, dtype=dtype)
         self.bias = empty if bias is None else bias
         self.bias_grad = empty if bias_grad is None else bias_grad
-        self._kernels, self._bias_gradient = _losses, _layers.bias_gradient
+        self._kernels = _losses
         self._buffers: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
 
     def _arrays(self, shape: tuple[int, int], dtype: np.dtype) -> tuple[np.ndarray, ...]:
@@ -562,26 +562,34 @@ class _CompiledFusedLoss:
         w = _weights_unchecked(sample_weight, z.dtype)
         scale = inv_n if w is None else w
         k = self._kernels
+        if z.shape[1] > k.MAX_COLUMNS:  # rows NumPy sums in halves: its own form
+            if self.bias.size:
+                z += self.bias
+            value, e = self.loss._value_and_gradient_from_logits_unchecked(
+                y, z, sample_weight, self.unit_rows
+            )
+            if self.bias_grad.size:
+                np.add.reduce(e, axis=0, out=self.bias_grad)
+            return value, e
         if self.kind == "softmax":
             k.softmax_prepare(z, self.bias, a)
             np.exp(a, out=e)
-            k.softmax_sums(e, s)
+            np.add.reduce(e, axis=1, out=s)
             np.log(s, out=log_s)
-            total = k.softmax_rows(
-                a, e, y, s, log_s, scale, self.unit_rows, self.bias_grad, per_row
-            )
+            k.softmax_rows(a, e, y, s, log_s, scale, self.unit_rows, self.bias_grad, per_row)
         else:
             k.sigmoid_prepare(z, self.bias, e)
             np.exp(e, out=e)
             np.log1p(e, out=a)
-            total = k.sigmoid_rows(z, e, a, y, scale, self.bias_grad, per_row)
+            k.sigmoid_rows(z, e, a, y, scale, self.bias_grad, per_row)
+        total = np.add.reduce(per_row)
         value = _mean_of_sum(total, z.shape[0], z.dtype) if w is None else float(np.dot(w, per_row))
         if self.kind == "softmax":
             value = -value
             if not math.isfinite(value):  # as CategoricalCrossentropy does: the separate forms
                 value, e = Loss._fused_value_and_gradient(self.loss, y, z, w)
-                if self.bias_grad.size:
-                    self._bias_gradient(e, self.bias_grad)
+        if self.bias_grad.size:  # the Dense layer's bias gradient, its very call
+            np.add.reduce(e, axis=0, out=self.bias_grad)
         return value, e
 
 

@@ -14,7 +14,7 @@ A :class:`Family` runs one activation function's fused passes on the Dense outpu
     pre-activation ``u + b``. ``t`` is scratch of u's shape.
 ``backward(g, u, y, gb, t, k)``
     ``g *= f'`` in place (from the output ``y`` or the pre-activation ``u``, as the
-    reference does) and ``gb`` = the column sums of the result, in NumPy's order.
+    reference does), then ``gb`` = the column sums of the result (NumPy's call).
 
 ``k`` holds the function's parameters rounded to the dtype. Everything is done as the
 reference does it, in its order and type; the transcendental functions (exp, expm1,
@@ -56,7 +56,8 @@ def _mul_decay(x, s):
 
 @jit
 def _pairwise_block(a, start, n):
-    # NumPy's pairwise sum of at most 128 entries: below 8 a plain loop; else eight
+    # np.add.reduce of a[start:start + n], contiguous, n <= 128 (beyond, NumPy recurses
+    # on halves; callers leave such sums to NumPy): below 8 a plain loop; else eight
     # interleaved partial sums, combined ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)),
     # then the remainder.
     if n < 8:
@@ -84,63 +85,6 @@ def _pairwise_block(a, start, n):
         res += a[start + i]
         i += 1
     return res
-
-
-@jit
-def _pairwise(a, start, n):
-    """``np.add.reduce`` of a[start:start + n], a contiguous 1-D array: NumPy's pairwise sum.
-
-    Blocks of at most 128 entries are summed by :func:`_pairwise_block`; a longer range
-    is the sum of its two halves (the first a multiple of 8 long), as NumPy recurses.
-    The recursion is unrolled on a stack here (Numba cannot cache recursive kernels).
-    """
-    if n <= 128:
-        return _pairwise_block(a, start, n)
-    # Depth-first over the halves: per open range its start and size, whether its
-    # left half is done (then `left` holds that half's sum). Depth <= 64 for any size.
-    starts = np.empty(64, np.int64)
-    sizes = np.empty(64, np.int64)
-    right = np.zeros(64, np.bool_)
-    left = np.empty(64, a.dtype)
-    top = 0
-    starts[0], sizes[0] = start, n
-    while True:
-        s, m = starts[top], sizes[top]
-        if m > 128:  # open the left half
-            half = m // 2 - (m // 2) % 8
-            top += 1
-            starts[top], sizes[top], right[top] = s, half, False
-            continue
-        value = _pairwise_block(a, s, m)
-        while True:  # hand the sum up to the ranges that wait for it
-            if top == 0:
-                return value
-            if not right[top]:  # a left half: keep it, open the right half
-                left[top - 1] = value
-                parent_s, parent_m = starts[top - 1], sizes[top - 1]
-                half = parent_m // 2 - (parent_m // 2) % 8
-                starts[top], sizes[top], right[top] = parent_s + half, parent_m - half, True
-                break
-            top -= 1  # a right half: the parent's sum is complete
-            value = left[top] + value
-
-
-@jit
-def column_sums(g, gb):
-    """``np.add.reduce(g, axis=0, out=gb)`` in NumPy's order, for a C-contiguous g.
-
-    Row by row (gb = g[0] + g[1] + ...), except that a single column is a contiguous
-    vector, which NumPy sums pairwise.
-    """
-    n, m = g.shape
-    if m == 1:
-        gb[0] = _pairwise(g.reshape(n), 0, n)
-        return
-    for j in range(m):
-        gb[j] = g[0, j]
-    for i in range(1, n):
-        for j in range(m):
-            gb[j] += g[i, j]
 
 
 # -- forward kernels: bias add, the algebra around the transcendental ---------------------
@@ -330,7 +274,6 @@ def _relu_backward(g, y, gb, k):
         for j in range(m):
             if y[i, j] <= 0:
                 g[i, j] = zero
-    column_sums(g, gb)
 
 
 @jit
@@ -363,7 +306,6 @@ def _scaled_backward(g, s, gb, k, kind):
             else:
                 continue
             g[i, j] = g[i, j] * d
-    column_sums(g, gb)
 
 
 @jit
@@ -389,7 +331,6 @@ def _swish_backward(g, u, gb, t, k):
             z = t[i, j]
             s = _sigmoid(bx, z)
             g[i, j] = g[i, j] * (s + _mul_decay(bx, s * _sigmoid(-bx, z)))
-    column_sums(g, gb)
 
 
 @jit
@@ -402,7 +343,6 @@ def _softplus_backward(g, u, gb, t, k):
         for j in range(m):
             bx = u[i, j] * beta if beta != 1 else u[i, j]
             g[i, j] = g[i, j] * (one if bx > threshold else _sigmoid(bx, t[i, j]))
-    column_sums(g, gb)
 
 
 @jit
@@ -429,7 +369,6 @@ def _gelu_backward(g, u, gb, t, t2, k):
         for j in range(m):
             d = half * t[i, j] + _mul_decay(u[i, j], inv_sqrt_2pi * t2[i, j])
             g[i, j] = g[i, j] * d
-    column_sums(g, gb)
 
 
 @jit
@@ -443,7 +382,6 @@ def _gelu_tanh_backward(g, u, gb, t, k):
             z = t[i, j]
             s = _sigmoid(two_u, z)
             g[i, j] = g[i, j] * (s + _mul_decay(x, (s * _sigmoid(-two_u, z)) * two_du))
-    column_sums(g, gb)
 
 
 # -- the families ---------------------------------------------------------------------------
@@ -573,6 +511,9 @@ class Family:
             _negabs(u, t[0], k)
             np.exp(t[0], out=t[0])
             _softplus_backward(g, u, gb, t[0], k)
+        # Dense.backward's bias gradient, the very call (a kernel of it would compile
+        # NumPy's pairwise order for one column, seconds of a first fit for no gain)
+        np.add.reduce(g, axis=0, out=gb)
 
 
 _SCALED = {

@@ -17,5 +17,7 @@ def gather(X, y, idx, Xb, yb):
     """``Xb[r] = X[idx[r]]`` and ``yb[r] = y[idx[r]]`` for the 2-D arrays of one batch."""
     for r in range(idx.shape[0]):
         i = idx[r]
-        Xb[r, :] = X[i, :]
-        yb[r, :] = y[i, :]
+        for j in range(X.shape[1]):
+            Xb[r, j] = X[i, j]
+        for j in range(y.shape[1]):
+            yb[r, j] = y[i, j]

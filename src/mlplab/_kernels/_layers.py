@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._activations import Family, column_sums
+from ._activations import Family
 
 __all__ = ["DenseActivation", "DenseLogits"]
 
@@ -110,8 +110,3 @@ class DenseLogits:
             return grad
         gin = dense._buffer("_gin", (grad.shape[0], dense.n_in))
         return np.matmul(grad, dense.params[0].T, out=gin)
-
-
-def bias_gradient(grad: np.ndarray, gb: np.ndarray) -> None:
-    """``np.add.reduce(grad, axis=0, out=gb)``, in NumPy's order (for the losses' fallback)."""
-    column_sums(grad, gb)

@@ -7,10 +7,12 @@ each, together with the bias add of the Dense layer that makes the logits and th
 layer's bias gradient. What is left in NumPy is its exp and log (softmax) or exp and
 log1p (sigmoid), once each, in place on scratch: the very calls the reference makes.
 Every other operation is the reference's, in its order and type; row sums are NumPy's
-pairwise sums (:func:`._activations._pairwise`). So the value and the gradient are the
-reference's bits; the only exception is the sign of a zero maximum of a row of fewer
-than 32 logits holding both 0.0 and -0.0 (NumPy's vectorized maximum may return
-either), which can only flip the sign of a loss term that is exactly 0.
+pairwise sums (:func:`._activations._pairwise_block`, for rows of at most
+:data:`MAX_COLUMNS`; the row sums of exp and the totals are NumPy's calls). So the
+value and the gradient are the reference's bits; the only exception is the sign of a
+zero maximum of a row of fewer than 32 logits holding both 0.0 and -0.0 (NumPy's
+vectorized maximum may return either), which can only flip the sign of a loss term
+that is exactly 0.
 
 Arguments: ``z`` the Dense output (n, k), to which the bias ``b`` is added in place
 (``b`` empty: no bias to add); ``y`` the targets; ``scale`` of length n the weights
@@ -20,10 +22,14 @@ normalized to sum 1 (:func:`mlplab.losses._weights_unchecked`), or of length 1 h
 
 from __future__ import annotations
 
-from ._activations import _maximum, _pairwise, _sigmoid, column_sums
+from ._activations import _maximum, _sigmoid
+from ._activations import _pairwise_block as _row_sum
 from ._numba import jit
 
-__all__ = ["sigmoid_prepare", "sigmoid_rows", "softmax_prepare", "softmax_rows", "softmax_sums"]
+__all__ = ["MAX_COLUMNS", "sigmoid_prepare", "sigmoid_rows", "softmax_prepare", "softmax_rows"]
+
+#: Rows up to this long are summed here in NumPy's order; longer ones keep NumPy's loss.
+MAX_COLUMNS = 128
 
 
 @jit
@@ -43,38 +49,27 @@ def softmax_prepare(z, b, zm):
 
 
 @jit
-def softmax_sums(e, s):
-    """s = np.add.reduce(e, axis=1): the softmax denominators."""
-    for i in range(e.shape[0]):
-        s[i] = _pairwise(e[i], 0, e.shape[1])
-
-
-@jit
 def softmax_rows(zm, e, y, s, log_s, scale, unit_rows, gb, ll):
-    """Log-likelihoods and the scaled gradient; returns the sum of the log-likelihoods.
+    """Per-row log-likelihoods into `ll` and the scaled gradient into `e`.
 
     As CategoricalCrossentropy._fused_value_and_gradient: zm -= log s; zm *= y;
     ll = rows sums of zm; e /= s (softmax); e *= row sums of y (unless every row sums
-    to 1); e -= y; then _scale (e *= 1 / n, or e *= w), and gb = column sums of e.
+    to 1); e -= y; then _scale (e *= 1 / n, or e *= w); the caller sums gb from e.
     """
     n, k = e.shape
     weighted = scale.shape[0] > 1
-    has_bias = gb.shape[0] > 0
     for i in range(n):
         ls, si = log_s[i], s[i]
         for j in range(k):
             zm[i, j] = (zm[i, j] - ls) * y[i, j]
-        ll[i] = _pairwise(zm[i], 0, k)
-        ysum = si if unit_rows else _pairwise(y[i], 0, k)
+        ll[i] = _row_sum(zm[i], 0, k)
+        ysum = si if unit_rows else _row_sum(y[i], 0, k)
         c = scale[i] if weighted else scale[0]
         for j in range(k):
             p = e[i, j] / si
             if not unit_rows:
                 p = p * ysum
             e[i, j] = (p - y[i, j]) * c
-    if has_bias:
-        column_sums(e, gb)
-    return _pairwise(ll, 0, n)
 
 
 @jit
@@ -91,11 +86,11 @@ def sigmoid_prepare(z, b, t):
 
 @jit
 def sigmoid_rows(z, e, lp, y, scale, gb, per_sample):
-    """Per-sample losses and the scaled gradient; returns the sum of the losses.
+    """Per-sample losses into `per_sample` and the scaled gradient into `e`.
 
     As BinaryCrossentropy: softplus = max(z, 0) + log1p(exp(-|z|)) (`lp` holds the
     log1p, `e` the exp); per sample the row sum of softplus - y z; the gradient
-    sigmoid(z) - y (from the same exp), then _scale, and gb = its column sums. The
+    sigmoid(z) - y (from the same exp), then _scale (the caller sums gb). The
     gradient is written into `e`.
     """
     n, k = z.shape
@@ -107,7 +102,4 @@ def sigmoid_rows(z, e, lp, y, scale, gb, per_sample):
             v = z[i, j]
             lp[i, j] = (_maximum(v, zero) + lp[i, j]) - y[i, j] * v
             e[i, j] = (_sigmoid(v, e[i, j]) - y[i, j]) * c
-        per_sample[i] = _pairwise(lp[i], 0, k)
-    if gb.shape[0] > 0:
-        column_sums(e, gb)
-    return _pairwise(per_sample, 0, n)
+        per_sample[i] = _row_sum(lp[i], 0, k)
