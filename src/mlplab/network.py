@@ -140,6 +140,13 @@ class Sequential:
         self.reseed(rng)
         return self
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # An unpickled network's arrays are separate again: tile them once more, so
+        # that a copy trains on the same paths (and bits) as the original.
+        self.__dict__.update(state)
+        if getattr(self, "n_inputs", None) is not None:
+            self._pack_storage()
+
     def _pack_storage(self) -> None:
         """Make every parameter (and every gradient) a view into one flat array.
 

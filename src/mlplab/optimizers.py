@@ -473,7 +473,7 @@ def packed_kernel(optimizer: Optimizer) -> tuple[Any, ...] | None:
 def step_constants(optimizer: Optimizer, lr: float | None, count: int) -> np.ndarray:
     """The kernel constants of the next `count` steps, as :meth:`Optimizer.step` makes them.
 
-    Leaves :attr:`Optimizer.t` as it was: the caller adds the steps it did.
+    Leaves ``Optimizer.t`` as it was: the caller adds the steps it did.
 
     Returns
     -------

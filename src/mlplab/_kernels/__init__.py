@@ -6,20 +6,23 @@ definition of every operation: the reference path. The kernels in this package c
 the same things on the fast path in fewer passes over memory and fewer calls, each
 beside a comment naming the reference it replaces:
 
-* :mod:`._optimizers` — every optimizer's update in one pass (in parallel above a size);
-* :mod:`._activations` — a Dense layer's bias add fused with the activation that follows
-  it, and the activation's backward fused with the bias gradient;
-* :mod:`._losses` — the softmax and sigmoid cross-entropies, value and gradient row by row;
-* :mod:`._batches` — the mini-batch gather;
-* :mod:`._small` — whole epochs of small networks (forward, backward, update) in one call.
+* :mod:`mlplab._kernels._optimizers` — every optimizer's update in one pass (in
+  parallel above a size);
+* :mod:`mlplab._kernels._activations` — a Dense layer's bias add fused with the
+  activation that follows it, and the activation's backward;
+* :mod:`mlplab._kernels._losses` — the softmax and sigmoid cross-entropies, value and
+  gradient row by row;
+* :mod:`mlplab._kernels._batches` — the mini-batch gather;
+* :mod:`mlplab._kernels._small` — every step of an epoch of a small network (gather,
+  forward, backward, update) in one call.
 
 Elementwise kernels give the reference's bits: they do its operations in its order on
 the same types (no ``fastmath``, no fused multiply-add), sum in NumPy's order where they
 sum, and leave the transcendental functions (exp, log, log1p, expm1, tanh, erfc) to the
 very NumPy and SciPy calls the reference makes: on a CPU with AVX-512, NumPy's own SIMD
 versions of them round differently from the C library's that Numba calls in 5 to 40 % of
-the entries. The whole-epoch kernels of :mod:`._small` do their own matrix products and
-transcendentals: they agree with the reference to rounding (see that module).
+the entries. The whole-step kernel of :mod:`mlplab._kernels._small` does its own matrix
+products and transcendentals: it agrees with the reference to rounding (see that module).
 
 Environment
 -----------
@@ -32,7 +35,7 @@ Environment
     package's sources, or, when that folder is read-only, to a user folder (see
     :func:`cache_dir`).
 ``NUMBA_THREADING_LAYER``, ``NUMBA_NUM_THREADS``
-    Respected when set; see :mod:`._numba` for the defaults chosen.
+    Respected when set; see :mod:`mlplab._kernels._numba` for the defaults chosen.
 
 Numba is imported, and kernels compiled, only when a fit first needs them: importing
 mlplab, or training with ``MLPLAB_JIT=0``, never loads it.
@@ -95,7 +98,7 @@ def cache_dir() -> str | None:
 
     Numba's default is a ``__pycache__`` folder beside this package's sources. When
     that folder cannot be written (a system-wide install) and the user has not chosen a
-    folder, :mod:`._numba` sets ``NUMBA_CACHE_DIR`` to ``mlplab/numba`` in the user's
+    folder, :mod:`mlplab._kernels._numba` sets ``NUMBA_CACHE_DIR`` to ``mlplab/numba`` in the user's
     cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``; ``%LOCALAPPDATA%`` on Windows)
     before it imports Numba, and this returns it.
 

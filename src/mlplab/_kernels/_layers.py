@@ -4,7 +4,7 @@
 the two layers' own ``forward`` and ``backward`` (the network picks the layers; this
 module only reads their arrays, so it imports neither). The matrix products are the
 layers' own NumPy calls; the elementwise work around them is the kernels of
-:mod:`._activations`; each layer keeps the attributes its own methods would have set.
+:mod:`mlplab._kernels._activations`; each layer keeps the attributes its own methods would have set.
 """
 
 from __future__ import annotations
@@ -83,9 +83,9 @@ class DenseActivation:
 class DenseLogits:
     """The last Dense layer before a fused loss whose kernel adds its bias.
 
-    Forward is ``x @ W`` alone; the loss's kernel (:mod:`._losses`) adds the bias as it
-    reads the logits and sums the bias gradient as it writes dLoss/dlogits, so backward
-    only does the two products.
+    Forward is ``x @ W`` alone; the loss's step (:mod:`mlplab._kernels._losses`) adds
+    the bias as it reads the logits and sums the bias gradient from dLoss/dlogits, so
+    backward only does the two products.
 
     Parameters
     ----------

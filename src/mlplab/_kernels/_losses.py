@@ -7,7 +7,7 @@ each, together with the bias add of the Dense layer that makes the logits and th
 layer's bias gradient. What is left in NumPy is its exp and log (softmax) or exp and
 log1p (sigmoid), once each, in place on scratch: the very calls the reference makes.
 Every other operation is the reference's, in its order and type; row sums are NumPy's
-pairwise sums (:func:`._activations._pairwise_block`, for rows of at most
+pairwise sums (:func:`mlplab._kernels._activations._pairwise_block`, for rows of at most
 :data:`MAX_COLUMNS`; the row sums of exp and the totals are NumPy's calls). So the
 value and the gradient are the reference's bits; the only exception is the sign of a
 zero maximum of a row of fewer than 32 logits holding both 0.0 and -0.0 (NumPy's

@@ -110,8 +110,8 @@ def _drop_stale_cache(dispatcher: Any) -> None:
     """Forget cached kernels compiled from other sources of this package, once per folder.
 
     Numba checks that a kernel's own source file has not changed since it was cached,
-    but not the files of the kernels it calls (:mod:`._losses` calls helpers of
-    :mod:`._activations`): a cache from other sources could run old code. The cache
+    but not the files of the kernels it calls (:mod:`mlplab._kernels._losses` calls helpers of
+    :mod:`mlplab._kernels._activations`): a cache from other sources could run old code. The cache
     folder holds a digest of all the sources here; when it differs, this package's
     entries in that folder are removed (they compile again, once).
     """

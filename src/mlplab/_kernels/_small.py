@@ -4,7 +4,7 @@ For a network of a few thousand parameters, a NumPy training step is some 40 lib
 calls of about a microsecond each, and the arithmetic is a small part of that.
 :func:`run_steps` replaces :meth:`mlplab.training.TrainingRun._steps` (the batch gather,
 :meth:`mlplab.network.Sequential.train_step` with its L2 penalty, and the optimizer's
-packed update, :mod:`._optimizers`) for all the batches of an epoch at once, for the
+packed update, :mod:`mlplab._kernels._optimizers`) for all the batches of an epoch at once, for the
 networks :func:`plan` accepts: Dense layers each followed by identity, ReLU, a leaky
 ReLU (slope >= 0), tanh or sigmoid, ending in the softmax or sigmoid cross-entropy
 (fused, from the logits) or the squared error of a linear output.
@@ -38,7 +38,7 @@ MAX_WORK = 1 << 17
 # Activation codes (hidden layers) and loss codes.
 IDENTITY, RELU, LEAKY, TANH, SIGMOID = 0, 1, 2, 3, 4
 SOFTMAX_CE, SIGMOID_CE, SQUARED = 0, 1, 2
-#: The activation families (of :mod:`._activations`) this kernel runs, by code.
+#: The activation families (of :mod:`mlplab._kernels._activations`) this kernel runs, by code.
 FAMILIES = {"identity": IDENTITY, "relu": RELU, "sloped": LEAKY, "tanh": TANH, "sigmoid": SIGMOID}
 
 
@@ -211,7 +211,7 @@ def run_steps(
 
     Per batch as the reference: gather the rows (``order`` empty: no shuffle), forward,
     the loss (``spec = (loss kind, its factor, l2)``) and its gradient, backward with the
-    L2 penalty, then the optimizer's update :func:`._optimizers.update` with the
+    L2 penalty, then the optimizer's update :func:`mlplab._kernels._optimizers.update` with the
     step's constants ``consts[i]``. ``values[i]`` gets the batch loss; at a non-finite
     one the run stops before that update (the trainer then handles the divergence).
     ``A``, ``D``: per layer boundary, (batch, width) scratch for outputs and gradients;
