@@ -4,7 +4,12 @@ The fast path (fused loss without per-batch checks, activations that overwrite t
 input, the unit-rows shortcut of the softmax cross-entropy, optimizer updates on the
 flat parameter array) is chosen in one place, ``FitPlan.choose``. The reference path is
 ``Trainer(fast=False)``: the validated ``loss_and_gradients`` and the optimizer's
-per-array rule. Both must give the same weights, bit for bit.
+per-array rule. Both must give the same weights, bit for bit, with the compiled
+kernels (``mlplab._kernels``) or without them.
+
+The whole-step kernel of small networks (``mlplab._kernels._small``) does its own
+matrix products and transcendentals, so it agrees with the reference only to rounding:
+it is turned off here (the fixture below) and checked in ``tests/test_kernels.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 
 from mlplab import MLPClassifier, MLPRegressor, activations, optimizers
+from mlplab._kernels import _small
+from mlplab._kernels._layers import DenseActivation
 from mlplab.callbacks import Callback, EarlyStopping
 from mlplab.layers import Activation
 from mlplab.network import mlp
@@ -22,6 +29,13 @@ from mlplab.schedules import ExponentialDecay
 from mlplab.training import FitPlan, Trainer
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(autouse=True)
+def _no_whole_step_kernel(monkeypatch):
+    """The bit-exact paths only: no network is small enough for the whole-step kernel."""
+    monkeypatch.setattr(_small, "MAX_PARAMS", 0)
+
 
 OPTIMIZERS = [
     ("sgd", {"learning_rate": 0.05}),
@@ -201,14 +215,16 @@ def test_choose_follows_what_callbacks_declare():
 
 
 def _count_inplace(monkeypatch):
+    """Calls of a hidden activation that works in place: NumPy's, or fused with its Dense."""
     calls = []
-    original = Activation._forward_train_inplace
+    for owner, name in ((Activation, "_forward_train_inplace"), (DenseActivation, "forward")):
+        original = getattr(owner, name)
 
-    def counting(self, x):
-        calls.append(1)
-        return original(self, x)
+        def counting(self, x, original=original):
+            calls.append(1)
+            return original(self, x)
 
-    monkeypatch.setattr(Activation, "_forward_train_inplace", counting)
+        monkeypatch.setattr(owner, name, counting)
     return calls
 
 

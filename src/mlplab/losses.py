@@ -413,6 +413,9 @@ class BinaryCrossentropy(Loss):
     def _gradient_from_logits(self, y, z):
         return sigmoid(z) - y
 
+    def _kernel_step(self, bias, bias_grad, unit_rows, dtype):
+        return _CompiledFusedLoss(self, "sigmoid", bias, bias_grad, unit_rows, dtype)
+
 
 class CategoricalCrossentropy(Loss):
     """Per sample, ``-sum_k y_k log p_k`` (one-hot or probability targets).
@@ -476,6 +479,9 @@ class CategoricalCrossentropy(Loss):
             return super()._fused_value_and_gradient(y, z, w)
         return value, _scale(e, w)
 
+    def _kernel_step(self, bias, bias_grad, unit_rows, dtype):
+        return _CompiledFusedLoss(self, "softmax", bias, bias_grad, unit_rows, dtype)
+
 
 class Hinge(Loss):
     """Per sample, ``mean_k max(0, 1 - t_k p_k)`` with ``t = ±1`` (binary/multilabel).
@@ -504,6 +510,93 @@ class Hinge(Loss):
     def _gradient(self, y, p):
         t = self._signs(y)
         return np.where(t * p < 1, -t, 0).astype(p.dtype, copy=False) / p.dtype.type(p.shape[1])
+
+
+# -- the fast path's compiled form ---------------------------------------------------------
+class _CompiledFusedLoss:
+    """A cross-entropy from logits through its kernels (:mod:`mlplab._kernels._losses`).
+
+    Called as ``step(y, logits, sample_weight) -> (value, dLoss/dlogits)`` for inputs
+    the trainer validated, it gives the bits of
+    ``loss._value_and_gradient_from_logits_unchecked(y, z, sample_weight, unit_rows)``,
+    where ``z`` is `logits` plus `bias` when a bias is given: it then adds the bias of
+    the Dense layer that made the logits (in place, as that layer would) and fills
+    `bias_grad`, that layer's bias gradient. A loss's ``_kernel_step`` hook makes one
+    (only the class that defines the hook itself gets it).
+    """
+
+    def __init__(
+        self,
+        loss: Loss,
+        kind: str,
+        bias: np.ndarray | None,
+        bias_grad: np.ndarray | None,
+        unit_rows: bool,
+        dtype: np.dtype,
+    ) -> None:
+        from mlplab._kernels import _losses
+
+        self.loss, self.kind, self.unit_rows = loss, kind, bool(unit_rows)
+        empty = np.empty(0, dtype=dtype)
+        self.bias = empty if bias is None else bias
+        self.bias_grad = empty if bias_grad is None else bias_grad
+        self._kernels = _losses
+        self._buffers: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
+
+    def _arrays(self, shape: tuple[int, int], dtype: np.dtype) -> tuple[np.ndarray, ...]:
+        arrays = self._buffers.get(shape)
+        if arrays is None:
+            n = shape[0]
+            two = (np.empty(shape, dtype), np.empty(shape, dtype))
+            rows = (np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype))
+            arrays = (*two, *rows, np.array([1.0 / n], dtype=dtype))
+            if len(self._buffers) > 4:
+                self._buffers.clear()
+            self._buffers[shape] = arrays
+        return arrays
+
+    def __call__(
+        self, y: np.ndarray, z: np.ndarray, sample_weight: np.ndarray | None
+    ) -> tuple[float, np.ndarray]:
+        a, e, s, log_s, per_row, inv_n = self._arrays(z.shape, z.dtype)
+        w = _weights_unchecked(sample_weight, z.dtype)
+        scale = inv_n if w is None else w
+        k = self._kernels
+        if z.shape[1] > k.MAX_COLUMNS:  # rows NumPy sums in halves: its own form
+            if self.bias.size:
+                z += self.bias
+            value, e = self.loss._value_and_gradient_from_logits_unchecked(
+                y, z, sample_weight, self.unit_rows
+            )
+            if self.bias_grad.size:
+                np.add.reduce(e, axis=0, out=self.bias_grad)
+            return value, e
+        if self.kind == "softmax":
+            k.softmax_prepare(z, self.bias, a)
+            np.exp(a, out=e)
+            np.add.reduce(e, axis=1, out=s)
+            np.log(s, out=log_s)
+            k.softmax_rows(a, e, y, s, log_s, scale, self.unit_rows, self.bias_grad, per_row)
+        else:
+            k.sigmoid_prepare(z, self.bias, e)
+            np.exp(e, out=e)
+            np.log1p(e, out=a)
+            k.sigmoid_rows(z, e, a, y, scale, self.bias_grad, per_row)
+        total = np.add.reduce(per_row)
+        value = _mean_of_sum(total, z.shape[0], z.dtype) if w is None else float(np.dot(w, per_row))
+        if self.kind == "softmax":
+            value = -value
+            if not math.isfinite(value):  # as CategoricalCrossentropy does: the separate forms
+                value, e = Loss._fused_value_and_gradient(self.loss, y, z, w)
+        if self.bias_grad.size:  # the Dense layer's bias gradient, its very call
+            np.add.reduce(e, axis=0, out=self.bias_grad)
+        return value, e
+
+
+def _mean_of_sum(total: float, n: int, dtype: np.dtype) -> float:
+    """What :func:`_reduce` gives without weights, from the pairwise sum `total`."""
+    mean = float(total) / n
+    return float(np.float32(mean)) if dtype == np.float32 else mean
 
 
 # -- registry ------------------------------------------------------------------------

@@ -52,6 +52,15 @@ class StepPlan:
         The backward of those layers, last to first.
     grads : list of ndarray
         The network's gradient arrays, which the step fills.
+    kernels : bool
+        Compiled kernels run the elementwise work (:mod:`mlplab._kernels`): a Dense
+        layer and the activation after it are one fused step, and the fused loss is
+        `loss_step`.
+    loss_step : callable
+        ``loss_step(y, out, sample_weight) -> (value, dLoss/dout)`` on the last output
+        (the logits when `fused`): the loss's NumPy form, or its kernel, which also
+        adds the last Dense layer's bias and fills its gradient when that layer makes
+        the logits.
     """
 
     loss: _losses.Loss
@@ -62,6 +71,8 @@ class StepPlan:
     forward: tuple[Callable[[np.ndarray], np.ndarray], ...]
     backward: tuple[Callable[[np.ndarray], np.ndarray], ...]
     grads: list[np.ndarray]
+    kernels: bool
+    loss_step: Callable[..., tuple[float, np.ndarray]]
 
 
 class Sequential(SummaryMixin):
@@ -129,6 +140,13 @@ class Sequential(SummaryMixin):
         self._pack_storage()
         self.reseed(rng)
         return self
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # An unpickled network's arrays are separate again: tile them once more, so
+        # that a copy trains on the same paths (and bits) as the original.
+        self.__dict__.update(state)
+        if getattr(self, "n_inputs", None) is not None:
+            self._pack_storage()
 
     def _pack_storage(self) -> None:
         """Make every parameter (and every gradient) a view into one flat array.
@@ -271,6 +289,7 @@ class Sequential(SummaryMixin):
         inplace_activations: bool = False,
         unit_rows: bool = False,
         checked: bool = False,
+        kernels: bool = False,
     ) -> StepPlan:
         """What :meth:`train_step` needs, fixed for a whole fit (the trainer makes it once).
 
@@ -290,6 +309,11 @@ class Sequential(SummaryMixin):
         checked : bool
             The reference path: every step is :meth:`loss_and_gradients` with its input
             checks, and nothing of the above.
+        kernels : bool
+            With `inplace_activations`, run the elementwise work through the compiled
+            kernels (:mod:`mlplab._kernels`), with the same bits: a Dense layer and an
+            activation after it that has a kernel become one fused step, and a fused
+            loss that has one also adds the last Dense layer's bias.
 
         Returns
         -------
@@ -300,23 +324,25 @@ class Sequential(SummaryMixin):
         fused = self.fused_output(loss)
         stop = len(self.layers) - 1 if fused else len(self.layers)
         inplace = inplace_activations and not checked
-        forward: list[Callable[[np.ndarray], np.ndarray]] = []
-        previous = None
-        for layer in self.layers[:stop]:
-            if inplace and type(layer) is Activation and type(previous) is Dense:
-                forward.append(layer._forward_train_inplace)
-            else:
-                forward.append(functools.partial(layer.forward, training=True))
-            previous = layer
+        unit_rows = unit_rows and fused and not checked
+        layers, kernels = self.layers[:stop], inplace and kernels
+        forward, backward, loss_step = (
+            _kernel_steps(layers, loss, fused, unit_rows, self.dtype)
+            if kernels
+            else (*_layer_steps(layers, inplace), None)
+        )
+        loss_step = loss_step or _numpy_loss_step(loss, fused, unit_rows)
         return StepPlan(
             loss=loss,
             fused=fused,
             inplace_activations=inplace,
-            unit_rows=unit_rows and fused and not checked,
+            unit_rows=unit_rows,
             checked=checked,
-            forward=tuple(forward),
-            backward=tuple(layer.backward for layer in reversed(self.layers[:stop])),
+            forward=forward,
+            backward=backward,
             grads=self.grads,
+            kernels=kernels,
+            loss_step=loss_step,
         )
 
     def train_step(
@@ -360,12 +386,7 @@ class Sequential(SummaryMixin):
         out = X
         for f in plan.forward:
             out = f(out)
-        if plan.fused:
-            value, delta = loss._value_and_gradient_from_logits_unchecked(
-                y, out, sample_weight, plan.unit_rows
-            )
-        else:
-            value, delta = loss._value_and_gradient_unchecked(y, out, sample_weight)
+        value, delta = plan.loss_step(y, out, sample_weight)
         for b in plan.backward:
             delta = b(delta)
         value = float(value)
@@ -700,6 +721,146 @@ def _check_sequence_flow(layers: list[Layer]) -> None:
             "SimpleRNN (the losses and the Trainer take outputs of shape "
             "(n_samples, n_outputs))"
         )
+
+
+def _numpy_loss_step(
+    loss: _losses.Loss, fused: bool, unit_rows: bool
+) -> Callable[..., tuple[float, np.ndarray]]:
+    """The loss's value and dLoss/d(last output) in NumPy, for :attr:`StepPlan.loss_step`."""
+    if fused:
+        return functools.partial(
+            _fused_unchecked, loss._value_and_gradient_from_logits_unchecked, unit_rows
+        )
+    return loss._value_and_gradient_unchecked
+
+
+def _fused_unchecked(
+    method: Callable[..., tuple[float, np.ndarray]],
+    unit_rows: bool,
+    y: np.ndarray,
+    z: np.ndarray,
+    sample_weight: np.ndarray | None,
+) -> tuple[float, np.ndarray]:
+    return method(y, z, sample_weight, unit_rows)
+
+
+def _layer_steps(layers: list[Layer], inplace: bool) -> tuple[tuple, tuple]:
+    """The training forward and backward of `layers` (NumPy), for :meth:`Sequential.step_plan`."""
+    forward: list[Callable[[np.ndarray], np.ndarray]] = []
+    previous = None
+    for layer in layers:
+        if inplace and type(layer) is Activation and type(previous) is Dense:
+            forward.append(layer._forward_train_inplace)
+        else:
+            forward.append(functools.partial(layer.forward, training=True))
+        previous = layer
+    return tuple(forward), tuple(layer.backward for layer in reversed(layers))
+
+
+def _kernel_steps(
+    layers: list[Layer], loss: _losses.Loss, fused: bool, unit_rows: bool, dtype: np.dtype
+) -> tuple[tuple, tuple, Callable[..., tuple[float, np.ndarray]] | None]:
+    """:func:`_layer_steps` with in-place activations through the compiled kernels.
+
+    A Dense layer and an activation after it that has a kernel become one fused step
+    (:class:`mlplab._kernels._layers.DenseActivation`); when the fused loss has a
+    kernel, the last Dense layer leaves its bias add and bias gradient to it. Returns
+    the forward steps, the backward steps (last layer first) and the loss's step.
+    """
+    from ._kernels import _layers as fused_layers
+    from ._kernels._activations import Family
+
+    loss_kernel = fused and "_kernel_step" in type(loss).__dict__
+    forward, backward = [], []
+    i = 0
+    while i < len(layers):
+        layer, after = layers[i], layers[i + 1] if i + 1 < len(layers) else None
+        spec = _activation_kernel(after) if type(layer) is Dense else None
+        if spec is not None:
+            step = fused_layers.DenseActivation(layer, after, Family(*spec))
+            forward.append(step.forward)
+            backward.append(step.backward)
+            i += 2
+            continue
+        if loss_kernel and after is None and type(layer) is Dense:
+            step = fused_layers.DenseLogits(layer)
+            forward.append(step.forward)
+            backward.append(step.backward)
+        elif i and type(layer) is Activation and type(layers[i - 1]) is Dense:
+            forward.append(layer._forward_train_inplace)
+            backward.append(layer.backward)
+        else:
+            forward.append(functools.partial(layer.forward, training=True))
+            backward.append(layer.backward)
+        i += 1
+    loss_step = None
+    if loss_kernel:
+        last = layers[-1] if layers else None
+        logits = type(last) is Dense
+        bias = last.params[1] if logits else None
+        bias_grad = last.grads[1] if logits else None
+        loss_step = loss._kernel_step(bias, bias_grad, unit_rows, dtype)
+    return tuple(forward), tuple(reversed(backward)), loss_step
+
+
+def small_step_layout(network: Sequential, loss: _losses.Loss) -> tuple[Any, ...] | None:
+    """What :class:`mlplab._kernels._small.SmallNetwork` needs to run `network`'s steps.
+
+    Only for networks that kernel runs (see :mod:`mlplab._kernels._small`): packed
+    parameters, at most ``MAX_PARAMS`` of them, Dense layers with biases each followed
+    by an activation it knows (the last one: none, or the fused output of the softmax
+    or sigmoid cross-entropy), and the squared error of a linear output or one of
+    those cross-entropies.
+
+    Returns
+    -------
+    tuple of (layout, codes, slopes, (loss code, factor)) or None
+    """
+    from ._kernels import _small
+    from .optimizers import packed_base
+
+    params = network.params
+    if network.n_params > _small.MAX_PARAMS or packed_base(params) is None:
+        return None
+    fused = network.fused_output(loss)
+    layers = network.layers[:-1] if fused else network.layers
+    if type(loss) is _losses.CategoricalCrossentropy and fused:
+        spec = (_small.SOFTMAX_CE, 1.0)
+    elif type(loss) is _losses.BinaryCrossentropy and fused:
+        spec = (_small.SIGMOID_CE, 1.0)
+    elif type(loss) is _losses.SquaredError and not fused:
+        spec = (_small.SQUARED, loss.factor)
+    else:
+        return None
+    rows, codes, slopes, offset, i = [], [], [], 0, 0
+    while i < len(layers):
+        dense = layers[i]
+        if type(dense) is not Dense or len(dense.params) != 2:
+            return None
+        kernel = _activation_kernel(layers[i + 1]) if i + 1 < len(layers) else ("identity", ())
+        if kernel is None or kernel[0] not in _small.FAMILIES:
+            return None
+        slope = kernel[1][0] if kernel[0] == "sloped" else 0.0
+        if slope < 0:
+            return None
+        W, b = dense.params
+        rows.append((offset, offset + W.size, W.shape[0], W.shape[1], dense.regularized[0]))
+        codes.append(_small.FAMILIES[kernel[0]])
+        slopes.append(slope)
+        offset += W.size + b.size
+        i += 2
+    if not codes or codes[-1] != _small.IDENTITY:  # the loss's gradient is for the logits
+        return None
+    layout = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    return layout, np.array(codes, dtype=np.int64), np.array(slopes), spec
+
+
+def _activation_kernel(layer: Layer | None) -> tuple[str, tuple[float, ...]] | None:
+    """The kernel family of an Activation layer's function, when its class declares one."""
+    if type(layer) is not Activation:
+        return None
+    function = layer.function
+    return function._kernel() if "_kernel" in type(function).__dict__ else None
 
 
 def _per_layer(value: Any, n: int, argname: str) -> list[Any]:

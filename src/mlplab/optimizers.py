@@ -202,7 +202,7 @@ class Optimizer(Configurable):
                 lr = check_positive(lr, "lr", allow_zero=True)  # anything unusual: full check
             self.t += 1
             self._before_rule(params, lr)
-            self._rule(self._constants(lr), *packed.rule_arrays)
+            packed.rule(self._constants(lr), *packed.rule_arrays)
             return
         lr = self.current_lr if lr is None else check_positive(lr, "lr", allow_zero=True)
         self._prepare(params, grads)
@@ -212,7 +212,9 @@ class Optimizer(Configurable):
         for w, g, state, scratch in zip(params, grads, self._arrays, self._scratch, strict=True):
             rule(c, w, g, state, scratch)
 
-    def pack(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> bool:
+    def pack(
+        self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], *, compiled: bool = False
+    ) -> bool:
         """Opt in to the packed fast path of :meth:`step` for these arrays.
 
         When `params` and `grads` each tile one flat array (:func:`packed_base`) and the
@@ -226,6 +228,10 @@ class Optimizer(Configurable):
         ----------
         params, grads : list of ndarray
             As for :meth:`step`; validated here, and the state is created if needed.
+        compiled : bool
+            Run the rule as its compiled kernel (:mod:`mlplab._kernels._optimizers`: one
+            pass, the same bits), when this very class declares one (:meth:`_kernel`);
+            a subclass that does not declare its own keeps the NumPy rule.
 
         Returns
         -------
@@ -254,7 +260,16 @@ class Optimizer(Configurable):
             flat_state.append(flat)
         self._index_state()
         flat_scratch = tuple(np.empty_like(flat_w) for _ in range(self.n_scratch))
-        self._packed = _Packed(list(params), list(grads), flat_w, flat_g, flat_state, flat_scratch)
+        rule, kernel = self._rule, None
+        if compiled and "_kernel" in type(self).__dict__:
+            kind, constants = self._kernel()
+            rule = _compiled_rule(kind, constants, flat_state, flat_w.dtype, flat_w.size)
+            empty = np.empty(0, dtype=flat_w.dtype)
+            kernel = (kind, constants, *[*flat_state, empty, empty, empty][:3])
+        self._packed = _Packed(
+            list(params), list(grads), flat_w, flat_g, flat_state, flat_scratch, rule
+        )
+        self._packed.kernel = kernel
         return True
 
     def reset(self) -> None:
@@ -376,6 +391,17 @@ class Optimizer(Configurable):
         """What the rule of step :attr:`t` needs beyond the arrays, computed once per step."""
         return lr
 
+    def _kernel(self) -> tuple[int, Callable[[Any], Sequence[float]]]:
+        """The compiled form of :meth:`_rule`: its kind and its constants from ``c``.
+
+        Only a class that defines this itself gets the kernel (see :meth:`pack`). The
+        kind is one of the codes of :mod:`mlplab._kernels._optimizers`; the function
+        turns what :meth:`_constants` returned for a step into the constants that kind
+        takes, as Python floats (the kernel gets them rounded to the parameters' dtype,
+        as NumPy rounds a Python float that meets an array).
+        """
+        raise NotImplementedError
+
     def _rule(
         self,
         c: Any,
@@ -401,9 +427,9 @@ class Optimizer(Configurable):
 
 
 class _Packed:
-    """The arrays given to :meth:`Optimizer.pack` and the flat arrays its rule runs on."""
+    """The arrays given to :meth:`Optimizer.pack`, the flat arrays and the rule run on them."""
 
-    __slots__ = ("grads", "params", "rule_arrays")
+    __slots__ = ("grads", "kernel", "params", "rule", "rule_arrays")
 
     def __init__(
         self,
@@ -413,9 +439,11 @@ class _Packed:
         flat_grads: np.ndarray,
         flat_state: list[np.ndarray],
         flat_scratch: tuple[np.ndarray, ...],
+        rule: Callable[..., None],
     ) -> None:
         self.params = params
         self.grads = grads
+        self.rule = rule  # Optimizer._rule, or its kernel (_compiled_rule)
         # The arguments of Optimizer._rule after its constants: (w, g, state, scratch).
         self.rule_arrays = (flat_params, flat_grads, flat_state, flat_scratch)
 
@@ -426,6 +454,78 @@ class _Packed:
             and all(map(operator.is_, params, self.params))
             and all(map(operator.is_, grads, self.grads))
         )
+
+
+def packed_kernel(optimizer: Optimizer) -> tuple[Any, ...] | None:
+    """The compiled update of a packed optimizer: ``(kind, constants, s0, s1, s2)``, or None.
+
+    None unless :meth:`Optimizer.pack` was called with ``compiled=True`` for a class
+    with a kernel whose step does nothing before its rule (AdamW's decay does).
+    """
+    packed = optimizer._packed
+    if packed is None or packed.kernel is None:
+        return None
+    if type(optimizer)._before_rule is not Optimizer._before_rule:
+        return None
+    return packed.kernel
+
+
+def step_constants(optimizer: Optimizer, lr: float | None, count: int) -> np.ndarray:
+    """The kernel constants of the next `count` steps, as :meth:`Optimizer.step` makes them.
+
+    Leaves ``Optimizer.t`` as it was: the caller adds the steps it did.
+
+    Returns
+    -------
+    ndarray of shape (count, n_constants), of the parameters' dtype
+    """
+    kernel = optimizer._packed.kernel
+    constants, t0, rows = kernel[1], optimizer.t, []
+    try:
+        for j in range(count):
+            optimizer.t = t0 + j
+            rate = optimizer.current_lr if lr is None else lr
+            optimizer.t += 1
+            rows.append(constants(optimizer._constants(rate)))
+    finally:
+        optimizer.t = t0
+    return np.array(rows, dtype=kernel[2].dtype).reshape(count, -1)
+
+
+def _compiled_rule(
+    kind: int,
+    constants: Callable[[Any], Sequence[float]],
+    flat_state: list[np.ndarray],
+    dtype: np.dtype,
+    size: int,
+) -> Callable[..., None]:
+    """A rule with :meth:`Optimizer._rule`'s signature that runs the kernel `kind`.
+
+    Large arrays are updated on several threads (as many as BLAS may use when the run
+    starts).
+    """
+    from mlplab._kernels import _numba
+    from mlplab._kernels import _optimizers as kernels
+
+    empty = np.empty(0, dtype=dtype)
+    s0, s1, s2 = [*flat_state, empty, empty, empty][:3]
+    threads = _numba.parallel_threads() if size >= kernels.PARALLEL_MIN else 1
+
+    if threads > 1:
+
+        def rule(c: Any, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
+            k = np.array(constants(c), dtype=dtype)
+            _numba.run_parallel(
+                kernels.update_parallel, threads, kind, w, g, s0, s1, s2, k, threads
+            )
+
+    else:
+        update = kernels.update
+
+        def rule(c: Any, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
+            update(kind, w, g, s0, s1, s2, np.array(constants(c), dtype=dtype))
+
+    return rule
 
 
 # Filled by each subclass that names itself, as it is defined (Optimizer.__init_subclass__),
@@ -505,6 +605,19 @@ class SGD(Optimizer):
     def slots(self) -> tuple[str, ...]:
         return ("velocity",) if self.momentum > 0.0 else ()
 
+    def _kernel(self) -> tuple[int, Callable[[Any], Sequence[float]]]:
+        from mlplab._kernels import _optimizers as k
+
+        mu = self.momentum
+        if mu == 0.0:
+            return k.SGD, lambda lr: (lr,)
+        if self.convention == "classical":
+            kind = k.SGD_NESTEROV if self.nesterov else k.SGD_MOMENTUM
+            return kind, lambda lr: (mu, lr * (1.0 - self.dampening))
+        if self.nesterov:
+            return k.SGD_AVERAGE_NESTEROV, lambda lr: (mu, 1.0 - mu, lr * (1.0 - mu), lr * mu)
+        return k.SGD_AVERAGE, lambda lr: (mu, 1.0 - mu, lr)
+
     def _rule(self, lr: float, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
         (s,) = scratch
         mu = self.momentum
@@ -568,6 +681,11 @@ class AdaGrad(Optimizer):
     def slots(self) -> tuple[str, ...]:
         return ("sum_sq",)
 
+    def _kernel(self) -> tuple[int, Callable[[Any], Sequence[float]]]:
+        from mlplab._kernels import _optimizers as k
+
+        return k.ADAGRAD, lambda lr: (self.eps, lr)
+
     def _initial(self, slot: str, p: np.ndarray) -> np.ndarray:
         return np.full_like(p, self.initial_accumulator_value)
 
@@ -629,6 +747,16 @@ class RMSProp(Optimizer):
         if self.momentum > 0.0:
             out += ("momentum_buffer",)
         return out
+
+    def _kernel(self) -> tuple[int, Callable[[Any], Sequence[float]]]:
+        from mlplab._kernels import _optimizers as k
+
+        rho, eps, mu = self.rho, self.eps, self.momentum
+        if mu > 0.0:
+            kind = k.RMSPROP_CENTERED_MOMENTUM if self.centered else k.RMSPROP_MOMENTUM
+            return kind, lambda lr: (rho, 1.0 - rho, eps, lr, mu)
+        kind = k.RMSPROP_CENTERED if self.centered else k.RMSPROP
+        return kind, lambda lr: (rho, 1.0 - rho, eps, lr)
 
     def _rule(self, lr: float, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
         (s,) = scratch
@@ -711,6 +839,13 @@ class Adam(Optimizer):
     def slots(self) -> tuple[str, ...]:
         return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
 
+    def _kernel(self) -> tuple[int, Callable[[Any], Sequence[float]]]:
+        from mlplab._kernels import _optimizers as k
+
+        b1, b2, eps = self.beta_1, self.beta_2, self.eps
+        kind = k.AMSGRAD if self.amsgrad else k.ADAM
+        return kind, lambda lr_t: (b1, 1.0 - b1, b2, 1.0 - b2, eps, lr_t)
+
     def _constants(self, lr: float) -> float:
         # The bias-corrected rate α_t of step t.
         b1, b2, t = self.beta_1, self.beta_2, self.t
@@ -785,6 +920,8 @@ class AdamW(Adam):
     def _before_rule(self, params: Sequence[np.ndarray], lr: float) -> None:
         decay_weights(params, self.decay, lr, self.weight_decay)
 
+    _kernel = Adam._kernel  # the rule is Adam's (the decay comes before it, in NumPy)
+
 
 class Nadam(Adam):
     """Adam with Nesterov momentum (Dozat 2016), with a constant β₁.
@@ -822,6 +959,12 @@ class Nadam(Adam):
     def _constants(self, lr: float) -> tuple[float, float, float, float]:
         b1, b2, t = self.beta_1, self.beta_2, self.t
         return b1 / (1.0 - b1 ** (t + 1)), (1.0 - b1) / (1.0 - b1**t), 1.0 / (1.0 - b2**t), lr
+
+    def _kernel(self) -> tuple[int, Callable[[Any], Sequence[float]]]:
+        from mlplab._kernels import _optimizers as k
+
+        b1, b2, eps = self.beta_1, self.beta_2, self.eps
+        return k.NADAM, lambda c: (b1, 1.0 - b1, b2, 1.0 - b2, eps, *c)
 
     def _rule(self, c: Any, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
         c_m, c_g, c_v, lr = c

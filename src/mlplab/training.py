@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from . import losses as _losses
 from . import optimizers as _optimizers
 from . import schedules as _schedules
@@ -247,10 +248,20 @@ class FitPlan:
     packed : bool
         The optimizer updates all parameters with one call per operation on their flat
         array (:meth:`~mlplab.optimizers.Optimizer.pack`) instead of array by array.
+    kernels : bool
+        The compiled kernels run the elementwise work (:mod:`mlplab._kernels`): the
+        fused layer steps and loss of :attr:`step`, the optimizer's update in one pass,
+        the batch gather.
+    small : mlplab._kernels._small.SmallNetwork or None
+        The whole-step kernel of a small network (with `kernels`): every batch of an
+        epoch in one call, when nothing else acts between the steps (see
+        :func:`_small_steps`). Its results agree with the others' to rounding.
     """
 
     step: StepPlan
     packed: bool
+    kernels: bool = False
+    small: Any = None
 
     @classmethod
     def choose(
@@ -262,6 +273,7 @@ class FitPlan:
         y: np.ndarray,
         *,
         fast: bool = True,
+        batch_size: int | None = None,
     ) -> FitPlan:
         """The one place where the fast path is chosen, from what each party declares.
 
@@ -273,6 +285,10 @@ class FitPlan:
           exactly 1 (checked here, once per run).
         * Packed optimizer updates, when the optimizer's rule is elementwise and the
           network's parameters and gradients tile one flat array each.
+        * The compiled kernels (:mod:`mlplab._kernels`) for the elementwise work, unless
+          ``MLPLAB_JIT=0`` (read now, see :func:`mlplab._kernels.enabled`); with the
+          same bits as without them; for a small network (:func:`_small_network`),
+          the whole-step kernel, which agrees with them to rounding.
 
         With ``fast=False`` none of these: every step is the validated
         :meth:`Sequential.loss_and_gradients` and the optimizer's per-array rule (the
@@ -292,6 +308,8 @@ class FitPlan:
             The training targets.
         fast : bool
             Take the fast path where allowed.
+        batch_size : int, optional
+            Rows per batch (None: all), for the choice of the whole-step kernel.
 
         Returns
         -------
@@ -305,10 +323,16 @@ class FitPlan:
             and loss.unit_rows_shortcut
             and bool(np.all(np.add.reduce(y, axis=1) == 1))
         )
-        step = network.step_plan(loss, inplace_activations=inplace, unit_rows=unit_rows)
+        kernels = _kernels.enabled()
+        step = network.step_plan(
+            loss, inplace_activations=inplace, unit_rows=unit_rows, kernels=kernels
+        )
         params = network.params
-        packed = isinstance(optimizer, _optimizers.Optimizer) and optimizer.pack(params, step.grads)
-        return cls(step, packed)
+        packed = isinstance(optimizer, _optimizers.Optimizer) and optimizer.pack(
+            params, step.grads, compiled=kernels
+        )
+        small = _small_network(network, loss, optimizer, batch_size) if packed and kernels else None
+        return cls(step, packed, kernels, small)
 
 
 class Trainer:
@@ -753,10 +777,16 @@ class TrainingRun:
             self._kept.initial.save(0)
         self.plan: FitPlan | None = None
         if not trainer.lbfgs:
-            self.plan = FitPlan.choose(
-                network, self.loss, self.optimizer, self.callbacks, data.y, fast=trainer.fast
-            )
             self._batches = _batches(data, self.batch_size, trainer.shuffle, network)
+            self.plan = FitPlan.choose(
+                network,
+                self.loss,
+                self.optimizer,
+                self.callbacks,
+                data.y,
+                fast=trainer.fast,
+                batch_size=max(b - a for a, b, *_ in self._batches),
+            )
             # What every step reads, fixed for the run: for tiny networks the loop's
             # Python overhead is the cost of training. network.params builds a new list
             # on every access; per-batch hooks cost a call per step: only those that act.
@@ -958,13 +988,20 @@ class TrainingRun:
         rate_per_step = tr.schedule_unit == "step"
         lr, total, finite = self._lr, self._total, math.isfinite
         first = self._next
+        alone = not (begin or end or clip or rate_per_step or tr.l1) and flags is None
+        gather = _gather_kernel() if self.plan.kernels and X.ndim == y.ndim == 2 else None
+        if self.plan.small is not None and alone and sample_weight is None:
+            return _small_steps(self, count)
         for start, stop, Xb, yb, wb in self._batches[first : first + count]:
             if order is not None:
                 idx = order[start:stop]
                 # mode="clip" lets NumPy write straight into the buffer (the indices
                 # are a permutation, always in range); "raise" would buffer.
-                X.take(idx, axis=0, out=Xb, mode="clip")
-                y.take(idx, axis=0, out=yb, mode="clip")
+                if gather is not None:
+                    gather(X, y, idx, Xb, yb)
+                else:
+                    X.take(idx, axis=0, out=Xb, mode="clip")
+                    y.take(idx, axis=0, out=yb, mode="clip")
                 if sample_weight is not None:
                     wb = sample_weight[idx]
             if rate_per_step:
@@ -1331,6 +1368,68 @@ def _monitored_key(schedule: Any, has_validation: bool, metric: Any) -> str:
     if key == "val_score" and metric is None:
         raise ValueError("the schedule monitors 'val_score', which needs a metric")
     return key
+
+
+def _gather_kernel() -> Callable[..., None]:
+    """The compiled batch gather (:mod:`mlplab._kernels._batches`)."""
+    from ._kernels._batches import gather
+
+    return gather
+
+
+def _small_network(
+    network: Sequential, loss: _losses.Loss, optimizer: Any, batch_size: int | None
+) -> Any:
+    """The whole-step kernel for `network`, or None where it does not apply or pay.
+
+    For networks :func:`mlplab.network.small_step_layout` accepts, trained by an
+    optimizer with a packed kernel (:func:`mlplab.optimizers.packed_kernel`), when a
+    batch is small work (``n_params × batch_size`` at most ``MAX_WORK``: beyond it
+    BLAS's products are faster than the kernel's loops).
+    """
+    from ._kernels import _small
+    from .network import small_step_layout
+
+    kernel = _optimizers.packed_kernel(optimizer)
+    if kernel is None or not batch_size or network.n_params * batch_size > _small.MAX_WORK:
+        return None
+    layout = small_step_layout(network, loss)
+    if layout is None:
+        return None
+    params, grads = network.params, network.grads
+    flat_w, flat_g = _optimizers.packed_base(params), _optimizers.packed_base(grads)
+    if flat_g is None:
+        return None
+    return _small.SmallNetwork(*layout, flat_w, flat_g, kernel, batch_size)
+
+
+def _small_steps(run: TrainingRun, count: int) -> bool:
+    """:meth:`TrainingRun._steps` through the whole-step kernel (``run.plan.small``).
+
+    The same sequence as the loop there: per batch its loss (weighted by its rows in
+    the epoch's total), the divergence test, the optimizer's step; the kernel stops at
+    a non-finite batch loss, before that step.
+    """
+    first, data, opt = run._next, run._data, run.optimizer
+    batches = run._batches[first : first + count]
+    bounds = np.array([(a, b) for a, b, *_ in batches], dtype=np.int64).reshape(-1, 2)
+    consts = _optimizers.step_constants(opt, run._lr, count)
+    done, values = run.plan.small.run(data.X, data.y, run._order, bounds, consts, run.trainer.l2)
+    opt.t += done
+    run.step += done
+    run.grads = run.plan.step.grads
+    total = run._total
+    for i in range(min(done + 1, count)):
+        total += float(values[i]) * int(bounds[i, 1] - bounds[i, 0])
+    run._total = total
+    if done < count:  # Divergence, test 1
+        start, stop = int(bounds[done, 0]), int(bounds[done, 1])
+        record = {"epoch": run.epoch, "loss": total / stop}
+        run._record_epoch(record, run._lr, run._epoch_time, measured=False)
+        run._diverged(f"the loss reached {values[done]} in epoch {run.epoch}", start == 0)
+        return False
+    run._next = first + count
+    return True
 
 
 def _batches(

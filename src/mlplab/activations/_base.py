@@ -147,6 +147,17 @@ class Activation(EqualByConfig):
             return grad
         return self._vjp(x, grad)
 
+    def _kernel(self) -> tuple[str, tuple[float, ...]] | None:
+        """The compiled family that runs this function on the fast path, or None.
+
+        A family of :mod:`mlplab._kernels._activations` and its parameters: a Dense
+        layer followed by this activation then runs its bias add and the activation in
+        one kernel, and the backward pass with the bias gradient in another, with the
+        bits of the NumPy methods here. Only a class that defines this itself gets a
+        kernel: a subclass that computes differently keeps the NumPy path.
+        """
+        return None
+
     # -- to implement -------------------------------------------------------------
     def _forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError

@@ -144,6 +144,9 @@ class Identity(Activation):
     def forward_train_inplace(self, x, rng):
         return x
 
+    def _kernel(self):
+        return "identity", ()
+
 
 class Step(Activation):
     """Heaviside step, f(x) = 1 for x > 0, else 0.
@@ -190,6 +193,9 @@ class Sigmoid(Activation):
 
     def _derivative_from_output(self, y):
         return y * (1 - y)
+
+    def _kernel(self):
+        return "sigmoid", ()
 
 
 class HardSigmoid(Activation):
@@ -259,6 +265,9 @@ class Tanh(Activation):
 
     def forward_train_inplace(self, x, rng):
         return np.tanh(x, out=x)
+
+    def _kernel(self):
+        return "tanh", ()
 
 
 class HardTanh(Activation):
@@ -417,6 +426,9 @@ class ReLU(Activation):
     def forward_train_inplace(self, x, rng):
         return np.maximum(x, _zeros_for(x), out=x)
 
+    def _kernel(self):
+        return "relu", ()
+
 
 class ReLU6(Activation):
     r"""ReLU capped at 6, :math:`\min(\max(0, x), 6)`.
@@ -431,6 +443,9 @@ class ReLU6(Activation):
 
     def _forward(self, x):
         return np.clip(x, 0, 6)
+
+    def _kernel(self):
+        return "relu6", ()
 
     def _derivative(self, x):
         return _clipped_unit(x, 0, 6)
@@ -482,6 +497,9 @@ class LeakyReLU(_SlopedReLU):
         self.negative_slope = check_real(negative_slope, "negative_slope")
         self._set_slope(self.negative_slope)
 
+    def _kernel(self):
+        return "sloped", (self.slope,)
+
 
 class FixedPReLU(_SlopedReLU):
     r"""PReLU with its slope held fixed: x for x > 0, ``alpha * x`` otherwise.
@@ -503,6 +521,9 @@ class FixedPReLU(_SlopedReLU):
     def __init__(self, *, alpha: float = 0.25) -> None:
         self.alpha = check_real(alpha, "alpha")
         self._set_slope(self.alpha)
+
+    def _kernel(self):
+        return "sloped", (self.slope,)
 
 
 class RReLU(_SlopedReLU):
@@ -628,3 +649,6 @@ class Softplus(Activation):
     def _derivative(self, x):
         bx = self.beta * x
         return np.where(bx > self.threshold, 1, sigmoid(bx))
+
+    def _kernel(self):
+        return "softplus", (self.beta, self.threshold)

@@ -64,6 +64,9 @@ class ELU(Activation):
     def _derivative_from_output(self, y):
         return _cast(np.where(y > 0, 1, y + self.alpha), y)
 
+    def _kernel(self):
+        return "elu", (self.alpha,)
+
 
 class SELU(Activation):
     r"""Scaled ELU, :math:`\lambda\,\mathrm{elu}_\alpha(x)` with the self-normalizing constants.
@@ -89,6 +92,9 @@ class SELU(Activation):
 
     def _derivative_from_output(self, y):
         return _cast(np.where(y > 0, self.scale, y + self.scale * self.alpha), y)
+
+    def _kernel(self):
+        return "selu", (self.alpha, self.scale)
 
 
 class CELU(Activation):
@@ -118,6 +124,9 @@ class CELU(Activation):
 
     def _derivative_from_output(self, y):
         return _cast(np.where(y > 0, 1, y / self.alpha + 1), y)
+
+    def _kernel(self):
+        return "celu", (self.alpha,)
 
 
 # -- GELU, swish, mish ---------------------------------------------------------------------
@@ -167,6 +176,9 @@ class GELU(Activation):
         pdf = _INV_SQRT_2PI * np.exp(-0.5 * (xc * xc))
         return cdf + _mul_decay(x, pdf)
 
+    def _kernel(self):
+        return ("gelu_tanh" if self.approximate == "tanh" else "gelu"), ()
+
 
 class Swish(Activation):
     r"""Swish, :math:`x\,\sigma(\beta x)`.
@@ -195,6 +207,9 @@ class Swish(Activation):
         s = sigmoid(bx)
         return s + _mul_decay(bx, s * sigmoid(-bx))
 
+    def _kernel(self):
+        return "swish", (self.beta,)
+
 
 class SiLU(Swish):
     r"""Sigmoid linear unit, :math:`x\,\sigma(x)` (swish with β = 1).
@@ -207,6 +222,9 @@ class SiLU(Swish):
 
     def __init__(self) -> None:
         self.beta = 1.0
+
+    def _kernel(self):
+        return "swish", (1.0,)
 
 
 class HardSwish(Activation):

@@ -1,0 +1,309 @@
+"""Whole training steps of small networks in one call: gather, forward, backward, update.
+
+For a network of a few thousand parameters, a NumPy training step is some 40 library
+calls of about a microsecond each, and the arithmetic is a small part of that.
+:func:`run_steps` replaces :meth:`mlplab.training.TrainingRun._steps` (the batch gather,
+:meth:`mlplab.network.Sequential.train_step` with its L2 penalty, and the optimizer's
+packed update, :mod:`mlplab._kernels._optimizers`) for all the batches of an epoch at once, for the
+networks :func:`plan` accepts: Dense layers each followed by identity, ReLU, a leaky
+ReLU (slope >= 0), tanh or sigmoid, ending in the softmax or sigmoid cross-entropy
+(fused, from the logits) or the squared error of a linear output.
+
+Unlike the elementwise kernels, these do their own matrix products (plain loops, in
+another summation order than BLAS) and their own exp, log and tanh (the C library's,
+where NumPy uses its SIMD versions): the results agree with the reference path to
+rounding, not bit for bit (``tests/test_kernels.py`` checks 1e-12 relative in float64
+over a few steps). Set ``MLPLAB_JIT=0`` or train a larger network for the bit-exact
+paths.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ._numba import jit
+from ._optimizers import update
+
+__all__ = ["FAMILIES", "MAX_PARAMS", "MAX_WORK", "SmallNetwork", "run_steps"]
+
+#: Networks up to this many parameters take the whole-step kernel ...
+MAX_PARAMS = 16_384
+#: ... when a batch's multiply-adds (parameters × batch rows) stay below this: above it,
+#: BLAS's matrix products win over the kernel's loops.
+MAX_WORK = 1 << 17
+
+# Activation codes (hidden layers) and loss codes.
+IDENTITY, RELU, LEAKY, TANH, SIGMOID = 0, 1, 2, 3, 4
+SOFTMAX_CE, SIGMOID_CE, SQUARED = 0, 1, 2
+#: The activation families (of :mod:`mlplab._kernels._activations`) this kernel runs, by code.
+FAMILIES = {"identity": IDENTITY, "relu": RELU, "sloped": LEAKY, "tanh": TANH, "sigmoid": SIGMOID}
+
+
+@jit
+def _activate(code, slope, x):
+    zero = x - x
+    if code == RELU:
+        return x if x > zero else zero
+    if code == LEAKY:
+        return x if x > zero else x * slope
+    if code == TANH:
+        return math.tanh(x)
+    if code == SIGMOID:
+        one = zero + 1
+        return one / (one + math.exp(-x)) if x >= zero else math.exp(x) / (one + math.exp(x))
+    return x
+
+
+@jit
+def _derivative(code, slope, y):
+    # f' from the output y, as the reference's vjp_train does
+    one = y - y + 1
+    if code == RELU:
+        return one if y > 0 else one - one
+    if code == LEAKY:
+        return one if y > 0 else slope
+    if code == TANH:
+        return one - y * y
+    if code == SIGMOID:
+        return y * (one - y)
+    return one
+
+
+@jit
+def _loss_rows(kind, factor, z, y, d, nb, k):
+    """dLoss/dz of the batch mean into `d`; returns the batch loss (float64)."""
+    total = 0.0
+    inv = z.dtype.type(1.0 / nb)
+    for r in range(nb):
+        zr, yr, dr = z[r], y[r], d[r]
+        if kind == SOFTMAX_CE:
+            m = zr[0]
+            for j in range(1, k):
+                m = max(m, zr[j])
+            s = zr[0] - zr[0]
+            for j in range(k):
+                dr[j] = math.exp(zr[j] - m)
+                s += dr[j]
+            log_s = math.log(s)
+            ysum = s - s
+            for j in range(k):
+                total -= yr[j] * (zr[j] - m - log_s)
+                ysum += yr[j]
+            for j in range(k):
+                dr[j] = (dr[j] / s * ysum - yr[j]) * inv
+        elif kind == SIGMOID_CE:
+            for j in range(k):
+                v = zr[j]
+                e = math.exp(-abs(v))
+                total += max(v, v - v) + math.log1p(e) - yr[j] * v
+                one = e - e + 1
+                p = one / (one + e) if v >= 0 else e / (one + e)
+                dr[j] = (p - yr[j]) * inv
+        else:
+            c = z.dtype.type(2 * factor / k)
+            for j in range(k):
+                diff = zr[j] - yr[j]
+                total += factor * float(diff) * float(diff) / k
+                dr[j] = c * diff * inv
+    return total / nb
+
+
+@jit
+def _forward(w, layout, codes, slopes, A, nb):
+    for layer in range(layout.shape[0]):
+        w_off, b_off, n_in, n_out = (
+            layout[layer, 0],
+            layout[layer, 1],
+            layout[layer, 2],
+            layout[layer, 3],
+        )
+        x, out = A[layer], A[layer + 1]
+        W = w[w_off : w_off + n_in * n_out].reshape((n_in, n_out))
+        b = w[b_off : b_off + n_out]
+        code, slope = codes[layer], slopes[layer]
+        for r in range(nb):
+            o = out[r]
+            for j in range(n_out):
+                o[j] = b[j]
+            for i in range(n_in):
+                xi = x[r, i]
+                Wi = W[i]
+                for j in range(n_out):
+                    o[j] += xi * Wi[j]
+            if code != IDENTITY:
+                for j in range(n_out):
+                    o[j] = _activate(code, slope, o[j])
+
+
+@jit
+def _backward(w, g, layout, codes, slopes, A, D, nb, l2):
+    """Gradients into `g` from D[-1] = dLoss/dlogits; returns the L2 penalty."""
+    penalty = 0.0
+    for layer in range(layout.shape[0] - 1, -1, -1):
+        w_off, b_off, n_in, n_out = (
+            layout[layer, 0],
+            layout[layer, 1],
+            layout[layer, 2],
+            layout[layer, 3],
+        )
+        x, delta = A[layer], D[layer + 1]
+        W = w[w_off : w_off + n_in * n_out].reshape((n_in, n_out))
+        gW = g[w_off : w_off + n_in * n_out].reshape((n_in, n_out))
+        gb = g[b_off : b_off + n_out]
+        gW[:] = 0
+        gb[:] = 0
+        for r in range(nb):
+            dr = delta[r]
+            for j in range(n_out):
+                gb[j] += dr[j]
+            for i in range(n_in):
+                xi = x[r, i]
+                gWi = gW[i]
+                for j in range(n_out):
+                    gWi[j] += xi * dr[j]
+        if l2 != 0.0 and layout[layer, 4]:
+            c = w.dtype.type(l2 / nb)
+            for i in range(n_in):
+                for j in range(n_out):
+                    v = W[i, j]
+                    penalty += float(v) * float(v)
+                    gW[i, j] += c * v
+        if layer == 0:
+            continue
+        code, slope = codes[layer - 1], slopes[layer - 1]
+        below, y = D[layer], A[layer]
+        for r in range(nb):
+            for i in range(n_in):
+                s = delta[r, 0] - delta[r, 0]
+                Wi = W[i]
+                for j in range(n_out):
+                    s += delta[r, j] * Wi[j]
+                below[r, i] = s * _derivative(code, slope, y[r, i])
+    return 0.5 * l2 * penalty / nb
+
+
+@jit
+def run_steps(
+    X,
+    y,
+    order,
+    bounds,
+    w,
+    g,
+    s0,
+    s1,
+    s2,
+    opt_kind,
+    consts,
+    layout,
+    codes,
+    slopes,
+    spec,
+    A,
+    D,
+    Y0,
+    values,
+):
+    """Train on the batches ``bounds[i] = (start, stop)`` of ``X[order]``; returns steps done.
+
+    Per batch as the reference: gather the rows (``order`` empty: no shuffle), forward,
+    the loss (``spec = (loss kind, its factor, l2)``) and its gradient, backward with the
+    L2 penalty, then the optimizer's update :func:`mlplab._kernels._optimizers.update` with the
+    step's constants ``consts[i]``. ``values[i]`` gets the batch loss; at a non-finite
+    one the run stops before that update (the trainer then handles the divergence).
+    ``A``, ``D``: per layer boundary, (batch, width) scratch for outputs and gradients;
+    ``Y0`` (batch, outputs) for the targets.
+    """
+    kind, factor, l2 = int(spec[0]), spec[1], spec[2]
+    X0 = A[0]
+    k = y.shape[1]
+    last = layout.shape[0]
+    for step in range(bounds.shape[0]):
+        start, stop = bounds[step, 0], bounds[step, 1]
+        nb = stop - start
+        for r in range(nb):
+            row = order[start + r] if order.shape[0] else start + r
+            X0[r] = X[row]
+            Y0[r, :k] = y[row]
+        _forward(w, layout, codes, slopes, A, nb)
+        value = _loss_rows(kind, factor, A[last], Y0, D[last], nb, k)
+        value += _backward(w, g, layout, codes, slopes, A, D, nb, l2)
+        values[step] = value
+        if not math.isfinite(value):
+            return step
+        update(opt_kind, w, g, s0, s1, s2, consts[step])
+    return bounds.shape[0]
+
+
+class SmallNetwork:
+    """The whole-step kernel bound to one fit's network and optimizer arrays.
+
+    Parameters
+    ----------
+    layout : ndarray of shape (n_layers, 5)
+        Per Dense layer: offsets of its weights and bias in the flat parameter array,
+        its input and output widths, whether its weights take the L2 penalty.
+    codes, slopes : ndarray of shape (n_layers,)
+        The activation after each Dense layer (the codes above) and its slope.
+    loss : tuple of (int, float)
+        The loss code and its factor.
+    flat_params, flat_grads : ndarray of shape (n_params,)
+        The network's packed parameters and gradients.
+    kernel : tuple
+        The optimizer's ``(kind, constants, s0, s1, s2)``
+        (:attr:`mlplab.optimizers.Optimizer.packed_kernel`).
+    batch_size : int
+    """
+
+    def __init__(
+        self,
+        layout: np.ndarray,
+        codes: np.ndarray,
+        slopes: np.ndarray,
+        loss: tuple[int, float],
+        flat_params: np.ndarray,
+        flat_grads: np.ndarray,
+        kernel: tuple[Any, ...],
+        batch_size: int,
+    ) -> None:
+        from numba.typed import List
+
+        dtype = flat_params.dtype
+        self.layout, self.codes, self.slopes = layout, codes, slopes.astype(dtype)
+        self.loss = loss
+        self.w, self.g = flat_params, flat_grads
+        self.opt_kind, self.constants, *self.state = kernel
+        widths = [int(layout[0, 2]), *(int(n) for n in layout[:, 3])]
+        self.A = List([np.zeros((batch_size, n), dtype) for n in widths])
+        self.D = List([np.zeros((batch_size, n), dtype) for n in widths])
+        self.Y0 = np.zeros((batch_size, widths[-1]), dtype)
+
+    def run(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        order: np.ndarray | None,
+        bounds: np.ndarray,
+        consts: np.ndarray,
+        l2: float,
+    ) -> tuple[int, np.ndarray]:
+        """Train on the batches ``bounds`` (rows of ``(start, stop)``) of ``X[order]``.
+
+        Returns the number of steps done and the batch losses (float64), see
+        :func:`run_steps`.
+        """
+        values = np.empty(len(bounds))
+        order = _NO_ORDER if order is None else order
+        spec = np.array([self.loss[0], self.loss[1], l2])
+        s0, s1, s2 = self.state
+        done = run_steps(
+            X, y, order, bounds, self.w, self.g, s0, s1, s2, self.opt_kind, consts,
+            self.layout, self.codes, self.slopes, spec, self.A, self.D, self.Y0, values,
+        )  # fmt: skip
+        return int(done), values
+
+
+_NO_ORDER = np.empty(0, dtype=np.int64)
