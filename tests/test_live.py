@@ -75,6 +75,18 @@ KERNEL_CELLS = [
     from mlplab.network import mlp
     from mlplab.training import Trainer
 
+    import time
+
+    from mlplab.callbacks import Callback
+
+    class Paced(Callback):
+        # The compiled kernels train iris in milliseconds: a few per epoch make a fit
+        # outlast LivePlot's first redraw, so that the cells below test in-place updates.
+        reads_layer_values = False
+
+        def on_epoch_end(self, run, logs):
+            time.sleep(0.005)
+
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     Y = np.eye(3)[y]
@@ -87,7 +99,7 @@ KERNEL_CELLS = [
     net = mlp([4, 16, 3], "relu", "softmax", random_state=0)
     trainer = Trainer(
         "categorical_crossentropy", "adam", learning_rate=0.01, epochs=60, batch_size=8,
-        callbacks=[live], random_state=0,
+        callbacks=[live, Paced()], random_state=0,
         metric=lambda t, o: float(np.mean(t.argmax(1) == o.argmax(1))),
     )
     trainer.fit(net, X, Y, validation_data=(X, Y))
@@ -95,8 +107,8 @@ KERNEL_CELLS = [
     """,
     # 2: an estimator's fit, with a LivePlot in its callbacks
     """
-    clf = MLPClassifier((16,), max_iter=60, batch_size=8, callbacks=[LivePlot(interval=0.01)],
-                        random_state=0)
+    clf = MLPClassifier((16,), max_iter=60, batch_size=8,
+                        callbacks=[LivePlot(interval=0.01), Paced()], random_state=0)
     clf.fit(X, y)
     print(clf.callbacks[0].draws)
     """,
@@ -477,6 +489,9 @@ def test_the_fast_path_is_kept(monkeypatch, iris):
         return original(self, x)
 
     monkeypatch.setattr(Activation, "_forward_train_inplace", counting)
+    # Counted on the NumPy fast path: with the compiled kernels on, a fused kernel does the
+    # in-place activation instead (the plan's flag, checked last, is the same either way).
+    monkeypatch.setenv("MLPLAB_JIT", "0")
     # 150 rows in batches of 50: 3 steps an epoch, one hidden activation after a Dense.
     MLPClassifier((5,), batch_size=50, max_iter=4, callbacks=[LivePlot()], random_state=0).fit(X, y)
     assert len(calls) == 4 * 3
@@ -487,6 +502,9 @@ def test_the_fast_path_is_kept(monkeypatch, iris):
     trainer = Trainer("categorical_crossentropy", epochs=2, batch_size=50, callbacks=[LivePlot()])
     trainer.fit(mlp([4, 5, 3], "relu", "softmax", random_state=0), X, np.eye(3)[y])
     assert len(calls) == 2 * 3 and trainer.last_run.plan.step.inplace_activations
+    monkeypatch.delenv("MLPLAB_JIT")
+    trainer.fit(mlp([4, 5, 3], "relu", "softmax", random_state=0), X, np.eye(3)[y])
+    assert trainer.last_run.plan.step.inplace_activations
 
 
 def test_the_same_weights_with_and_without_it(notebook, iris):
