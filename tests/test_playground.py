@@ -442,7 +442,9 @@ def test_pausing_in_the_middle_of_an_epoch_shows_the_network():
     session = TrainingSession(Config.from_dict(cfg))
     start = session.network.pack()
     session.play()
-    session.train_slice(0.01)  # far less than an epoch of 1000 steps
+    # A slice of 0.1 ms: a step or a few, far less than an epoch of 1000 steps (the
+    # compiled kernels take a step of this network in microseconds).
+    session.train_slice(1e-4)
     assert session.epoch == 0 and 0 < session.steps < 1000
     assert not np.array_equal(session.network.pack(), start)
     session.pause()
