@@ -123,6 +123,13 @@ def decay_weights(
             w *= shrink
 
 
+def _over_root(num: np.ndarray, den: np.ndarray, eps: float, out: np.ndarray) -> None:
+    """``out = num / (√den + eps)``, in place (`out` may be `den`): the adaptive rules' step."""
+    np.sqrt(den, out=out)
+    out += eps
+    np.divide(num, out, out=out)
+
+
 class Optimizer(Configurable):
     """Base class of the step-wise optimizers.
 
@@ -693,9 +700,7 @@ class AdaGrad(Optimizer):
         (acc,), (s,) = state, scratch
         np.multiply(g, g, out=s)
         acc += s
-        np.sqrt(acc, out=s)
-        s += self.eps
-        np.divide(g, s, out=s)
+        _over_root(g, acc, self.eps, s)
         s *= lr
         w -= s
 
@@ -768,6 +773,7 @@ class RMSProp(Optimizer):
         s *= 1.0 - rho
         v *= rho
         v += s
+        den = v
         if ga is not None:
             ga *= rho
             np.multiply(g, 1.0 - rho, out=s)
@@ -775,11 +781,8 @@ class RMSProp(Optimizer):
             np.multiply(ga, ga, out=s)
             np.subtract(v, s, out=s)
             np.maximum(s, 0.0, out=s)
-            np.sqrt(s, out=s)
-        else:
-            np.sqrt(v, out=s)
-        s += self.eps
-        np.divide(g, s, out=s)
+            den = s  # v − ḡ², clipped at 0
+        _over_root(g, den, self.eps, s)
         if b is not None:
             b *= mu
             b += s
@@ -866,14 +869,11 @@ class Adam(Optimizer):
         (s,) = scratch
         m, v = state[0], state[1]
         self._moments(m, v, g, s)
+        den = v
         if self.amsgrad:
-            v_max = state[2]
-            np.maximum(v_max, v, out=v_max)
-            np.sqrt(v_max, out=s)
-        else:
-            np.sqrt(v, out=s)
-        s += self.eps
-        np.divide(m, s, out=s)
+            den = state[2]  # v_max ← max(v_max, v)
+            np.maximum(den, v, out=den)
+        _over_root(m, den, self.eps, s)
         s *= lr_t
         w -= s
 
@@ -974,11 +974,9 @@ class Nadam(Adam):
         np.multiply(g, c_g, out=s)
         u += s
         np.multiply(v, c_v, out=s)
-        np.sqrt(s, out=s)
-        s += self.eps
-        np.divide(u, s, out=u)
-        u *= lr
-        w -= u
+        _over_root(u, s, self.eps, s)
+        s *= lr
+        w -= s
 
 
 class LBFGS(Configurable):

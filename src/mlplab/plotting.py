@@ -886,31 +886,28 @@ def plot_layer_histograms(network: Any, X: np.ndarray, path: PathLike | None = N
         index = slot.index if slot.act_index is None else slot.act_index
         act = np.asarray(outs[index], dtype=float).ravel()
         W = np.asarray(slot.dense.params[0], dtype=float).ravel()
-        ax = axes[0, j]
-        ax.hist(act, bins=40, color="C0")
-        ax.set_title(f"dense_{j}: {slot.activation_name} outputs", fontsize=9)
-        ax.text(
-            0.98,
-            0.95,
+        _histogram(
+            axes[0, j],
+            act,
+            "C0",
+            f"dense_{j}: {slot.activation_name} outputs",
             f"mean {act.mean():.3g}\nstd {act.std():.3g}",
-            ha="right",
-            va="top",
-            transform=ax.transAxes,
-            fontsize=8,
         )
-        ax = axes[1, j]
-        ax.hist(W, bins=40, color="C2")
-        ax.set_title(f"dense_{j} weights {slot.dense.params[0].shape}", fontsize=9)
-        ax.text(
-            0.98,
-            0.95,
+        _histogram(
+            axes[1, j],
+            W,
+            "C2",
+            f"dense_{j} weights {slot.dense.params[0].shape}",
             f"std {W.std():.3g}",
-            ha="right",
-            va="top",
-            transform=ax.transAxes,
-            fontsize=8,
         )
     return _finish(fig, out)
+
+
+def _histogram(ax: Axes, values: np.ndarray, color: str, title: str, note: str) -> None:
+    """A 40-bin histogram of `values`, titled, with `note` in its upper right corner."""
+    ax.hist(values, bins=40, color=color)
+    ax.set_title(title, fontsize=9)
+    ax.text(0.98, 0.95, note, ha="right", va="top", transform=ax.transAxes, fontsize=8)
 
 
 def plot_confusion_matrix(

@@ -112,17 +112,23 @@ def _loss_rows(kind, factor, z, y, d, nb, k):
 
 
 @jit
+def _layer_arrays(flat, layout, layer):
+    """Dense layer `layer`'s weights (n_in, n_out) and bias (n_out,): views of `flat`."""
+    w_off, b_off, n_in, n_out = (
+        layout[layer, 0],
+        layout[layer, 1],
+        layout[layer, 2],
+        layout[layer, 3],
+    )
+    return flat[w_off : w_off + n_in * n_out].reshape((n_in, n_out)), flat[b_off : b_off + n_out]
+
+
+@jit
 def _forward(w, layout, codes, slopes, A, nb):
     for layer in range(layout.shape[0]):
-        w_off, b_off, n_in, n_out = (
-            layout[layer, 0],
-            layout[layer, 1],
-            layout[layer, 2],
-            layout[layer, 3],
-        )
+        W, b = _layer_arrays(w, layout, layer)
+        n_in, n_out = W.shape
         x, out = A[layer], A[layer + 1]
-        W = w[w_off : w_off + n_in * n_out].reshape((n_in, n_out))
-        b = w[b_off : b_off + n_out]
         code, slope = codes[layer], slopes[layer]
         for r in range(nb):
             o = out[r]
@@ -143,16 +149,10 @@ def _backward(w, g, layout, codes, slopes, A, D, nb, l2):
     """Gradients into `g` from D[-1] = dLoss/dlogits; returns the L2 penalty."""
     penalty = 0.0
     for layer in range(layout.shape[0] - 1, -1, -1):
-        w_off, b_off, n_in, n_out = (
-            layout[layer, 0],
-            layout[layer, 1],
-            layout[layer, 2],
-            layout[layer, 3],
-        )
+        W = _layer_arrays(w, layout, layer)[0]
+        gW, gb = _layer_arrays(g, layout, layer)
+        n_in, n_out = W.shape
         x, delta = A[layer], D[layer + 1]
-        W = w[w_off : w_off + n_in * n_out].reshape((n_in, n_out))
-        gW = g[w_off : w_off + n_in * n_out].reshape((n_in, n_out))
-        gb = g[b_off : b_off + n_out]
         gW[:] = 0
         gb[:] = 0
         for r in range(nb):
