@@ -150,6 +150,9 @@ class Divergence:
         objects (the network's own parameter and buffer arrays do during a run).
         """
         pairs = [(a.reshape(-1), np.zeros(a.size, dtype=a.dtype)) for a in arrays]
+        if len(pairs) == 1:  # one flat array (no batch norm): the test of every epoch
+            flat, zeros = pairs[0]
+            return lambda: not math.isfinite(flat.dot(zeros))
 
         def diverged() -> bool:
             return not all(math.isfinite(a.dot(zeros)) for a, zeros in pairs)
@@ -795,6 +798,18 @@ class TrainingRun:
             self._begin = [cb for cb in self.callbacks if _overrides(cb, "on_batch_begin")]
             self._end = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
             self._clipping = (trainer.clip_value, trainer.clip_norm, trainer.clip_global_norm)
+            # The whole-step kernel runs the batches when nothing acts between its steps.
+            self._small = self.plan.small is not None and not (
+                self._begin
+                or self._end
+                or self._clipping != (None, None, None)
+                or trainer.schedule_unit == "step"
+                or trainer.l1
+                or self._decay is not None
+                or data.sample_weight is not None
+            )
+            self._bounds = np.array([(a, b) for a, b, *_ in self._batches], dtype=np.int64)
+            self._rows = [b - a for a, b, *_ in self._batches]
 
     # -- driving the run ----------------------------------------------------------------
     @property
@@ -979,6 +994,8 @@ class TrainingRun:
 
     def _steps(self, count: int) -> bool:
         """The next `count` batches of the epoch; False when the run diverged in them."""
+        if self._small:
+            return _small_steps(self, count)
         tr, data = self.trainer, self._data
         X, y, sample_weight = data.X, data.y, data.sample_weight
         opt, order, params, flags = self.optimizer, self._order, self._params, self._decay
@@ -988,10 +1005,7 @@ class TrainingRun:
         rate_per_step = tr.schedule_unit == "step"
         lr, total, finite = self._lr, self._total, math.isfinite
         first = self._next
-        alone = not (begin or end or clip or rate_per_step or tr.l1) and flags is None
         gather = _gather_kernel() if self.plan.kernels and X.ndim == y.ndim == 2 else None
-        if self.plan.small is not None and alone and sample_weight is None:
-            return _small_steps(self, count)
         for start, stop, Xb, yb, wb in self._batches[first : first + count]:
             if order is not None:
                 idx = order[start:stop]
@@ -1410,17 +1424,17 @@ def _small_steps(run: TrainingRun, count: int) -> bool:
     the epoch's total), the divergence test, the optimizer's step; the kernel stops at
     a non-finite batch loss, before that step.
     """
-    first, data, opt = run._next, run._data, run.optimizer
-    batches = run._batches[first : first + count]
-    bounds = np.array([(a, b) for a, b, *_ in batches], dtype=np.int64).reshape(-1, 2)
+    first, data, opt, bounds = run._next, run._data, run.optimizer, run._bounds
+    if first or count < len(bounds):
+        bounds = bounds[first : first + count]
     consts = _optimizers.step_constants(opt, run._lr, count)
     done, values = run.plan.small.run(data.X, data.y, run._order, bounds, consts, run.trainer.l2)
     opt.t += done
     run.step += done
     run.grads = run.plan.step.grads
-    total = run._total
-    for i in range(min(done + 1, count)):
-        total += float(values[i]) * int(bounds[i, 1] - bounds[i, 0])
+    total, rows = run._total, run._rows
+    for i, value in enumerate(values.tolist()[: done + 1]):
+        total += value * rows[first + i]
     run._total = total
     if done < count:  # Divergence, test 1
         start, stop = int(bounds[done, 0]), int(bounds[done, 1])

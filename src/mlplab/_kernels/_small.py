@@ -38,6 +38,9 @@ MAX_WORK = 1 << 17
 # Activation codes (hidden layers) and loss codes.
 IDENTITY, RELU, LEAKY, TANH, SIGMOID = 0, 1, 2, 3, 4
 SOFTMAX_CE, SIGMOID_CE, SQUARED = 0, 1, 2
+# Where the kernel finds a layer's activation code (a column of the layout) and the
+# slopes (in its `spec`, after the loss kind, its factor and l2).
+CODE, SLOPES = 5, 3
 #: The activation families (of :mod:`mlplab._kernels._activations`) this kernel runs, by code.
 FAMILIES = {"identity": IDENTITY, "relu": RELU, "sloped": LEAKY, "tanh": TANH, "sigmoid": SIGMOID}
 
@@ -124,12 +127,19 @@ def _layer_arrays(flat, layout, layer):
 
 
 @jit
-def _forward(w, layout, codes, slopes, A, nb):
+def _cell(scratch, cells, i, which):
+    """Boundary `i`'s (batch, width) scratch: its outputs (`which` 0) or gradients (1)."""
+    start, n, rows = cells[i, which], cells[i, 2], cells[i, 3]
+    return scratch[start : start + rows * n].reshape((rows, n))
+
+
+@jit
+def _forward(w, layout, spec, S, cells, nb):
     for layer in range(layout.shape[0]):
         W, b = _layer_arrays(w, layout, layer)
         n_in, n_out = W.shape
-        x, out = A[layer], A[layer + 1]
-        code, slope = codes[layer], slopes[layer]
+        x, out = _cell(S, cells, layer, 0), _cell(S, cells, layer + 1, 0)
+        code, slope = layout[layer, CODE], w.dtype.type(spec[SLOPES + layer])
         for r in range(nb):
             o = out[r]
             for j in range(n_out):
@@ -145,14 +155,14 @@ def _forward(w, layout, codes, slopes, A, nb):
 
 
 @jit
-def _backward(w, g, layout, codes, slopes, A, D, nb, l2):
-    """Gradients into `g` from D[-1] = dLoss/dlogits; returns the L2 penalty."""
+def _backward(w, g, layout, spec, S, cells, nb, l2):
+    """Gradients into `g` from the last boundary's dLoss/dlogits; returns the L2 penalty."""
     penalty = 0.0
     for layer in range(layout.shape[0] - 1, -1, -1):
         W = _layer_arrays(w, layout, layer)[0]
         gW, gb = _layer_arrays(g, layout, layer)
         n_in, n_out = W.shape
-        x, delta = A[layer], D[layer + 1]
+        x, delta = _cell(S, cells, layer, 0), _cell(S, cells, layer + 1, 1)
         gW[:] = 0
         gb[:] = 0
         for r in range(nb):
@@ -173,8 +183,8 @@ def _backward(w, g, layout, codes, slopes, A, D, nb, l2):
                     gW[i, j] += c * v
         if layer == 0:
             continue
-        code, slope = codes[layer - 1], slopes[layer - 1]
-        below, y = D[layer], A[layer]
+        code, slope = layout[layer - 1, CODE], w.dtype.type(spec[SLOPES + layer - 1])
+        below, y = _cell(S, cells, layer, 1), x
         for r in range(nb):
             for i in range(n_in):
                 s = delta[r, 0] - delta[r, 0]
@@ -199,28 +209,28 @@ def run_steps(
     opt_kind,
     consts,
     layout,
-    codes,
-    slopes,
     spec,
-    A,
-    D,
-    Y0,
+    S,
+    cells,
     values,
 ):
     """Train on the batches ``bounds[i] = (start, stop)`` of ``X[order]``; returns steps done.
 
     Per batch as the reference: gather the rows (``order`` empty: no shuffle), forward,
-    the loss (``spec = (loss kind, its factor, l2)``) and its gradient, backward with the
-    L2 penalty, then the optimizer's update :func:`mlplab._kernels._optimizers.update` with the
-    step's constants ``consts[i]``. ``values[i]`` gets the batch loss; at a non-finite
-    one the run stops before that update (the trainer then handles the divergence).
-    ``A``, ``D``: per layer boundary, (batch, width) scratch for outputs and gradients;
-    ``Y0`` (batch, outputs) for the targets.
+    the loss (``spec = (loss kind, its factor, l2, slope of each layer's activation)``)
+    and its gradient, backward with the L2 penalty, then the optimizer's update
+    :func:`mlplab._kernels._optimizers.update` with the step's constants ``consts[i]``.
+    ``values[i]`` gets the batch loss; at a non-finite one the run stops before that
+    update (the trainer then handles the divergence).
+    ``S`` holds the scratch of every layer boundary, (batch, width) for its outputs and
+    for its gradients, and after them (batch, outputs) for the targets, at the offsets
+    ``cells`` gives (:func:`_cell`).
     """
     kind, factor, l2 = int(spec[0]), spec[1], spec[2]
-    X0 = A[0]
-    k = y.shape[1]
     last = layout.shape[0]
+    X0, Y0 = _cell(S, cells, 0, 0), _cell(S, cells, last + 1, 0)
+    z, dz = _cell(S, cells, last, 0), _cell(S, cells, last, 1)
+    k = y.shape[1]
     for step in range(bounds.shape[0]):
         start, stop = bounds[step, 0], bounds[step, 1]
         nb = stop - start
@@ -228,9 +238,9 @@ def run_steps(
             row = order[start + r] if order.shape[0] else start + r
             X0[r] = X[row]
             Y0[r, :k] = y[row]
-        _forward(w, layout, codes, slopes, A, nb)
-        value = _loss_rows(kind, factor, A[last], Y0, D[last], nb, k)
-        value += _backward(w, g, layout, codes, slopes, A, D, nb, l2)
+        _forward(w, layout, spec, S, cells, nb)
+        value = _loss_rows(kind, factor, z, Y0, dz, nb, k)
+        value += _backward(w, g, layout, spec, S, cells, nb, l2)
         values[step] = value
         if not math.isfinite(value):
             return step
@@ -269,17 +279,27 @@ class SmallNetwork:
         kernel: tuple[Any, ...],
         batch_size: int,
     ) -> None:
-        from numba.typed import List
-
         dtype = flat_params.dtype
-        self.layout, self.codes, self.slopes = layout, codes, slopes.astype(dtype)
+        # The activation codes as a column of the layout, and the slopes (of the
+        # parameters' dtype, then exactly as float64) after the loss in the kernel's
+        # `spec`: each argument of the kernel adds to the cost of its call.
+        self.layout = np.ascontiguousarray(np.column_stack((layout, codes)), dtype=np.int64)
+        self.slopes = slopes.astype(dtype).astype(np.float64)
         self.loss = loss
         self.w, self.g = flat_params, flat_grads
         self.opt_kind, self.constants, *self.state = kernel
         widths = [int(layout[0, 2]), *(int(n) for n in layout[:, 3])]
-        self.A = List([np.zeros((batch_size, n), dtype) for n in widths])
-        self.D = List([np.zeros((batch_size, n), dtype) for n in widths])
-        self.Y0 = np.zeros((batch_size, widths[-1]), dtype)
+        # One flat array for all the scratch: the kernel's arguments are what its call
+        # costs (a typed list each for outputs and gradients cost microseconds a call).
+        # Per boundary (and, last, the targets): outputs' offset, gradients', width, rows.
+        cells, start = [], 0
+        for n in [*widths, widths[-1]]:
+            cells.append((start, start + batch_size * n, n, batch_size))
+            start += 2 * batch_size * n
+        self.cells = np.array(cells, dtype=np.int64)
+        self.scratch = np.zeros(start, dtype)
+        self._spec: tuple[float, np.ndarray] | None = None
+        self._values = np.empty(0)
 
     def run(
         self,
@@ -293,15 +313,18 @@ class SmallNetwork:
         """Train on the batches ``bounds`` (rows of ``(start, stop)``) of ``X[order]``.
 
         Returns the number of steps done and the batch losses (float64), see
-        :func:`run_steps`.
+        :func:`run_steps`: an array this object reuses, valid until the next call.
         """
-        values = np.empty(len(bounds))
-        order = _NO_ORDER if order is None else order
-        spec = np.array([self.loss[0], self.loss[1], l2])
+        if self._spec is None or self._spec[0] != l2:
+            self._spec = (l2, np.array([self.loss[0], self.loss[1], l2, *self.slopes]))
+        values = self._values
+        if len(values) != len(bounds):
+            values = self._values = np.empty(len(bounds))
         s0, s1, s2 = self.state
         done = run_steps(
-            X, y, order, bounds, self.w, self.g, s0, s1, s2, self.opt_kind, consts,
-            self.layout, self.codes, self.slopes, spec, self.A, self.D, self.Y0, values,
+            X, y, _NO_ORDER if order is None else order, bounds, self.w, self.g, s0, s1, s2,
+            self.opt_kind, consts, self.layout, self._spec[1],
+            self.scratch, self.cells, values,
         )  # fmt: skip
         return int(done), values
 
