@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from ._numba import jit
-from ._optimizers import update
+from ._optimizers import FAMILIES as FAMILY_OF
+from ._optimizers import adagrad, adam, nadam, rmsprop, sgd
 
 __all__ = ["FAMILIES", "MAX_PARAMS", "MAX_WORK", "SmallNetwork", "run_steps"]
 
@@ -186,7 +187,24 @@ def _backward(w, g, layout, codes, slopes, A, D, nb, l2):
 
 
 @jit
-def run_steps(
+def _gather(X, y, order, start, nb, X0, Y0):
+    # rows start:start + nb of X[order] and y[order], element by element: an array
+    # assignment would compile the message of its shape check, seconds on an empty cache
+    for r in range(nb):
+        row = order[start + r] if order.shape[0] else start + r
+        for j in range(X.shape[1]):
+            X0[r, j] = X[row, j]
+        for j in range(y.shape[1]):
+            Y0[r, j] = y[row, j]
+
+
+# One run_steps kernel per optimizer family, each calling only its own rule: a kernel
+# that took the rule as an argument, or a closure over it, is not cached by Numba. A fit
+# compiles the one its optimizer needs. The bodies are the same but for the rule; the
+# batch's steps stay inline (one more level of calls costs its callees' optimization
+# once more on an empty cache).
+@jit
+def _run_sgd(
     X,
     y,
     order,
@@ -196,7 +214,7 @@ def run_steps(
     s0,
     s1,
     s2,
-    opt_kind,
+    kind,
     consts,
     layout,
     codes,
@@ -207,35 +225,210 @@ def run_steps(
     Y0,
     values,
 ):
-    """Train on the batches ``bounds[i] = (start, stop)`` of ``X[order]``; returns steps done.
-
-    Per batch as the reference: gather the rows (``order`` empty: no shuffle), forward,
-    the loss (``spec = (loss kind, its factor, l2)``) and its gradient, backward with the
-    L2 penalty, then the optimizer's update :func:`mlplab._kernels._optimizers.update` with the
-    step's constants ``consts[i]``. ``values[i]`` gets the batch loss; at a non-finite
-    one the run stops before that update (the trainer then handles the divergence).
-    ``A``, ``D``: per layer boundary, (batch, width) scratch for outputs and gradients;
-    ``Y0`` (batch, outputs) for the targets.
-    """
-    kind, factor, l2 = int(spec[0]), spec[1], spec[2]
-    X0 = A[0]
-    k = y.shape[1]
+    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
     last = layout.shape[0]
     for step in range(bounds.shape[0]):
-        start, stop = bounds[step, 0], bounds[step, 1]
-        nb = stop - start
-        for r in range(nb):
-            row = order[start + r] if order.shape[0] else start + r
-            X0[r] = X[row]
-            Y0[r, :k] = y[row]
+        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
+        _gather(X, y, order, start, nb, A[0], Y0)
         _forward(w, layout, codes, slopes, A, nb)
-        value = _loss_rows(kind, factor, A[last], Y0, D[last], nb, k)
+        value = _loss_rows(loss, factor, A[last], Y0, D[last], nb, y.shape[1])
         value += _backward(w, g, layout, codes, slopes, A, D, nb, l2)
         values[step] = value
         if not math.isfinite(value):
             return step
-        update(opt_kind, w, g, s0, s1, s2, consts[step])
+        sgd(kind, w, g, s0, s1, s2, consts[step])
     return bounds.shape[0]
+
+
+@jit
+def _run_adagrad(
+    X,
+    y,
+    order,
+    bounds,
+    w,
+    g,
+    s0,
+    s1,
+    s2,
+    kind,
+    consts,
+    layout,
+    codes,
+    slopes,
+    spec,
+    A,
+    D,
+    Y0,
+    values,
+):
+    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
+    last = layout.shape[0]
+    for step in range(bounds.shape[0]):
+        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
+        _gather(X, y, order, start, nb, A[0], Y0)
+        _forward(w, layout, codes, slopes, A, nb)
+        value = _loss_rows(loss, factor, A[last], Y0, D[last], nb, y.shape[1])
+        value += _backward(w, g, layout, codes, slopes, A, D, nb, l2)
+        values[step] = value
+        if not math.isfinite(value):
+            return step
+        adagrad(kind, w, g, s0, s1, s2, consts[step])
+    return bounds.shape[0]
+
+
+@jit
+def _run_rmsprop(
+    X,
+    y,
+    order,
+    bounds,
+    w,
+    g,
+    s0,
+    s1,
+    s2,
+    kind,
+    consts,
+    layout,
+    codes,
+    slopes,
+    spec,
+    A,
+    D,
+    Y0,
+    values,
+):
+    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
+    last = layout.shape[0]
+    for step in range(bounds.shape[0]):
+        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
+        _gather(X, y, order, start, nb, A[0], Y0)
+        _forward(w, layout, codes, slopes, A, nb)
+        value = _loss_rows(loss, factor, A[last], Y0, D[last], nb, y.shape[1])
+        value += _backward(w, g, layout, codes, slopes, A, D, nb, l2)
+        values[step] = value
+        if not math.isfinite(value):
+            return step
+        rmsprop(kind, w, g, s0, s1, s2, consts[step])
+    return bounds.shape[0]
+
+
+@jit
+def _run_adam(
+    X,
+    y,
+    order,
+    bounds,
+    w,
+    g,
+    s0,
+    s1,
+    s2,
+    kind,
+    consts,
+    layout,
+    codes,
+    slopes,
+    spec,
+    A,
+    D,
+    Y0,
+    values,
+):
+    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
+    last = layout.shape[0]
+    for step in range(bounds.shape[0]):
+        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
+        _gather(X, y, order, start, nb, A[0], Y0)
+        _forward(w, layout, codes, slopes, A, nb)
+        value = _loss_rows(loss, factor, A[last], Y0, D[last], nb, y.shape[1])
+        value += _backward(w, g, layout, codes, slopes, A, D, nb, l2)
+        values[step] = value
+        if not math.isfinite(value):
+            return step
+        adam(kind, w, g, s0, s1, s2, consts[step])
+    return bounds.shape[0]
+
+
+@jit
+def _run_nadam(
+    X,
+    y,
+    order,
+    bounds,
+    w,
+    g,
+    s0,
+    s1,
+    s2,
+    kind,
+    consts,
+    layout,
+    codes,
+    slopes,
+    spec,
+    A,
+    D,
+    Y0,
+    values,
+):
+    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
+    last = layout.shape[0]
+    for step in range(bounds.shape[0]):
+        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
+        _gather(X, y, order, start, nb, A[0], Y0)
+        _forward(w, layout, codes, slopes, A, nb)
+        value = _loss_rows(loss, factor, A[last], Y0, D[last], nb, y.shape[1])
+        value += _backward(w, g, layout, codes, slopes, A, D, nb, l2)
+        values[step] = value
+        if not math.isfinite(value):
+            return step
+        nadam(kind, w, g, s0, s1, s2, consts[step])
+    return bounds.shape[0]
+
+
+_RUNS = {"sgd": _run_sgd, "adagrad": _run_adagrad, "rmsprop": _run_rmsprop}
+_RUNS.update(adam=_run_adam, nadam=_run_nadam)
+
+
+def run_steps(
+    X: np.ndarray,
+    y: np.ndarray,
+    order: np.ndarray,
+    bounds: np.ndarray,
+    w: np.ndarray,
+    g: np.ndarray,
+    s0: np.ndarray,
+    s1: np.ndarray,
+    s2: np.ndarray,
+    opt_kind: int,
+    consts: np.ndarray,
+    layout: np.ndarray,
+    codes: np.ndarray,
+    slopes: np.ndarray,
+    spec: np.ndarray,
+    A: np.ndarray,
+    D: np.ndarray,
+    Y0: np.ndarray,
+    values: np.ndarray,
+) -> int:
+    """Train on the batches ``bounds[i] = (start, stop)`` of ``X[order]``; returns steps done.
+
+    Per batch as the reference: gather the rows (``order`` empty: no shuffle), forward,
+    the loss (``spec = (loss kind, its factor, l2)``) and its gradient, backward with the
+    L2 penalty, then the optimizer's update (the kernel of `opt_kind`'s family,
+    :func:`mlplab._kernels._optimizers.kernel`) with the step's constants ``consts[i]``.
+    ``values[i]`` gets the batch loss; at a non-finite one the run stops before that
+    update (the trainer then handles the divergence). ``A``, ``D``: of shape
+    (layer boundaries, batch, widest layer), scratch for the outputs and gradients at
+    each boundary (its first columns); ``Y0`` (batch, outputs) for the targets.
+    """
+    run = _RUNS[FAMILY_OF[opt_kind]]
+    return run(
+        X, y, order, bounds, w, g, s0, s1, s2, opt_kind, consts,
+        layout, codes, slopes, spec, A, D, Y0, values,
+    )  # fmt: skip
 
 
 class SmallNetwork:
@@ -269,16 +462,16 @@ class SmallNetwork:
         kernel: tuple[Any, ...],
         batch_size: int,
     ) -> None:
-        from numba.typed import List
-
         dtype = flat_params.dtype
         self.layout, self.codes, self.slopes = layout, codes, slopes.astype(dtype)
         self.loss = loss
         self.w, self.g = flat_params, flat_grads
         self.opt_kind, self.constants, *self.state = kernel
         widths = [int(layout[0, 2]), *(int(n) for n in layout[:, 3])]
-        self.A = List([np.zeros((batch_size, n), dtype) for n in widths])
-        self.D = List([np.zeros((batch_size, n), dtype) for n in widths])
+        # One 3-D array each rather than a typed list of 2-D ones: a typed list's methods
+        # compile in every process (Numba does not cache them).
+        self.A = np.zeros((len(widths), batch_size, max(widths)), dtype)
+        self.D = np.zeros((len(widths), batch_size, max(widths)), dtype)
         self.Y0 = np.zeros((batch_size, widths[-1]), dtype)
 
     def run(
