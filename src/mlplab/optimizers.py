@@ -518,16 +518,16 @@ def _compiled_rule(
     s0, s1, s2 = [*flat_state, empty, empty, empty][:3]
     threads = _numba.parallel_threads() if size >= kernels.PARALLEL_MIN else 1
 
+    # Only this rule's family compiles (kernels.kernel), serial or parallel, not both.
     if threads > 1:
+        parallel = kernels.kernel(kind, parallel=True)
 
         def rule(c: Any, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
             k = np.array(constants(c), dtype=dtype)
-            _numba.run_parallel(
-                kernels.update_parallel, threads, kind, w, g, s0, s1, s2, k, threads
-            )
+            _numba.run_parallel(parallel, threads, kind, w, g, s0, s1, s2, k, threads)
 
     else:
-        update = kernels.update
+        update = kernels.kernel(kind)
 
         def rule(c: Any, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
             update(kind, w, g, s0, s1, s2, np.array(constants(c), dtype=dtype))

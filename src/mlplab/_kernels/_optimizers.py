@@ -7,8 +7,12 @@ once. Every entry goes through the same operations, in the same order and in the
 floating-point type, as the rule it replaces, so the result is the same bit for bit
 (square roots and divisions are correctly rounded in both).
 
-One function holds every rule, picked by ``kind`` (the codes below), so that a fit
-compiles one kernel per dtype whatever its optimizer. The arguments:
+One kernel per family of rules (:func:`sgd`, :func:`adagrad`, :func:`rmsprop`,
+:func:`adam` for Adam and AMSGrad, :func:`nadam`), the rule within it picked by ``kind``
+(the codes below), so that a fit compiles only its own optimizer's rule: one kernel
+holding all of them took some 1.5 s per dtype to compile on an empty cache, where
+Adam's alone takes a fifth of that. :func:`kernel` finds a kind's family. All take the
+same arguments:
 
 ``w, g``
     Parameters (updated) and gradients, 1-D of one dtype.
@@ -19,14 +23,15 @@ compiles one kernel per dtype whatever its optimizer. The arguments:
     The rule's constants, already rounded to the dtype as NumPy rounds a Python float
     that meets an array: hyperparameters and the step's rate (see each rule).
 
-:func:`update_parallel` splits the same work over threads in contiguous chunks, each
-the serial kernel on its slice (the entries are independent, so the result is the
+:func:`sgd_parallel` and its siblings split the same work over threads in contiguous
+chunks, each the serial kernel on its slice (the entries are independent, so the result is the
 same); the optimizers call it from :data:`PARALLEL_MIN` entries on.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ._numba import jit, jit_parallel, prange
 
@@ -57,8 +62,8 @@ def _maximum(a, b):
 
 
 @jit
-def update(kind, w, g, s0, s1, s2, k):
-    """One step of the rule `kind` on every entry (see the module docstring)."""
+def sgd(kind, w, g, s0, s1, s2, k):
+    """SGD's rules (:data:`SGD` to :data:`SGD_AVERAGE_NESTEROV`) on every entry."""
     n = w.shape[0]
     if kind == SGD:
         # SGD._rule without momentum: s = g * lr; w -= s
@@ -85,28 +90,29 @@ def update(kind, w, g, s0, s1, s2, k):
             v = s0[i] * mu + g[i] * c
             s0[i] = v
             w[i] = w[i] - v * lr
-    elif kind == SGD_AVERAGE_NESTEROV:
+    else:
         # SGD._rule, "average" Nesterov: w -= g (lr (1 - mu)); w -= v (lr mu)
         mu, c, c_g, c_v = k[0], k[1], k[2], k[3]
         for i in range(n):
             v = s0[i] * mu + g[i] * c
             s0[i] = v
             w[i] = (w[i] - g[i] * c_g) - v * c_v
-    elif kind == ADAGRAD:
-        # AdaGrad._rule: G += g²; w -= g / (√G + eps) * lr
-        eps, lr = k[0], k[1]
-        for i in range(n):
-            acc = s0[i] + g[i] * g[i]
-            s0[i] = acc
-            w[i] = w[i] - (g[i] / (math.sqrt(acc) + eps)) * lr
-    elif kind <= RMSPROP_CENTERED_MOMENTUM:
-        _rmsprop(kind, w, g, s0, s1, s2, k)
-    else:
-        _adam(kind, w, g, s0, s1, s2, k)
 
 
 @jit
-def _rmsprop(kind, w, g, s0, s1, s2, k):
+def adagrad(kind, w, g, s0, s1, s2, k):
+    """AdaGrad's rule (:data:`ADAGRAD`) on every entry."""
+    # AdaGrad._rule: G += g²; w -= g / (√G + eps) * lr
+    eps, lr = k[0], k[1]
+    for i in range(w.shape[0]):
+        acc = s0[i] + g[i] * g[i]
+        s0[i] = acc
+        w[i] = w[i] - (g[i] / (math.sqrt(acc) + eps)) * lr
+
+
+@jit
+def rmsprop(kind, w, g, s0, s1, s2, k):
+    """RMSProp's rules (:data:`RMSPROP` to :data:`RMSPROP_CENTERED_MOMENTUM`)."""
     # RMSProp._rule: v = v rho + g² (1 - rho); d = √v + eps, or centred
     # d = √max(v - ḡ², 0) + eps with ḡ = ḡ rho + g (1 - rho); then w -= g / d * lr, or
     # with momentum b = b mu + g / d; w -= b * lr. State: v, [ḡ], [b].
@@ -136,42 +142,140 @@ def _rmsprop(kind, w, g, s0, s1, s2, k):
 
 
 @jit
-def _adam(kind, w, g, s0, s1, s2, k):
+def adam(kind, w, g, s0, s1, s2, k):
+    """Adam's and AMSGrad's rules (:data:`ADAM`, :data:`AMSGRAD`) on every entry."""
     # Adam._moments: m = m b1 + g (1 - b1); v = v b2 + g² (1 - b2). Then Adam._rule:
-    # w -= m / (√v + eps) * lr_t (AMSGrad: √v_max, v_max = max(v_max, v)), or
-    # Nadam._rule: w -= (m c_m + g c_g) / (√(v c_v) + eps) * lr.
-    b1, c1, b2, c2, eps = k[0], k[1], k[2], k[3], k[4]
+    # w -= m / (√v + eps) * lr_t (AMSGrad: √v_max, v_max = max(v_max, v)).
+    b1, c1, b2, c2, eps, lr = k[0], k[1], k[2], k[3], k[4], k[5]
+    amsgrad = kind == AMSGRAD
     for i in range(w.shape[0]):
         gi = g[i]
         m = s0[i] * b1 + gi * c1
         v = s1[i] * b2 + (gi * gi) * c2
         s0[i] = m
         s1[i] = v
-        if kind == ADAM:
-            w[i] = w[i] - (m / (math.sqrt(v) + eps)) * k[5]
-        elif kind == AMSGRAD:
-            vmax = _maximum(s2[i], v)
-            s2[i] = vmax
-            w[i] = w[i] - (m / (math.sqrt(vmax) + eps)) * k[5]
-        else:
-            u = m * k[5] + gi * k[6]
-            w[i] = w[i] - (u / (math.sqrt(v * k[7]) + eps)) * k[8]
+        if amsgrad:
+            v = _maximum(s2[i], v)
+            s2[i] = v
+        w[i] = w[i] - (m / (math.sqrt(v) + eps)) * lr
+
+
+@jit
+def nadam(kind, w, g, s0, s1, s2, k):
+    """Nadam's rule (:data:`NADAM`) on every entry."""
+    # Adam._moments as in adam(), then Nadam._rule:
+    # w -= (m c_m + g c_g) / (√(v c_v) + eps) * lr.
+    b1, c1, b2, c2, eps = k[0], k[1], k[2], k[3], k[4]
+    c_m, c_g, c_v, lr = k[5], k[6], k[7], k[8]
+    for i in range(w.shape[0]):
+        gi = g[i]
+        m = s0[i] * b1 + gi * c1
+        v = s1[i] * b2 + (gi * gi) * c2
+        s0[i] = m
+        s1[i] = v
+        u = m * c_m + gi * c_g
+        w[i] = w[i] - (u / (math.sqrt(v * c_v) + eps)) * lr
+
+
+@jit
+def _piece(a, lo, hi):
+    # a state array's chunk; an unused (empty) one stays as it is
+    return a[lo:hi] if a.shape[0] else a
+
+
+# One parallel kernel per family (a kernel that took the rule as an argument could not
+# be cached): `chunks` contiguous pieces side by side, each the serial kernel on its slice.
+@jit_parallel
+def sgd_parallel(kind, w, g, s0, s1, s2, k, chunks):
+    """:func:`sgd` in `chunks` contiguous pieces, side by side on Numba's threads."""
+    size = (w.shape[0] + chunks - 1) // chunks
+    for c in prange(chunks):
+        lo, hi = c * size, min(w.shape[0], c * size + size)
+        sgd(kind, w[lo:hi], g[lo:hi], _piece(s0, lo, hi), _piece(s1, lo, hi), _piece(s2, lo, hi), k)
 
 
 @jit_parallel
-def update_parallel(kind, w, g, s0, s1, s2, k, chunks):
-    """:func:`update` in `chunks` contiguous pieces, side by side on Numba's threads."""
-    n = w.shape[0]
-    size = (n + chunks - 1) // chunks
+def adagrad_parallel(kind, w, g, s0, s1, s2, k, chunks):
+    """:func:`adagrad` in `chunks` pieces (see :func:`sgd_parallel`)."""
+    size = (w.shape[0] + chunks - 1) // chunks
     for c in prange(chunks):
-        lo = c * size
-        hi = min(n, lo + size)
-        update(
-            kind,
-            w[lo:hi],
-            g[lo:hi],
-            s0[lo:hi] if s0.shape[0] else s0,
-            s1[lo:hi] if s1.shape[0] else s1,
-            s2[lo:hi] if s2.shape[0] else s2,
-            k,
+        lo, hi = c * size, min(w.shape[0], c * size + size)
+        adagrad(
+            kind, w[lo:hi], g[lo:hi], _piece(s0, lo, hi), _piece(s1, lo, hi), _piece(s2, lo, hi), k
         )
+
+
+@jit_parallel
+def rmsprop_parallel(kind, w, g, s0, s1, s2, k, chunks):
+    """:func:`rmsprop` in `chunks` pieces (see :func:`sgd_parallel`)."""
+    size = (w.shape[0] + chunks - 1) // chunks
+    for c in prange(chunks):
+        lo, hi = c * size, min(w.shape[0], c * size + size)
+        rmsprop(
+            kind, w[lo:hi], g[lo:hi], _piece(s0, lo, hi), _piece(s1, lo, hi), _piece(s2, lo, hi), k
+        )
+
+
+@jit_parallel
+def adam_parallel(kind, w, g, s0, s1, s2, k, chunks):
+    """:func:`adam` in `chunks` pieces (see :func:`sgd_parallel`)."""
+    size = (w.shape[0] + chunks - 1) // chunks
+    for c in prange(chunks):
+        lo, hi = c * size, min(w.shape[0], c * size + size)
+        adam(
+            kind, w[lo:hi], g[lo:hi], _piece(s0, lo, hi), _piece(s1, lo, hi), _piece(s2, lo, hi), k
+        )
+
+
+@jit_parallel
+def nadam_parallel(kind, w, g, s0, s1, s2, k, chunks):
+    """:func:`nadam` in `chunks` pieces (see :func:`sgd_parallel`)."""
+    size = (w.shape[0] + chunks - 1) // chunks
+    for c in prange(chunks):
+        lo, hi = c * size, min(w.shape[0], c * size + size)
+        nadam(
+            kind, w[lo:hi], g[lo:hi], _piece(s0, lo, hi), _piece(s1, lo, hi), _piece(s2, lo, hi), k
+        )
+
+
+#: The family of each kind: ``(its serial kernel's name, its parallel kernel's name)``.
+FAMILIES: dict[int, str] = {
+    SGD: "sgd",
+    SGD_MOMENTUM: "sgd",
+    SGD_NESTEROV: "sgd",
+    SGD_AVERAGE: "sgd",
+    SGD_AVERAGE_NESTEROV: "sgd",
+    ADAGRAD: "adagrad",
+    RMSPROP: "rmsprop",
+    RMSPROP_CENTERED: "rmsprop",
+    RMSPROP_MOMENTUM: "rmsprop",
+    RMSPROP_CENTERED_MOMENTUM: "rmsprop",
+    ADAM: "adam",
+    AMSGRAD: "adam",
+    NADAM: "nadam",
+}
+
+
+def kernel(kind: int, parallel: bool = False) -> Any:
+    """The kernel that runs the rule `kind`: its family's, serial or parallel.
+
+    Parameters
+    ----------
+    kind : int
+        One of the codes above.
+    parallel : bool
+        The parallel form (``(kind, w, g, s0, s1, s2, k, chunks)``, launched through
+        :func:`mlplab._kernels._numba.run_parallel`).
+
+    Returns
+    -------
+    numba dispatcher
+        Called as ``kernel(kind, w, g, s0, s1, s2, k)`` (or with ``chunks``).
+    """
+    name = FAMILIES[kind]
+    return globals()[f"{name}_parallel" if parallel else name]
+
+
+def update(kind: int, w: Any, g: Any, s0: Any, s1: Any, s2: Any, k: Any) -> None:
+    """One step of the rule `kind` on every entry (see the module docstring)."""
+    kernel(kind)(kind, w, g, s0, s1, s2, k)

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from ._numba import jit
-from ._optimizers import update
+from ._optimizers import FAMILIES as FAMILY_OF
+from ._optimizers import adagrad, adam, nadam, rmsprop, sgd
 
 __all__ = ["FAMILIES", "MAX_PARAMS", "MAX_WORK", "SmallNetwork", "run_steps"]
 
@@ -127,18 +128,11 @@ def _layer_arrays(flat, layout, layer):
 
 
 @jit
-def _cell(scratch, cells, i, which):
-    """Boundary `i`'s (batch, width) scratch: its outputs (`which` 0) or gradients (1)."""
-    start, n, rows = cells[i, which], cells[i, 2], cells[i, 3]
-    return scratch[start : start + rows * n].reshape((rows, n))
-
-
-@jit
-def _forward(w, layout, spec, S, cells, nb):
+def _forward(w, layout, spec, S, nb):
     for layer in range(layout.shape[0]):
         W, b = _layer_arrays(w, layout, layer)
         n_in, n_out = W.shape
-        x, out = _cell(S, cells, layer, 0), _cell(S, cells, layer + 1, 0)
+        x, out = S[2 * layer], S[2 * (layer + 1)]
         code, slope = layout[layer, CODE], w.dtype.type(spec[SLOPES + layer])
         for r in range(nb):
             o = out[r]
@@ -155,14 +149,14 @@ def _forward(w, layout, spec, S, cells, nb):
 
 
 @jit
-def _backward(w, g, layout, spec, S, cells, nb, l2):
+def _backward(w, g, layout, spec, S, nb, l2):
     """Gradients into `g` from the last boundary's dLoss/dlogits; returns the L2 penalty."""
     penalty = 0.0
     for layer in range(layout.shape[0] - 1, -1, -1):
         W = _layer_arrays(w, layout, layer)[0]
         gW, gb = _layer_arrays(g, layout, layer)
         n_in, n_out = W.shape
-        x, delta = _cell(S, cells, layer, 0), _cell(S, cells, layer + 1, 1)
+        x, delta = S[2 * layer], S[2 * (layer + 1) + 1]
         gW[:] = 0
         gb[:] = 0
         for r in range(nb):
@@ -184,7 +178,7 @@ def _backward(w, g, layout, spec, S, cells, nb, l2):
         if layer == 0:
             continue
         code, slope = layout[layer - 1, CODE], w.dtype.type(spec[SLOPES + layer - 1])
-        below, y = _cell(S, cells, layer, 1), x
+        below, y = S[2 * layer + 1], x
         for r in range(nb):
             for i in range(n_in):
                 s = delta[r, 0] - delta[r, 0]
@@ -196,7 +190,24 @@ def _backward(w, g, layout, spec, S, cells, nb, l2):
 
 
 @jit
-def run_steps(
+def _gather(X, y, order, start, nb, X0, Y0):
+    # rows start:start + nb of X[order] and y[order], element by element: an array
+    # assignment would compile the message of its shape check, seconds on an empty cache
+    for r in range(nb):
+        row = order[start + r] if order.shape[0] else start + r
+        for j in range(X.shape[1]):
+            X0[r, j] = X[row, j]
+        for j in range(y.shape[1]):
+            Y0[r, j] = y[row, j]
+
+
+# One run_steps kernel per optimizer family, each calling only its own rule: a kernel
+# that took the rule as an argument, or a closure over it, is not cached by Numba. A fit
+# compiles the one its optimizer needs. The bodies are the same but for the rule; the
+# batch's steps stay inline (one more level of calls costs its callees' optimization
+# once more on an empty cache).
+@jit
+def _run_sgd(
     X,
     y,
     order,
@@ -206,46 +217,208 @@ def run_steps(
     s0,
     s1,
     s2,
-    opt_kind,
+    kind,
     consts,
     layout,
     spec,
     S,
-    cells,
     values,
 ):
+    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
+    last = layout.shape[0]
+    X0, Y0 = S[0], S[2 * (last + 1)]
+    z, dz = S[2 * last], S[2 * last + 1]
+    for step in range(bounds.shape[0]):
+        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
+        _gather(X, y, order, start, nb, X0, Y0)
+        _forward(w, layout, spec, S, nb)
+        value = _loss_rows(loss, factor, z, Y0, dz, nb, y.shape[1])
+        value += _backward(w, g, layout, spec, S, nb, l2)
+        values[step] = value
+        if not math.isfinite(value):
+            return step
+        sgd(kind, w, g, s0, s1, s2, consts[step])
+    return bounds.shape[0]
+
+
+@jit
+def _run_adagrad(
+    X,
+    y,
+    order,
+    bounds,
+    w,
+    g,
+    s0,
+    s1,
+    s2,
+    kind,
+    consts,
+    layout,
+    spec,
+    S,
+    values,
+):
+    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
+    last = layout.shape[0]
+    X0, Y0 = S[0], S[2 * (last + 1)]
+    z, dz = S[2 * last], S[2 * last + 1]
+    for step in range(bounds.shape[0]):
+        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
+        _gather(X, y, order, start, nb, X0, Y0)
+        _forward(w, layout, spec, S, nb)
+        value = _loss_rows(loss, factor, z, Y0, dz, nb, y.shape[1])
+        value += _backward(w, g, layout, spec, S, nb, l2)
+        values[step] = value
+        if not math.isfinite(value):
+            return step
+        adagrad(kind, w, g, s0, s1, s2, consts[step])
+    return bounds.shape[0]
+
+
+@jit
+def _run_rmsprop(
+    X,
+    y,
+    order,
+    bounds,
+    w,
+    g,
+    s0,
+    s1,
+    s2,
+    kind,
+    consts,
+    layout,
+    spec,
+    S,
+    values,
+):
+    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
+    last = layout.shape[0]
+    X0, Y0 = S[0], S[2 * (last + 1)]
+    z, dz = S[2 * last], S[2 * last + 1]
+    for step in range(bounds.shape[0]):
+        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
+        _gather(X, y, order, start, nb, X0, Y0)
+        _forward(w, layout, spec, S, nb)
+        value = _loss_rows(loss, factor, z, Y0, dz, nb, y.shape[1])
+        value += _backward(w, g, layout, spec, S, nb, l2)
+        values[step] = value
+        if not math.isfinite(value):
+            return step
+        rmsprop(kind, w, g, s0, s1, s2, consts[step])
+    return bounds.shape[0]
+
+
+@jit
+def _run_adam(
+    X,
+    y,
+    order,
+    bounds,
+    w,
+    g,
+    s0,
+    s1,
+    s2,
+    kind,
+    consts,
+    layout,
+    spec,
+    S,
+    values,
+):
+    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
+    last = layout.shape[0]
+    X0, Y0 = S[0], S[2 * (last + 1)]
+    z, dz = S[2 * last], S[2 * last + 1]
+    for step in range(bounds.shape[0]):
+        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
+        _gather(X, y, order, start, nb, X0, Y0)
+        _forward(w, layout, spec, S, nb)
+        value = _loss_rows(loss, factor, z, Y0, dz, nb, y.shape[1])
+        value += _backward(w, g, layout, spec, S, nb, l2)
+        values[step] = value
+        if not math.isfinite(value):
+            return step
+        adam(kind, w, g, s0, s1, s2, consts[step])
+    return bounds.shape[0]
+
+
+@jit
+def _run_nadam(
+    X,
+    y,
+    order,
+    bounds,
+    w,
+    g,
+    s0,
+    s1,
+    s2,
+    kind,
+    consts,
+    layout,
+    spec,
+    S,
+    values,
+):
+    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
+    last = layout.shape[0]
+    X0, Y0 = S[0], S[2 * (last + 1)]
+    z, dz = S[2 * last], S[2 * last + 1]
+    for step in range(bounds.shape[0]):
+        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
+        _gather(X, y, order, start, nb, X0, Y0)
+        _forward(w, layout, spec, S, nb)
+        value = _loss_rows(loss, factor, z, Y0, dz, nb, y.shape[1])
+        value += _backward(w, g, layout, spec, S, nb, l2)
+        values[step] = value
+        if not math.isfinite(value):
+            return step
+        nadam(kind, w, g, s0, s1, s2, consts[step])
+    return bounds.shape[0]
+
+
+_RUNS = {"sgd": _run_sgd, "adagrad": _run_adagrad, "rmsprop": _run_rmsprop}
+_RUNS.update(adam=_run_adam, nadam=_run_nadam)
+
+
+def run_steps(
+    X: np.ndarray,
+    y: np.ndarray,
+    order: np.ndarray,
+    bounds: np.ndarray,
+    w: np.ndarray,
+    g: np.ndarray,
+    s0: np.ndarray,
+    s1: np.ndarray,
+    s2: np.ndarray,
+    opt_kind: int,
+    consts: np.ndarray,
+    layout: np.ndarray,
+    spec: np.ndarray,
+    S: np.ndarray,
+    values: np.ndarray,
+) -> int:
     """Train on the batches ``bounds[i] = (start, stop)`` of ``X[order]``; returns steps done.
 
     Per batch as the reference: gather the rows (``order`` empty: no shuffle), forward,
     the loss (``spec = (loss kind, its factor, l2, slope of each layer's activation)``)
-    and its gradient, backward with the L2 penalty, then the optimizer's update
-    :func:`mlplab._kernels._optimizers.update` with the step's constants ``consts[i]``.
-    ``values[i]`` gets the batch loss; at a non-finite one the run stops before that
-    update (the trainer then handles the divergence).
-    ``S`` holds the scratch of every layer boundary, (batch, width) for its outputs and
-    for its gradients, and after them (batch, outputs) for the targets, at the offsets
-    ``cells`` gives (:func:`_cell`).
+    and its gradient, backward with the L2 penalty, then the optimizer's update (the
+    kernel of `opt_kind`'s family, :func:`mlplab._kernels._optimizers.kernel`) with the
+    step's constants ``consts[i]``. ``values[i]`` gets the batch loss; at a non-finite
+    one the run stops before that update (the trainer then handles the divergence).
+    ``S``, of shape (2 * layer boundaries + 1, batch, widest layer), is the scratch:
+    ``S[2 * i]`` the outputs and ``S[2 * i + 1]`` the gradients at boundary ``i`` (their
+    first columns), last the targets.
     """
-    kind, factor, l2 = int(spec[0]), spec[1], spec[2]
-    last = layout.shape[0]
-    X0, Y0 = _cell(S, cells, 0, 0), _cell(S, cells, last + 1, 0)
-    z, dz = _cell(S, cells, last, 0), _cell(S, cells, last, 1)
-    k = y.shape[1]
-    for step in range(bounds.shape[0]):
-        start, stop = bounds[step, 0], bounds[step, 1]
-        nb = stop - start
-        for r in range(nb):
-            row = order[start + r] if order.shape[0] else start + r
-            X0[r] = X[row]
-            Y0[r, :k] = y[row]
-        _forward(w, layout, spec, S, cells, nb)
-        value = _loss_rows(kind, factor, z, Y0, dz, nb, k)
-        value += _backward(w, g, layout, spec, S, cells, nb, l2)
-        values[step] = value
-        if not math.isfinite(value):
-            return step
-        update(opt_kind, w, g, s0, s1, s2, consts[step])
-    return bounds.shape[0]
+    run = _RUNS[FAMILY_OF[opt_kind]]
+    return run(
+        X, y, order, bounds, w, g, s0, s1, s2, opt_kind, consts,
+        layout, spec, S, values,
+    )  # fmt: skip
 
 
 class SmallNetwork:
@@ -288,16 +461,15 @@ class SmallNetwork:
         self.loss = loss
         self.w, self.g = flat_params, flat_grads
         self.opt_kind, self.constants, *self.state = kernel
+        # the family's whole-step kernel, looked up once (run_steps does it per call)
+        self._run_steps = _RUNS[FAMILY_OF[self.opt_kind]]
         widths = [int(layout[0, 2]), *(int(n) for n in layout[:, 3])]
-        # One flat array for all the scratch: the kernel's arguments are what its call
-        # costs (a typed list each for outputs and gradients cost microseconds a call).
-        # Per boundary (and, last, the targets): outputs' offset, gradients', width, rows.
-        cells, start = [], 0
-        for n in [*widths, widths[-1]]:
-            cells.append((start, start + batch_size * n, n, batch_size))
-            start += 2 * batch_size * n
-        self.cells = np.array(cells, dtype=np.int64)
-        self.scratch = np.zeros(start, dtype)
+        # One array for all the scratch: the kernel's arguments are what its call costs
+        # (a typed list each for outputs and gradients cost microseconds a call, and
+        # compile in every process). Per boundary its outputs, then its gradients, then
+        # the targets, each (batch, widest layer): slices, where views of a flat array
+        # of offsets would compile a reshape at each use (half a second cold).
+        self.scratch = np.zeros((2 * len(widths) + 1, batch_size, max(widths)), dtype)
         self._spec: tuple[float, np.ndarray] | None = None
         self._values = np.empty(0)
 
@@ -321,10 +493,10 @@ class SmallNetwork:
         if len(values) != len(bounds):
             values = self._values = np.empty(len(bounds))
         s0, s1, s2 = self.state
-        done = run_steps(
+        done = self._run_steps(
             X, y, _NO_ORDER if order is None else order, bounds, self.w, self.g, s0, s1, s2,
             self.opt_kind, consts, self.layout, self._spec[1],
-            self.scratch, self.cells, values,
+            self.scratch, values,
         )  # fmt: skip
         return int(done), values
 
