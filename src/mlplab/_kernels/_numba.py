@@ -32,6 +32,7 @@ from typing import Any
 __all__ = [
     "PARALLEL_LOCK",
     "jit",
+    "jit_inline",
     "jit_parallel",
     "numba",
     "parallel_threads",
@@ -139,6 +140,11 @@ def _drop_stale_cache(dispatcher: Any) -> None:
 def jit(fn: Callable[..., Any]) -> Any:
     """``numba.njit`` with mlplab's options; compiled lazily, per argument types."""
     return _compile(fn)
+
+
+def jit_inline(fn: Callable[..., Any]) -> Any:
+    """:func:`jit` inlined into its callers by Numba (no call, compiled in each caller)."""
+    return _compile(fn, inline="always")
 
 
 def jit_parallel(fn: Callable[..., Any]) -> Any:

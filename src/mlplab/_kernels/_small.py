@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._numba import jit
+from ._numba import jit, jit_inline
 from ._optimizers import FAMILIES as FAMILY_OF
 from ._optimizers import adagrad, adam, nadam, rmsprop, sgd
 
@@ -201,40 +201,29 @@ def _gather(X, y, order, start, nb, X0, Y0):
             Y0[r, j] = y[row, j]
 
 
-# One run_steps kernel per optimizer family, each calling only its own rule: a kernel
-# that took the rule as an argument, or a closure over it, is not cached by Numba. A fit
-# compiles the one its optimizer needs. The bodies are the same but for the rule; the
-# batch's steps stay inline (one more level of calls costs its callees' optimization
-# once more on an empty cache).
-@jit
-def _run_sgd(
-    X,
-    y,
-    order,
-    bounds,
-    w,
-    g,
-    s0,
-    s1,
-    s2,
-    kind,
-    consts,
-    layout,
-    spec,
-    S,
-    values,
-):
+@jit_inline
+def _batch(X, y, order, bounds, step, w, g, layout, spec, S):
+    # One batch's gather, forward, loss and backward with the L2 penalty: its loss.
+    # Inlined into each run kernel below, so that it adds no level of calls (each level
+    # costs its callees' optimization once more on an empty cache).
     loss, factor, l2 = int(spec[0]), spec[1], spec[2]
     last = layout.shape[0]
     X0, Y0 = S[0], S[2 * (last + 1)]
     z, dz = S[2 * last], S[2 * last + 1]
+    start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
+    _gather(X, y, order, start, nb, X0, Y0)
+    _forward(w, layout, spec, S, nb)
+    value = _loss_rows(loss, factor, z, Y0, dz, nb, y.shape[1])
+    return value + _backward(w, g, layout, spec, S, nb, l2)
+
+
+# One run_steps kernel per optimizer family, each calling only its own rule: a kernel
+# that took the rule as an argument, or a closure over it, is not cached by Numba. A fit
+# compiles the one its optimizer needs; they differ only in the rule they call.
+@jit
+def _run_sgd(X, y, order, bounds, w, g, s0, s1, s2, kind, consts, layout, spec, S, values):
     for step in range(bounds.shape[0]):
-        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
-        _gather(X, y, order, start, nb, X0, Y0)
-        _forward(w, layout, spec, S, nb)
-        value = _loss_rows(loss, factor, z, Y0, dz, nb, y.shape[1])
-        value += _backward(w, g, layout, spec, S, nb, l2)
-        values[step] = value
+        values[step] = value = _batch(X, y, order, bounds, step, w, g, layout, spec, S)
         if not math.isfinite(value):
             return step
         sgd(kind, w, g, s0, s1, s2, consts[step])
@@ -242,34 +231,9 @@ def _run_sgd(
 
 
 @jit
-def _run_adagrad(
-    X,
-    y,
-    order,
-    bounds,
-    w,
-    g,
-    s0,
-    s1,
-    s2,
-    kind,
-    consts,
-    layout,
-    spec,
-    S,
-    values,
-):
-    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
-    last = layout.shape[0]
-    X0, Y0 = S[0], S[2 * (last + 1)]
-    z, dz = S[2 * last], S[2 * last + 1]
+def _run_adagrad(X, y, order, bounds, w, g, s0, s1, s2, kind, consts, layout, spec, S, values):
     for step in range(bounds.shape[0]):
-        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
-        _gather(X, y, order, start, nb, X0, Y0)
-        _forward(w, layout, spec, S, nb)
-        value = _loss_rows(loss, factor, z, Y0, dz, nb, y.shape[1])
-        value += _backward(w, g, layout, spec, S, nb, l2)
-        values[step] = value
+        values[step] = value = _batch(X, y, order, bounds, step, w, g, layout, spec, S)
         if not math.isfinite(value):
             return step
         adagrad(kind, w, g, s0, s1, s2, consts[step])
@@ -277,34 +241,9 @@ def _run_adagrad(
 
 
 @jit
-def _run_rmsprop(
-    X,
-    y,
-    order,
-    bounds,
-    w,
-    g,
-    s0,
-    s1,
-    s2,
-    kind,
-    consts,
-    layout,
-    spec,
-    S,
-    values,
-):
-    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
-    last = layout.shape[0]
-    X0, Y0 = S[0], S[2 * (last + 1)]
-    z, dz = S[2 * last], S[2 * last + 1]
+def _run_rmsprop(X, y, order, bounds, w, g, s0, s1, s2, kind, consts, layout, spec, S, values):
     for step in range(bounds.shape[0]):
-        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
-        _gather(X, y, order, start, nb, X0, Y0)
-        _forward(w, layout, spec, S, nb)
-        value = _loss_rows(loss, factor, z, Y0, dz, nb, y.shape[1])
-        value += _backward(w, g, layout, spec, S, nb, l2)
-        values[step] = value
+        values[step] = value = _batch(X, y, order, bounds, step, w, g, layout, spec, S)
         if not math.isfinite(value):
             return step
         rmsprop(kind, w, g, s0, s1, s2, consts[step])
@@ -312,34 +251,9 @@ def _run_rmsprop(
 
 
 @jit
-def _run_adam(
-    X,
-    y,
-    order,
-    bounds,
-    w,
-    g,
-    s0,
-    s1,
-    s2,
-    kind,
-    consts,
-    layout,
-    spec,
-    S,
-    values,
-):
-    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
-    last = layout.shape[0]
-    X0, Y0 = S[0], S[2 * (last + 1)]
-    z, dz = S[2 * last], S[2 * last + 1]
+def _run_adam(X, y, order, bounds, w, g, s0, s1, s2, kind, consts, layout, spec, S, values):
     for step in range(bounds.shape[0]):
-        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
-        _gather(X, y, order, start, nb, X0, Y0)
-        _forward(w, layout, spec, S, nb)
-        value = _loss_rows(loss, factor, z, Y0, dz, nb, y.shape[1])
-        value += _backward(w, g, layout, spec, S, nb, l2)
-        values[step] = value
+        values[step] = value = _batch(X, y, order, bounds, step, w, g, layout, spec, S)
         if not math.isfinite(value):
             return step
         adam(kind, w, g, s0, s1, s2, consts[step])
@@ -347,34 +261,9 @@ def _run_adam(
 
 
 @jit
-def _run_nadam(
-    X,
-    y,
-    order,
-    bounds,
-    w,
-    g,
-    s0,
-    s1,
-    s2,
-    kind,
-    consts,
-    layout,
-    spec,
-    S,
-    values,
-):
-    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
-    last = layout.shape[0]
-    X0, Y0 = S[0], S[2 * (last + 1)]
-    z, dz = S[2 * last], S[2 * last + 1]
+def _run_nadam(X, y, order, bounds, w, g, s0, s1, s2, kind, consts, layout, spec, S, values):
     for step in range(bounds.shape[0]):
-        start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
-        _gather(X, y, order, start, nb, X0, Y0)
-        _forward(w, layout, spec, S, nb)
-        value = _loss_rows(loss, factor, z, Y0, dz, nb, y.shape[1])
-        value += _backward(w, g, layout, spec, S, nb, l2)
-        values[step] = value
+        values[step] = value = _batch(X, y, order, bounds, step, w, g, layout, spec, S)
         if not math.isfinite(value):
             return step
         nadam(kind, w, g, s0, s1, s2, consts[step])
