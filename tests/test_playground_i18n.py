@@ -129,3 +129,12 @@ def test_every_error_code_is_translated():
     codes = api | config | {"internal", "not_found", "method_not_allowed", "http_error"}
     assert sorted(c for c in codes if f"err-{c}" not in I18N["en"]) == []
     assert sorted(c for c in csv if f"csv-{c}" not in I18N["en"]) == []
+
+
+def test_every_warning_is_translated():
+    source = (PLAYGROUND / "rendering.py").read_text()
+    codes = set(re.findall(r'warnings(?: = \[|\.append\()"([a-z_]+)"', source))
+    assert codes == {"non_finite_output", "non_finite_loss"}
+    assert sorted(c for c in codes if f"warn-{c}" not in I18N["en"]) == []
+    # And no message for a warning nobody sends.
+    assert sorted(k for k in I18N["en"] if k.startswith("warn-") and k[5:] not in codes) == []
