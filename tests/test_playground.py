@@ -21,7 +21,7 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 but works with h
     from starlette.testclient import TestClient
 
 from mlplab.playground import load_model, python_snippet
-from mlplab.playground.app import create_app
+from mlplab.playground.app import STATIC, create_app
 from mlplab.playground.config import Config, ConfigError
 from mlplab.playground.rendering import HEATMAP_SIZE
 from mlplab.playground.session import TrainingSession, build_trainer
@@ -69,8 +69,19 @@ def decode(b64: str, lo: float, hi: float, bits: int) -> np.ndarray:
 def test_page_and_static_files(client):
     r = client.get("/")
     assert r.status_code == 200 and 'id="heatmap"' in r.text
-    for name in ("app.js", "i18n.js", "style.css"):
+    for name in ("app.js", "i18n.js", "messages.json", "style.css"):
         assert client.get(f"/static/{name}").status_code == 200
+    # The page's messages, fetched by i18n.js: JSON in UTF-8, and the same-origin checks
+    # let the page's own GET (with its Origin, as a browser may send) through.
+    r = client.get("/static/messages.json", headers={"Origin": BASE, "Referer": BASE + "/"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == "application/json"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.json() == json.loads((STATIC / "messages.json").read_text(encoding="utf-8"))
+    assert r.json()["playground"]["pt"] == "laboratório"  # UTF-8, not mangled on the way
+    # Another site's page cannot read it.
+    r = client.get("/static/messages.json", headers={"Origin": "http://evil.example"})
+    assert r.status_code == 403 and r.json()["code"] == "cross_origin"
     # Nothing outside the static folder is served.
     assert client.get("/static/../session.py").status_code == 404
     assert client.get("/static/%2e%2e/session.py").status_code == 404

@@ -551,6 +551,75 @@ def test_every_visible_string_is_translated(open_page, lang):
     assert error and "columns" not in error and "3" in error
 
 
+def _table() -> dict[str, dict[str, str]]:
+    from mlplab.playground.app import STATIC
+
+    return json.loads((STATIC / "messages.json").read_text(encoding="utf-8"))
+
+
+def test_the_language_menu_switches_every_string(open_page):
+    """Each language of messages.json, chosen in the menu: labels, titles, option names."""
+    table = _table()
+    page = open_page("?ds=xor&opt=momentum")
+    menu = page.eval_on_selector_all(
+        "[data-testid=lang] option", "os => os.map(o => [o.value, o.textContent])"
+    )
+    assert menu == [[lang, name] for lang, name in table["language_name"].items()]
+    for lang in ("pt", "es", "en"):
+        page.select_option("[data-testid=lang]", lang)
+        assert page.evaluate("document.documentElement.lang") == lang
+        assert page.text_content("[data-i18n=optimizer]") == table["optimizer"][lang]
+        assert page.text_content("[data-i18n=which_dataset]") == table["which_dataset"][lang]
+        assert page.get_attribute("[data-testid=reset]", "title") == table["reset"][lang]
+        label = page.eval_on_selector("[data-testid=optimizer]", "s => s.selectedOptions[0].text")
+        assert label == table["opt-momentum"][lang]
+    # The choice is remembered: a link without lang= opens in the last language chosen.
+    page.select_option("[data-testid=lang]", "es")
+    page.goto(page.url)
+    page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+    assert page.text_content("[data-i18n=optimizer]") == table["optimizer"]["es"]
+
+
+def test_the_page_waits_for_slow_messages(server, browser):
+    """messages.json arriving after everything else: the page still starts in its language."""
+    url, _ = server
+    table = _table()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        def slow(route):
+            time.sleep(1.0)
+            route.continue_()
+
+        page.route("**/static/messages.json", slow)
+        page.goto(url + "?ds=xor&lang=pt")
+        page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+        assert page.text_content("[data-i18n=optimizer]") == table["optimizer"]["pt"]
+        assert page.get_attribute("[data-testid=play]", "title") == table["play"]["pt"]
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_messages_that_cannot_load_are_reported(server, browser):
+    url, _ = server
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.route("**/static/messages.json", lambda route: route.fulfill(status=500, body="no"))
+        page.goto(url + "?ds=xor&lang=pt")
+        notice = page.locator("[data-testid=notice]")
+        notice.wait_for(timeout=15_000)
+        assert "messages.json" in notice.text_content()
+        # The page never started training without its strings.
+        assert page.get_attribute("body", "data-ready") is None
+    finally:
+        context.close()
+
+
 HEADER_AND_COLUMNS = """() => {
   const sel = ['header .brand', 'header .run button', 'header .counter', 'header .ctl > span',
     'header .ctl > select', 'header .ctl > input', 'header .tools > *', 'main h2', 'main h3',

@@ -1,8 +1,10 @@
-"""The playground's translations: the same keys in every language, a string for every key
-the page uses, every option name and every error code the server can send."""
+"""The playground's translations (static/messages.json): every language for every key, the
+same placeholders in each, a string for every key the page uses, every option name and every
+error code the server can send."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -18,44 +20,70 @@ from mlplab.playground.data import DATASETS
 
 PLAYGROUND = Path(__file__).parents[1] / "src" / "mlplab" / "playground"
 STATIC = PLAYGROUND / "static"
-_STRING = r'"((?:[^"\\]|\\.)*)"'
-_ENTRY = re.compile(
-    r'^    ("[^"]+"|[A-Za-z_][A-Za-z0-9_]*): \{\s*'
-    + r",\s*".join(f"{lang}: {_STRING}" for lang in ("en", "pt", "es"))
-    + r",?\s*\},$",
-    re.M,
-)
 
 
-def translations() -> dict[str, dict[str, str]]:
-    """language -> key -> text, read from the table of messages (three languages each)."""
-    text = (STATIC / "i18n.js").read_text()
-    body = text[text.index("const MESSAGES = {") : text.index("\n  };")]
-    entries = _ENTRY.findall(body)
-    # Every entry of the table was read: as many as lines that open one.
-    assert len(entries) == len(re.findall(r"^    \S.*: \{", body, re.M))
-    out: dict[str, dict[str, str]] = {"en": {}, "pt": {}, "es": {}}
-    for key, *texts in entries:
-        for lang, value in zip(out, texts, strict=True):
-            out[lang][key.strip('"')] = value
-    return out
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    # json.loads keeps the last of two equal keys; a table with one would lose a message.
+    keys = [k for k, _ in pairs]
+    assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
+    return dict(pairs)
 
 
-I18N = translations()
+def messages() -> dict[str, dict[str, str]]:
+    """key -> language -> text, as the table messages.json holds them."""
+    text = (STATIC / "messages.json").read_text(encoding="utf-8")
+    return json.loads(text, object_pairs_hook=_no_duplicate_keys)
 
 
-def test_three_languages_with_the_same_keys():
-    assert set(I18N) == {"en", "pt", "es"}
-    assert len(I18N["en"]) > 150  # the parse found them all (the page has about 200)
-    for lang in ("pt", "es"):
-        assert set(I18N[lang]) == set(I18N["en"]), lang
-        assert all(v.strip() for v in I18N[lang].values())
+MESSAGES = messages()
+# The table's languages are those "language_name" names (the page's menu lists them).
+LANGUAGES = tuple(MESSAGES["language_name"])
+# language -> key -> text; a missing text reads as "" here, for the first test to name it.
+I18N = {
+    lang: {key: dict(texts).get(lang, "") for key, texts in MESSAGES.items()} for lang in LANGUAGES
+}
 
 
-def test_placeholders_match():
+def test_every_key_has_every_language_non_empty():
+    assert {"en", "pt", "es"} <= set(LANGUAGES)
+    assert len(MESSAGES) > 150  # the whole table (the page has about 200 strings)
+    for key, texts in MESSAGES.items():
+        assert isinstance(texts, dict), key
+        assert set(texts) == set(LANGUAGES), key
+        for lang, value in texts.items():
+            assert isinstance(value, str) and value.strip(), (key, lang)
+            assert value == value.strip(), (key, lang)  # no stray spaces around a message
+
+
+def test_each_language_is_named_in_itself():
+    names = MESSAGES["language_name"]
+    assert {k: names[k] for k in ("en", "pt", "es")} == {
+        "en": "English",
+        "pt": "Português",
+        "es": "Español",
+    }
+    assert len(set(names.values())) == len(names)
+    # The menu is the table's: index.html writes no language of its own.
+    html = (STATIC / "index.html").read_text()
+    assert re.search(r'<select id="lang"[^>]*></select>', html)
+
+
+def test_i18n_js_loads_the_table_and_holds_none():
+    js = (STATIC / "i18n.js").read_text()
+    assert 'fetch("/static/messages.json"' in js and "I18N_READY" in js
+    assert "XMLHttpRequest" not in js
+    # No message is written in the script any more: no language key with a text.
+    assert not re.search(r"\b(en|pt|es)\s*:\s*\"", js)
+    app = (STATIC / "app.js").read_text()
+    start = app[app.index("async function start()") :]
+    # The page waits for the table before its first string.
+    assert start.index("I18N_READY") < start.index("I18N[page.lang]")
+
+
+def test_placeholders_match_in_every_language():
     for key, text in I18N["en"].items():
         wanted = set(re.findall(r"\{(\w+)\}", text))
-        for lang in ("pt", "es"):
+        for lang in LANGUAGES:
             assert set(re.findall(r"\{(\w+)\}", I18N[lang][key])) == wanted, (lang, key)
 
 
@@ -101,3 +129,12 @@ def test_every_error_code_is_translated():
     codes = api | config | {"internal", "not_found", "method_not_allowed", "http_error"}
     assert sorted(c for c in codes if f"err-{c}" not in I18N["en"]) == []
     assert sorted(c for c in csv if f"csv-{c}" not in I18N["en"]) == []
+
+
+def test_every_warning_is_translated():
+    source = (PLAYGROUND / "rendering.py").read_text()
+    codes = set(re.findall(r'warnings(?: = \[|\.append\()"([a-z_]+)"', source))
+    assert codes == {"non_finite_output", "non_finite_loss"}
+    assert sorted(c for c in codes if f"warn-{c}" not in I18N["en"]) == []
+    # And no message for a warning nobody sends.
+    assert sorted(k for k in I18N["en"] if k.startswith("warn-") and k[5:] not in codes) == []

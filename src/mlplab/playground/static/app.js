@@ -1151,9 +1151,12 @@
   }
   async function start() {
     const q = new URLSearchParams(location.search);
+    // Nothing reads a string before the messages have arrived (i18n.js fetches them).
+    [page.catalog] = await Promise.all([request("/api/catalog"), I18N_READY]);
     page.lang = q.get("lang") || localStorage.getItem("mlplab-playground-lang") || (navigator.language || "en").slice(0, 2);
     if (!I18N[page.lang]) page.lang = "en";
-    page.catalog = await request("/api/catalog");
+    // The language menu lists the table's languages, each by its own name.
+    fillSelect($("lang"), Object.keys(I18N), (lang) => I18N[lang].language_name || lang);
     page.startErrors = [];
     fillOptions();
     page.config = configFromURL(page.catalog.defaults);
