@@ -54,9 +54,12 @@ ADAM = 10  # b1, 1-b1, b2, 1-b2, eps, lr_t
 AMSGRAD = 11  # b1, 1-b1, b2, 1-b2, eps, lr_t
 NADAM = 12  # b1, 1-b1, b2, 1-b2, eps, c_m, c_g, c_v, lr
 
-#: From this many entries the update runs on several threads (below it, starting the
-#: threads costs more than they save).
-PARALLEL_MIN = 1 << 16
+#: From this many entries the update runs on several threads. A launch on Numba's
+#: workqueue threads costs some 35-70 µs (even on one thread), and the update is bound
+#: by memory, which two cores share: on a 2-core machine Adam over 235 k float32 entries
+#: takes about 50 µs serially and 100 µs on two threads, and 1 M entries are no faster
+#: on two (benchmarks/README.md, issue 13).
+PARALLEL_MIN = 1 << 22
 
 
 def _serial_and_parallel(fn: Callable[..., None]) -> tuple[Any, Any]:
