@@ -37,7 +37,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from ._numba import jit, jit_parallel, prange
+from ._numba import jit, jit_inline, jit_parallel, prange
 
 # What `kind` selects. Constants in k, in order, after each.
 SGD = 0  # lr                       — SGD without momentum
@@ -159,18 +159,24 @@ def rmsprop(kind, w, g, s0, s1, s2, k):
             w[i] = w[i] - s * lr
 
 
+@jit_inline
+def _moments(s0, s1, i, gi, b1, c1, b2, c2):
+    # Adam._moments at entry i: m = m b1 + g (1 - b1); v = v b2 + g² (1 - b2), stored
+    m = s0[i] * b1 + gi * c1
+    v = s1[i] * b2 + (gi * gi) * c2
+    s0[i] = m
+    s1[i] = v
+    return m, v
+
+
 def adam(kind, w, g, s0, s1, s2, k):
     """Adam's and AMSGrad's rules (:data:`ADAM`, :data:`AMSGRAD`) on every entry."""
-    # Adam._moments: m = m b1 + g (1 - b1); v = v b2 + g² (1 - b2). Then Adam._rule:
-    # w -= m / (√v + eps) * lr_t (AMSGrad: √v_max, v_max = max(v_max, v)).
+    # Adam._moments, then Adam._rule: w -= m / (√v + eps) * lr_t (AMSGrad: √v_max,
+    # v_max = max(v_max, v)).
     b1, c1, b2, c2, eps, lr = k[0], k[1], k[2], k[3], k[4], k[5]
     amsgrad = kind == AMSGRAD
     for i in prange(w.shape[0]):
-        gi = g[i]
-        m = s0[i] * b1 + gi * c1
-        v = s1[i] * b2 + (gi * gi) * c2
-        s0[i] = m
-        s1[i] = v
+        m, v = _moments(s0, s1, i, g[i], b1, c1, b2, c2)
         if amsgrad:
             v = _maximum(s2[i], v)
             s2[i] = v
@@ -179,16 +185,12 @@ def adam(kind, w, g, s0, s1, s2, k):
 
 def nadam(kind, w, g, s0, s1, s2, k):
     """Nadam's rule (:data:`NADAM`) on every entry."""
-    # Adam._moments as in adam(), then Nadam._rule:
-    # w -= (m c_m + g c_g) / (√(v c_v) + eps) * lr.
+    # Adam._moments, then Nadam._rule: w -= (m c_m + g c_g) / (√(v c_v) + eps) * lr.
     b1, c1, b2, c2, eps = k[0], k[1], k[2], k[3], k[4]
     c_m, c_g, c_v, lr = k[5], k[6], k[7], k[8]
     for i in prange(w.shape[0]):
         gi = g[i]
-        m = s0[i] * b1 + gi * c1
-        v = s1[i] * b2 + (gi * gi) * c2
-        s0[i] = m
-        s1[i] = v
+        m, v = _moments(s0, s1, i, gi, b1, c1, b2, c2)
         u = m * c_m + gi * c_g
         w[i] = w[i] - (u / (math.sqrt(v * c_v) + eps)) * lr
 
