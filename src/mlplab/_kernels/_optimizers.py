@@ -72,7 +72,6 @@ def _serial_and_parallel(fn: Callable[..., None]) -> tuple[Any, Any]:
         fn.__code__, fn.__globals__, f"{fn.__name__}_parallel", fn.__defaults__, fn.__closure__
     )
     twin.__qualname__ = f"{fn.__qualname__}_parallel"
-    twin.__doc__ = f":func:`{fn.__name__}` on Numba's threads (its loops split in chunks)."
     return jit(fn), jit_parallel(twin)
 
 
