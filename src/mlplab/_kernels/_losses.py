@@ -9,11 +9,12 @@ log1p (sigmoid), once each, in place on scratch: the very calls the reference ma
 Every other operation is the reference's, in its order and type; row sums are NumPy's
 pairwise sums (:func:`mlplab._kernels._activations._pairwise_block`, for rows of at most
 :data:`MAX_COLUMNS`), the bias gradient's column sums NumPy's row after row
-(:func:`mlplab._kernels._activations._add_row`), the totals NumPy's calls. So the
-value and the gradient are the reference's bits; the only exception is the sign of a
-zero maximum of a row of fewer than 32 logits holding both 0.0 and -0.0 (NumPy's
-vectorized maximum may return either), which can only flip the sign of a loss term
-that is exactly 0.
+(:func:`mlplab._kernels._activations._add_row`); the row sums of exp and the totals are
+NumPy's calls (a kernel of the row sums costs a first fit 0.25 s to compile, for 3 µs
+a step). So the value and the gradient are the reference's bits; the only exception is
+the sign of a zero maximum of a row of fewer than 32 logits holding both 0.0 and -0.0
+(NumPy's vectorized maximum may return either), which can only flip the sign of a loss
+term that is exactly 0.
 
 Arguments: ``z`` the Dense output (n, k), to which the bias ``b`` is added in place
 (``b`` empty: no bias to add); ``y`` the targets; ``scale`` of length n the weights
@@ -29,7 +30,6 @@ from ._numba import jit
 
 __all__ = [
     "MAX_COLUMNS",
-    "row_sums",
     "sigmoid_prepare",
     "sigmoid_rows",
     "softmax_prepare",
@@ -54,14 +54,6 @@ def softmax_prepare(z, b, zm):
             m = _maximum(m, z[i, j])  # as np.maximum.reduce over a transposed copy
         for j in range(k):
             zm[i, j] = z[i, j] - m
-
-
-@jit
-def row_sums(e, s):
-    """s = np.add.reduce(e, axis=1): the row sums of exp (rows of at most MAX_COLUMNS)."""
-    k = e.shape[1]
-    for i in range(e.shape[0]):
-        s[i] = _row_sum(e[i], 0, k)
 
 
 @jit
