@@ -86,8 +86,9 @@ OPTIMIZERS = [
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(("name", "kw"), OPTIMIZERS)
-def test_optimizer_kernel_gives_the_rules_bits(name, kw, dtype):
+def test_optimizer_kernel_gives_the_rules_bits(name, kw, dtype, monkeypatch):
     """Serial and parallel kernels against the packed NumPy rule, step by step."""
+    monkeypatch.setattr(opt_kernels, "PARALLEL_MIN", 1000)  # the parallel path on small arrays
     rng = np.random.default_rng(0)
     for size in (37, opt_kernels.PARALLEL_MIN + 13):
         w0 = rng.normal(size=size).astype(dtype)
@@ -104,6 +105,27 @@ def test_optimizer_kernel_gives_the_rules_bits(name, kw, dtype):
         np.testing.assert_array_equal(results[0][0], results[1][0])
         for a, b in zip(results[0][1], results[1][1], strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", sorted(opt_kernels.FAMILIES))
+def test_parallel_optimizer_kernel_is_the_serial_one(kind):
+    """Each family's kernel compiled with parallel=True, on two threads: the same bits."""
+    from mlplab._kernels import _numba
+
+    rng = np.random.default_rng(kind)
+    n = 10_007
+    w, g = rng.normal(size=n), rng.normal(size=n)
+    state = [rng.uniform(0.0, 2.0, n) for _ in range(3)]
+    k = rng.uniform(0.01, 0.99, 9)
+    arrays = [(w.copy(), [s.copy() for s in state]) for _ in range(2)]
+    for _ in range(2):
+        (w0, s0), (w1, s1) = arrays
+        opt_kernels.kernel(kind)(kind, w0, g, *s0, k)
+        _numba.run_parallel(opt_kernels.kernel(kind, parallel=True), 2, kind, w1, g, *s1, k)
+    np.testing.assert_array_equal(arrays[0][0], arrays[1][0])
+    for a, b in zip(arrays[0][1], arrays[1][1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(arrays[0][0], w)  # the rule did update
 
 
 @pytest.mark.usefixtures("exact")
@@ -142,6 +164,18 @@ def test_gelu_tanh_and_parameters_are_bit_exact():
 @pytest.mark.parametrize("weighted", [False, True])
 def test_fit_with_kernels_is_bit_exact_per_loss(loss, out, weighted):
     _same({"loss": loss, "out": out, "sample_weight": weighted})
+
+
+@pytest.mark.usefixtures("exact")
+@pytest.mark.parametrize(
+    "kw",
+    [{"sizes": (4, 1, 5, 1), "loss": "binary_crossentropy", "out": "sigmoid"},
+     {"sizes": (4, 1, 2), "hidden": "tanh"}, {"sizes": (4, 300, 2, 3), "hidden": "gelu"},
+     {"sizes": (4, 5, 3), "batch": 60, "sample_weight": True}],
+)  # fmt: skip
+def test_fused_bias_gradients_are_numpys_for_every_width(kw):
+    """The kernels' column sums for two or more columns, NumPy's call for one column."""
+    _same(kw)
 
 
 @pytest.mark.usefixtures("exact")

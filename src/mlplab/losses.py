@@ -584,11 +584,14 @@ class _CompiledFusedLoss:
             k.sigmoid_rows(z, e, a, y, scale, self.bias_grad, per_row)
         total = np.add.reduce(per_row)
         value = _mean_of_sum(total, z.shape[0], z.dtype) if w is None else float(np.dot(w, per_row))
+        # The kernels summed the bias gradient as NumPy does, but for one column
+        summed = z.shape[1] > 1
         if self.kind == "softmax":
             value = -value
             if not math.isfinite(value):  # as CategoricalCrossentropy does: the separate forms
                 value, e = Loss._fused_value_and_gradient(self.loss, y, z, w)
-        if self.bias_grad.size:  # the Dense layer's bias gradient, its very call
+                summed = False
+        if self.bias_grad.size and not summed:  # the Dense layer's bias gradient, its very call
             np.add.reduce(e, axis=0, out=self.bias_grad)
         return value, e
 

@@ -524,7 +524,7 @@ def _compiled_rule(
 
         def rule(c: Any, w: np.ndarray, g: np.ndarray, state: Any, scratch: Any) -> None:
             k = np.array(constants(c), dtype=dtype)
-            _numba.run_parallel(parallel, threads, kind, w, g, s0, s1, s2, k, threads)
+            _numba.run_parallel(parallel, threads, kind, w, g, s0, s1, s2, k)
 
     else:
         update = kernels.kernel(kind)

@@ -14,7 +14,7 @@ A :class:`Family` runs one activation function's fused passes on the Dense outpu
     pre-activation ``u + b``. ``t`` is scratch of u's shape.
 ``backward(g, u, y, gb, t, k)``
     ``g *= f'`` in place (from the output ``y`` or the pre-activation ``u``, as the
-    reference does), then ``gb`` = the column sums of the result (NumPy's call).
+    reference does), and ``gb`` = the column sums of the result, in NumPy's order.
 
 ``k`` holds the function's parameters rounded to the dtype. Everything is done as the
 reference does it, in its order and type; the transcendental functions (exp, expm1,
@@ -85,6 +85,20 @@ def _pairwise_block(a, start, n):
         res += a[start + i]
         i += 1
     return res
+
+
+@jit
+def _add_row(gb, g, i):
+    # Dense.backward's bias gradient np.add.reduce(g, axis=0), a row at a time as g's
+    # row i is done: for a C-ordered g of two or more columns NumPy copies the first row
+    # and adds the others in order (one column is a pairwise sum: Family.backward
+    # leaves it to NumPy).
+    if i == 0:
+        for j in range(g.shape[1]):
+            gb[j] = g[0, j]
+    else:
+        for j in range(g.shape[1]):
+            gb[j] += g[i, j]
 
 
 # -- forward kernels: bias add, the algebra around the transcendental ---------------------
@@ -274,6 +288,7 @@ def _relu_backward(g, y, gb, k):
         for j in range(m):
             if y[i, j] <= 0:
                 g[i, j] = zero
+        _add_row(gb, g, i)
 
 
 @jit
@@ -306,6 +321,7 @@ def _scaled_backward(g, s, gb, k, kind):
             else:
                 continue
             g[i, j] = g[i, j] * d
+        _add_row(gb, g, i)
 
 
 @jit
@@ -331,6 +347,7 @@ def _swish_backward(g, u, gb, t, k):
             z = t[i, j]
             s = _sigmoid(bx, z)
             g[i, j] = g[i, j] * (s + _mul_decay(bx, s * _sigmoid(-bx, z)))
+        _add_row(gb, g, i)
 
 
 @jit
@@ -343,6 +360,7 @@ def _softplus_backward(g, u, gb, t, k):
         for j in range(m):
             bx = u[i, j] * beta if beta != 1 else u[i, j]
             g[i, j] = g[i, j] * (one if bx > threshold else _sigmoid(bx, t[i, j]))
+        _add_row(gb, g, i)
 
 
 @jit
@@ -369,6 +387,7 @@ def _gelu_backward(g, u, gb, t, t2, k):
         for j in range(m):
             d = half * t[i, j] + _mul_decay(u[i, j], inv_sqrt_2pi * t2[i, j])
             g[i, j] = g[i, j] * d
+        _add_row(gb, g, i)
 
 
 @jit
@@ -382,6 +401,7 @@ def _gelu_tanh_backward(g, u, gb, t, k):
             z = t[i, j]
             s = _sigmoid(two_u, z)
             g[i, j] = g[i, j] * (s + _mul_decay(x, (s * _sigmoid(-two_u, z)) * two_du))
+        _add_row(gb, g, i)
 
 
 # -- the families ---------------------------------------------------------------------------
@@ -511,9 +531,11 @@ class Family:
             _negabs(u, t[0], k)
             np.exp(t[0], out=t[0])
             _softplus_backward(g, u, gb, t[0], k)
-        # Dense.backward's bias gradient, the very call (a kernel of it would compile
-        # NumPy's pairwise order for one column, seconds of a first fit for no gain)
-        np.add.reduce(g, axis=0, out=gb)
+        if g.shape[1] == 1 or not g.flags.c_contiguous:
+            # The kernels summed the rows as NumPy does for C-ordered g of two or more
+            # columns; otherwise Dense.backward's very call (one column is NumPy's
+            # pairwise sum, whose kernel would cost seconds of a first fit to compile)
+            np.add.reduce(g, axis=0, out=gb)
 
 
 _SCALED = {

@@ -8,11 +8,13 @@ layer's bias gradient. What is left in NumPy is its exp and log (softmax) or exp
 log1p (sigmoid), once each, in place on scratch: the very calls the reference makes.
 Every other operation is the reference's, in its order and type; row sums are NumPy's
 pairwise sums (:func:`mlplab._kernels._activations._pairwise_block`, for rows of at most
-:data:`MAX_COLUMNS`; the row sums of exp and the totals are NumPy's calls). So the
-value and the gradient are the reference's bits; the only exception is the sign of a
-zero maximum of a row of fewer than 32 logits holding both 0.0 and -0.0 (NumPy's
-vectorized maximum may return either), which can only flip the sign of a loss term
-that is exactly 0.
+:data:`MAX_COLUMNS`), the bias gradient's column sums NumPy's row after row
+(:func:`mlplab._kernels._activations._add_row`); the row sums of exp and the totals are
+NumPy's calls (a kernel of the row sums costs a first fit 0.25 s to compile, for 3 µs
+a step). So the value and the gradient are the reference's bits; the only exception is
+the sign of a zero maximum of a row of fewer than 32 logits holding both 0.0 and -0.0
+(NumPy's vectorized maximum may return either), which can only flip the sign of a loss
+term that is exactly 0.
 
 Arguments: ``z`` the Dense output (n, k), to which the bias ``b`` is added in place
 (``b`` empty: no bias to add); ``y`` the targets; ``scale`` of length n the weights
@@ -22,11 +24,17 @@ normalized to sum 1 (:func:`mlplab.losses._weights_unchecked`), or of length 1 h
 
 from __future__ import annotations
 
-from ._activations import _maximum, _sigmoid
+from ._activations import _add_row, _maximum, _sigmoid
 from ._activations import _pairwise_block as _row_sum
 from ._numba import jit
 
-__all__ = ["MAX_COLUMNS", "sigmoid_prepare", "sigmoid_rows", "softmax_prepare", "softmax_rows"]
+__all__ = [
+    "MAX_COLUMNS",
+    "sigmoid_prepare",
+    "sigmoid_rows",
+    "softmax_prepare",
+    "softmax_rows",
+]
 
 #: Rows up to this long are summed here in NumPy's order; longer ones keep NumPy's loss.
 MAX_COLUMNS = 128
@@ -54,10 +62,12 @@ def softmax_rows(zm, e, y, s, log_s, scale, unit_rows, gb, ll):
 
     As CategoricalCrossentropy._fused_value_and_gradient: zm -= log s; zm *= y;
     ll = rows sums of zm; e /= s (softmax); e *= row sums of y (unless every row sums
-    to 1); e -= y; then _scale (e *= 1 / n, or e *= w); the caller sums gb from e.
+    to 1); e -= y; then _scale (e *= 1 / n, or e *= w); and gb = the column sums of e
+    (Dense.backward's np.add.reduce(e, axis=0), in its order: see _add_row).
     """
     n, k = e.shape
     weighted = scale.shape[0] > 1
+    has_bias = gb.shape[0] > 0
     for i in range(n):
         ls, si = log_s[i], s[i]
         for j in range(k):
@@ -70,6 +80,8 @@ def softmax_rows(zm, e, y, s, log_s, scale, unit_rows, gb, ll):
             if not unit_rows:
                 p = p * ysum
             e[i, j] = (p - y[i, j]) * c
+        if has_bias:
+            _add_row(gb, e, i)
 
 
 @jit
@@ -95,6 +107,7 @@ def sigmoid_rows(z, e, lp, y, scale, gb, per_sample):
     """
     n, k = z.shape
     weighted = scale.shape[0] > 1
+    has_bias = gb.shape[0] > 0
     zero = z.dtype.type(0)
     for i in range(n):
         c = scale[i] if weighted else scale[0]
@@ -103,3 +116,5 @@ def sigmoid_rows(z, e, lp, y, scale, gb, per_sample):
             lp[i, j] = (_maximum(v, zero) + lp[i, j]) - y[i, j] * v
             e[i, j] = (_sigmoid(v, e[i, j]) - y[i, j]) * c
         per_sample[i] = _row_sum(lp[i], 0, k)
+        if has_bias:
+            _add_row(gb, e, i)

@@ -23,17 +23,21 @@ same arguments:
     The rule's constants, already rounded to the dtype as NumPy rounds a Python float
     that meets an array: hyperparameters and the step's rate (see each rule).
 
-:func:`sgd_parallel` and its siblings split the same work over threads in contiguous
-chunks, each the serial kernel on its slice (the entries are independent, so the result is the
-same); the optimizers call it from :data:`PARALLEL_MIN` entries on.
+:func:`sgd_parallel` and its siblings are the very same functions compiled with
+``parallel=True``: each loop over the entries is a ``prange``, which Numba splits in
+contiguous chunks over its threads there and which is a plain ``range`` in the serial
+kernel (the entries are independent, so the result is the same). The optimizers call
+them from :data:`PARALLEL_MIN` entries on.
 """
 
 from __future__ import annotations
 
 import math
+import types
+from collections.abc import Callable
 from typing import Any
 
-from ._numba import jit, jit_parallel, prange
+from ._numba import jit, jit_inline, jit_parallel, prange
 
 # What `kind` selects. Constants in k, in order, after each.
 SGD = 0  # lr                       — SGD without momentum
@@ -50,9 +54,25 @@ ADAM = 10  # b1, 1-b1, b2, 1-b2, eps, lr_t
 AMSGRAD = 11  # b1, 1-b1, b2, 1-b2, eps, lr_t
 NADAM = 12  # b1, 1-b1, b2, 1-b2, eps, c_m, c_g, c_v, lr
 
-#: From this many entries the update runs on several threads (below it, starting the
-#: threads costs more than they save).
-PARALLEL_MIN = 1 << 16
+#: From this many entries the update runs on several threads. A launch on Numba's
+#: workqueue threads costs some 35-70 µs (even on one thread), and the update is bound
+#: by memory, which two cores share: on a 2-core machine Adam over 235 k float32 entries
+#: takes about 50 µs serially and 100 µs on two threads, and 1 M entries are no faster
+#: on two (benchmarks/README.md, issue 13).
+PARALLEL_MIN = 1 << 22
+
+
+def _serial_and_parallel(fn: Callable[..., None]) -> tuple[Any, Any]:
+    """`fn` compiled twice: serially (its ``prange`` is ``range``) and with ``parallel=True``.
+
+    The parallel one compiles a copy of `fn` under its own name: Numba keys its cache
+    by the function's name, not by the compile options, so the two need two names.
+    """
+    twin = types.FunctionType(
+        fn.__code__, fn.__globals__, f"{fn.__name__}_parallel", fn.__defaults__, fn.__closure__
+    )
+    twin.__qualname__ = f"{fn.__qualname__}_parallel"
+    return jit(fn), jit_parallel(twin)
 
 
 @jit
@@ -61,21 +81,20 @@ def _maximum(a, b):
     return a if (a > b or a != a) else b
 
 
-@jit
 def sgd(kind, w, g, s0, s1, s2, k):
     """SGD's rules (:data:`SGD` to :data:`SGD_AVERAGE_NESTEROV`) on every entry."""
     n = w.shape[0]
     if kind == SGD:
         # SGD._rule without momentum: s = g * lr; w -= s
         lr = k[0]
-        for i in range(n):
+        for i in prange(n):
             w[i] = w[i] - g[i] * lr
     elif kind == SGD_MOMENTUM or kind == SGD_NESTEROV:
         # SGD._rule, classical: v *= mu; s = g * (lr (1 - d)); v -= s; then w += v, or
         # Nesterov: w -= s; w += v * mu
         mu, c = k[0], k[1]
         nesterov = kind == SGD_NESTEROV
-        for i in range(n):
+        for i in prange(n):
             s = g[i] * c
             v = s0[i] * mu - s
             s0[i] = v
@@ -86,31 +105,29 @@ def sgd(kind, w, g, s0, s1, s2, k):
     elif kind == SGD_AVERAGE:
         # SGD._rule, "average": v = v mu + g (1 - mu); w -= v lr
         mu, c, lr = k[0], k[1], k[2]
-        for i in range(n):
+        for i in prange(n):
             v = s0[i] * mu + g[i] * c
             s0[i] = v
             w[i] = w[i] - v * lr
     else:
         # SGD._rule, "average" Nesterov: w -= g (lr (1 - mu)); w -= v (lr mu)
         mu, c, c_g, c_v = k[0], k[1], k[2], k[3]
-        for i in range(n):
+        for i in prange(n):
             v = s0[i] * mu + g[i] * c
             s0[i] = v
             w[i] = (w[i] - g[i] * c_g) - v * c_v
 
 
-@jit
 def adagrad(kind, w, g, s0, s1, s2, k):
     """AdaGrad's rule (:data:`ADAGRAD`) on every entry."""
     # AdaGrad._rule: G += g²; w -= g / (√G + eps) * lr
     eps, lr = k[0], k[1]
-    for i in range(w.shape[0]):
+    for i in prange(w.shape[0]):
         acc = s0[i] + g[i] * g[i]
         s0[i] = acc
         w[i] = w[i] - (g[i] / (math.sqrt(acc) + eps)) * lr
 
 
-@jit
 def rmsprop(kind, w, g, s0, s1, s2, k):
     """RMSProp's rules (:data:`RMSPROP` to :data:`RMSPROP_CENTERED_MOMENTUM`)."""
     # RMSProp._rule: v = v rho + g² (1 - rho); d = √v + eps, or centred
@@ -122,7 +139,7 @@ def rmsprop(kind, w, g, s0, s1, s2, k):
     mu = k[4] if momentum else k[3]
     zero = rho - rho  # 0 in the dtype (rho is finite)
     buf = s2 if centered else s1
-    for i in range(w.shape[0]):
+    for i in prange(w.shape[0]):
         gi = g[i]
         v = s0[i] * rho + (gi * gi) * c
         s0[i] = v
@@ -141,104 +158,52 @@ def rmsprop(kind, w, g, s0, s1, s2, k):
             w[i] = w[i] - s * lr
 
 
-@jit
+@jit_inline
+def _moments(s0, s1, i, gi, b1, c1, b2, c2):
+    # Adam._moments at entry i: m = m b1 + g (1 - b1); v = v b2 + g² (1 - b2), stored
+    m = s0[i] * b1 + gi * c1
+    v = s1[i] * b2 + (gi * gi) * c2
+    s0[i] = m
+    s1[i] = v
+    return m, v
+
+
 def adam(kind, w, g, s0, s1, s2, k):
     """Adam's and AMSGrad's rules (:data:`ADAM`, :data:`AMSGRAD`) on every entry."""
-    # Adam._moments: m = m b1 + g (1 - b1); v = v b2 + g² (1 - b2). Then Adam._rule:
-    # w -= m / (√v + eps) * lr_t (AMSGrad: √v_max, v_max = max(v_max, v)).
+    # Adam._moments, then Adam._rule: w -= m / (√v + eps) * lr_t (AMSGrad: √v_max,
+    # v_max = max(v_max, v)).
     b1, c1, b2, c2, eps, lr = k[0], k[1], k[2], k[3], k[4], k[5]
     amsgrad = kind == AMSGRAD
-    for i in range(w.shape[0]):
-        gi = g[i]
-        m = s0[i] * b1 + gi * c1
-        v = s1[i] * b2 + (gi * gi) * c2
-        s0[i] = m
-        s1[i] = v
+    for i in prange(w.shape[0]):
+        m, v = _moments(s0, s1, i, g[i], b1, c1, b2, c2)
         if amsgrad:
             v = _maximum(s2[i], v)
             s2[i] = v
         w[i] = w[i] - (m / (math.sqrt(v) + eps)) * lr
 
 
-@jit
 def nadam(kind, w, g, s0, s1, s2, k):
     """Nadam's rule (:data:`NADAM`) on every entry."""
-    # Adam._moments as in adam(), then Nadam._rule:
-    # w -= (m c_m + g c_g) / (√(v c_v) + eps) * lr.
+    # Adam._moments, then Nadam._rule: w -= (m c_m + g c_g) / (√(v c_v) + eps) * lr.
     b1, c1, b2, c2, eps = k[0], k[1], k[2], k[3], k[4]
     c_m, c_g, c_v, lr = k[5], k[6], k[7], k[8]
-    for i in range(w.shape[0]):
+    for i in prange(w.shape[0]):
         gi = g[i]
-        m = s0[i] * b1 + gi * c1
-        v = s1[i] * b2 + (gi * gi) * c2
-        s0[i] = m
-        s1[i] = v
+        m, v = _moments(s0, s1, i, gi, b1, c1, b2, c2)
         u = m * c_m + gi * c_g
         w[i] = w[i] - (u / (math.sqrt(v * c_v) + eps)) * lr
 
 
-@jit
-def _piece(a, lo, hi):
-    # a state array's chunk; an unused (empty) one stays as it is
-    return a[lo:hi] if a.shape[0] else a
+# Each family's kernel, serial and parallel (kernel() picks one; only the one a fit
+# calls compiles).
+sgd, sgd_parallel = _serial_and_parallel(sgd)
+adagrad, adagrad_parallel = _serial_and_parallel(adagrad)
+rmsprop, rmsprop_parallel = _serial_and_parallel(rmsprop)
+adam, adam_parallel = _serial_and_parallel(adam)
+nadam, nadam_parallel = _serial_and_parallel(nadam)
 
 
-# One parallel kernel per family (a kernel that took the rule as an argument could not
-# be cached): `chunks` contiguous pieces side by side, each the serial kernel on its slice.
-@jit_parallel
-def sgd_parallel(kind, w, g, s0, s1, s2, k, chunks):
-    """:func:`sgd` in `chunks` contiguous pieces, side by side on Numba's threads."""
-    size = (w.shape[0] + chunks - 1) // chunks
-    for c in prange(chunks):
-        lo, hi = c * size, min(w.shape[0], c * size + size)
-        sgd(kind, w[lo:hi], g[lo:hi], _piece(s0, lo, hi), _piece(s1, lo, hi), _piece(s2, lo, hi), k)
-
-
-@jit_parallel
-def adagrad_parallel(kind, w, g, s0, s1, s2, k, chunks):
-    """:func:`adagrad` in `chunks` pieces (see :func:`sgd_parallel`)."""
-    size = (w.shape[0] + chunks - 1) // chunks
-    for c in prange(chunks):
-        lo, hi = c * size, min(w.shape[0], c * size + size)
-        adagrad(
-            kind, w[lo:hi], g[lo:hi], _piece(s0, lo, hi), _piece(s1, lo, hi), _piece(s2, lo, hi), k
-        )
-
-
-@jit_parallel
-def rmsprop_parallel(kind, w, g, s0, s1, s2, k, chunks):
-    """:func:`rmsprop` in `chunks` pieces (see :func:`sgd_parallel`)."""
-    size = (w.shape[0] + chunks - 1) // chunks
-    for c in prange(chunks):
-        lo, hi = c * size, min(w.shape[0], c * size + size)
-        rmsprop(
-            kind, w[lo:hi], g[lo:hi], _piece(s0, lo, hi), _piece(s1, lo, hi), _piece(s2, lo, hi), k
-        )
-
-
-@jit_parallel
-def adam_parallel(kind, w, g, s0, s1, s2, k, chunks):
-    """:func:`adam` in `chunks` pieces (see :func:`sgd_parallel`)."""
-    size = (w.shape[0] + chunks - 1) // chunks
-    for c in prange(chunks):
-        lo, hi = c * size, min(w.shape[0], c * size + size)
-        adam(
-            kind, w[lo:hi], g[lo:hi], _piece(s0, lo, hi), _piece(s1, lo, hi), _piece(s2, lo, hi), k
-        )
-
-
-@jit_parallel
-def nadam_parallel(kind, w, g, s0, s1, s2, k, chunks):
-    """:func:`nadam` in `chunks` pieces (see :func:`sgd_parallel`)."""
-    size = (w.shape[0] + chunks - 1) // chunks
-    for c in prange(chunks):
-        lo, hi = c * size, min(w.shape[0], c * size + size)
-        nadam(
-            kind, w[lo:hi], g[lo:hi], _piece(s0, lo, hi), _piece(s1, lo, hi), _piece(s2, lo, hi), k
-        )
-
-
-#: The family of each kind: ``(its serial kernel's name, its parallel kernel's name)``.
+#: The family of each kind: its serial kernel's name (the parallel one adds ``_parallel``).
 FAMILIES: dict[int, str] = {
     SGD: "sgd",
     SGD_MOMENTUM: "sgd",
@@ -264,13 +229,12 @@ def kernel(kind: int, parallel: bool = False) -> Any:
     kind : int
         One of the codes above.
     parallel : bool
-        The parallel form (``(kind, w, g, s0, s1, s2, k, chunks)``, launched through
-        :func:`mlplab._kernels._numba.run_parallel`).
+        The parallel form, launched through :func:`mlplab._kernels._numba.run_parallel`.
 
     Returns
     -------
     numba dispatcher
-        Called as ``kernel(kind, w, g, s0, s1, s2, k)`` (or with ``chunks``).
+        Called as ``kernel(kind, w, g, s0, s1, s2, k)``.
     """
     name = FAMILIES[kind]
     return globals()[f"{name}_parallel" if parallel else name]
