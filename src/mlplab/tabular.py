@@ -46,6 +46,7 @@ __all__ = [
     "TableError",
     "TableReader",
     "TabularModel",
+    "check_role_flags",
     "column_not_found",
     "guess_roles",
     "infer_task",
@@ -257,7 +258,9 @@ class TableReader:
     ) -> Iterator[pd.DataFrame]:
         """DataFrames of up to `rows` rows, holding `columns` (default: all) in file order."""
         wanted = list(self.columns) if columns is None else list(columns)
-        rows = rows or max(256, CHUNK_VALUES // max(1, len(wanted)))
+        # A CSV chunk parses every column (see below); Parquet reads only those wanted.
+        width = len(wanted) if self._parquet is not None else len(self.columns)
+        rows = rows or max(256, CHUNK_VALUES // max(1, width))
         if self._parquet is not None:
             # Parquet keeps the original names (spaces included): select those.
             original = {n.strip(): n for n in self._parquet.schema_arrow.names}
@@ -268,6 +271,9 @@ class TableReader:
                 frame.columns = [str(c).strip() for c in frame.columns]
                 yield frame
             return
+        # No usecols: with it pandas silently cuts a row that has too many fields (an
+        # unquoted separator inside a value, which shifts the fields after it); without
+        # it such a row is an error. The columns not wanted are dropped chunk by chunk.
         reader = pd.read_csv(
             self._handle,
             sep=self.sep,
@@ -275,15 +281,16 @@ class TableReader:
             encoding=self.encoding,
             header=0,
             names=self.columns,
-            usecols=wanted,
             chunksize=rows,
             skipinitialspace=True,
             skip_blank_lines=True,
             engine="c",
         )
+        everything = wanted == list(self.columns)
         try:
             with reader:
-                yield from reader
+                for frame in reader:
+                    yield frame if everything else frame[wanted]
         except pd.errors.ParserError as exc:
             raise TableError(f"{self.path}: {str(exc).strip()}") from None
         except UnicodeDecodeError:
@@ -581,19 +588,7 @@ def guess_roles(
     integers with at most 10 distinct values are categorical; other numbers are numeric.
     Text that is mostly numbers (say with ``?`` for missing) is numeric.
     """
-    forced = {}
-    for role, names in (
-        ("numeric", numeric),
-        ("categorical", categorical),
-        ("id", ids),
-        ("dropped", drop),
-    ):
-        for name in names:
-            if name == target:
-                raise TableError(f"the target column {name!r} cannot also be {role}")
-            if name in forced and forced[name] != role:
-                raise TableError(f"column {name!r} is given two roles: {forced[name]} and {role}")
-            forced[name] = role
+    forced = check_role_flags(target, numeric=numeric, categorical=categorical, ids=ids, drop=drop)
     roles = []
     for name in table.columns:
         values = table[name].to_numpy()
@@ -602,11 +597,64 @@ def guess_roles(
             continue
         role = _guess(name, values)
         if name in forced:
-            role.role, role.why, role.forced = forced[name], "given on the command line", True
-            if role.role == "categorical":
-                role.n_categories = None
+            _force(role, forced[name], values)
         roles.append(role)
     return roles
+
+
+_FLAGS = {"numeric": "--numeric", "categorical": "--categorical", "id": "--id", "dropped": "--drop"}
+
+
+def check_role_flags(
+    target: str | None,
+    *,
+    numeric: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    ids: Sequence[str] = (),
+    drop: Sequence[str] = (),
+) -> dict[str, str]:
+    """The role given to each named column; TableError for a column given two roles.
+
+    Needs no data, so that ``mlplab train`` refuses such flags before reading the table.
+    """
+    forced: dict[str, str] = {}
+    for role, names in (
+        ("numeric", numeric),
+        ("categorical", categorical),
+        ("id", ids),
+        ("dropped", drop),
+    ):
+        for name in names:
+            if name == target:
+                raise TableError(f"{_FLAGS[role]} {name}: that is the target column")
+            if name in forced and forced[name] != role:
+                raise TableError(
+                    f"column {name!r} is given two roles: {_FLAGS[forced[name]]} and {_FLAGS[role]}"
+                )
+            forced[name] = role
+    return forced
+
+
+def _force(role: ColumnRole, given: str, values: np.ndarray) -> None:
+    """Give `role` the role named on the command line; TableError if it cannot hold."""
+    flag = _FLAGS[given]
+    missing = _missing(values)
+    present = values[~missing]
+    if given in ("numeric", "categorical") and present.size == 0:
+        raise TableError(f"{flag} {role.name}: the column is empty (every value is missing)")
+    if given == "numeric":
+        parsed = to_float32(pd.DataFrame({role.name: present}))[:, 0]
+        bad = present[~np.isfinite(parsed)]
+        if bad.size == present.size:
+            raise TableError(
+                f"{flag} {role.name}: no value is a number (e.g. {_value_text(bad[0])!r}); "
+                "use --categorical for text"
+            )
+        role.missing = int(missing.sum()) + int(bad.size)
+    if given == "categorical":
+        role.n_categories = int(pd.unique(_as_text_values(present)).shape[0])
+        role.missing = int(missing.sum())
+    role.role, role.why, role.forced = given, "given on the command line", True
 
 
 def _describe(values: np.ndarray) -> str:
@@ -644,6 +692,14 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
             present = parsed[np.isfinite(parsed)]
             n_missing += n - n_numbers
             n = present.shape[0]
+        elif _decimal_commas(text):
+            return ColumnRole(
+                name,
+                "dropped",
+                seen,
+                "numbers with a decimal comma: read with --decimal ,",
+                n_missing,
+            )
         else:
             distinct = pd.unique(text).shape[0]
             if distinct <= 1:
@@ -680,6 +736,17 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
             n_categories=distinct,
         )
     return ColumnRole(name, "numeric", seen, "numbers", n_missing)
+
+
+def _decimal_commas(text: np.ndarray) -> bool:
+    """Whether most values are numbers written with a decimal comma ("1,5")."""
+    sample = text[:1000]
+    commas = np.asarray([isinstance(v, str) and "," in v for v in sample])
+    if not commas.any():
+        return False
+    swapped = np.asarray([v.replace(",", ".") if isinstance(v, str) else v for v in sample])
+    parsed = _parse_numbers(swapped.astype(object))
+    return bool(np.isfinite(parsed).mean() >= 0.9)
 
 
 # -- preprocessing --------------------------------------------------------------------------

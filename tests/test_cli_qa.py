@@ -1,0 +1,219 @@
+"""The mlplab command tried as a new user would: each test pins a mistake found that way."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_cli import assert_one_line_error, only_run, run
+
+from mlplab import cli, tabular
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def easy_table(n: int, seed: int = 0) -> pd.DataFrame:
+    """Two numbers and a category that set a string label; an ID column."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    colour = rng.choice(["red", "green", "blue"], n)
+    score = x1 - x2 + np.where(colour == "red", 1.0, 0.0) + 0.3 * rng.normal(size=n)
+    return pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(n)],
+            "x1": x1.round(3),
+            "x2": x2.round(3),
+            "colour": colour,
+            "label": np.where(score > 0.3, "yes", "no"),
+        }
+    )
+
+
+@pytest.fixture
+def easy_csv(tmp_path) -> Path:
+    path = tmp_path / "easy.csv"
+    easy_table(120).to_csv(path, index=False)
+    return path
+
+
+def no_reading(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("data was read before the flags were checked")
+
+    monkeypatch.setattr(tabular, "read_table", refuse)
+    monkeypatch.setattr(tabular.TableReader, "chunks", refuse)
+
+
+def test_python_dash_m_mlplab_runs_the_command(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlplab", "train", "--activation", "rellu"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith("mlplab: error: --activation: unknown activation 'rellu'")
+
+
+# -- stopping ---------------------------------------------------------------------------------
+def test_a_classifier_stops_on_the_validation_log_loss(capsys, tmp_path):
+    """Accuracy on a few hundred rows peaks by luck (often at 100%) and ends the run early."""
+    path = tmp_path / "big.csv"
+    easy_table(800).to_csv(path, index=False)
+    status, out, err = run(
+        capsys, "train", "--data", path, "--target", "label", "--patience", "3",
+        "--learning-rate", "0.05", "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    found = re.search(
+        r"early stopping: validation log-loss did not improve for 3 epochs; kept epoch (\d+), "
+        r"log-loss ([\d.]+), accuracy ([\d.]+)",
+        out,
+    )
+    assert found, out
+    epochs = int(re.search(r"epochs\s+(\d+) of at most", out).group(1))
+    assert epochs == int(found.group(1)) + 3
+    report = (only_run(tmp_path / "runs") / "report.md").read_text()
+    assert "yes, on the validation log-loss, patience 3 epochs" in report
+
+
+def test_too_few_validation_rows_to_stop_on(capsys, tmp_path, easy_csv):
+    """A validation score on under 100 rows is noise: every epoch runs, and the run says so."""
+    status, out, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "7",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert "19 validation rows are too few to stop on" in out and "7 of at most 7" in out
+    assert cli.MIN_VALIDATION_ROWS == 100
+
+
+# -- reading ----------------------------------------------------------------------------------
+def test_a_row_with_too_many_fields_is_refused(capsys, tmp_path):
+    """An unquoted separator inside a value shifts the fields after it: not silently cut."""
+    rows = ["a,b,label", *(f"{i},{i % 7},{'xy'[i % 2]}" for i in range(30))]
+    rows[6] = "5,Smith, John,x"
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join(rows) + "\n")
+    code, _, err = run(capsys, "train", "--data", path, "--target", "label")
+    line = assert_one_line_error(code, err)
+    assert "ragged.csv" in line and "Expected 3 fields in line 7, saw 4" in line
+
+
+def test_decimal_commas_read_without_the_flag_are_named(capsys, tmp_path):
+    path = tmp_path / "semi.csv"
+    table = easy_table(60)
+    table.to_csv(path, index=False, sep=";", decimal=",")
+    status, out, err = run(
+        capsys, "train", "--data", path, "--target", "label", "--epochs", "2",
+        "--out", tmp_path / "first", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert "'x1', 'x2' (numbers with a decimal comma: read with --decimal ,)" in out
+    status, out, err = run(
+        capsys, "train", "--data", path, "--target", "label", "--decimal", ",", "--epochs", "2",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert re.search(r"x1\s+numbers\s+numeric", out)
+
+
+def test_a_header_only_table_predicts_nothing(capsys, tmp_path, easy_csv):
+    status, _, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    folder = only_run(tmp_path / "runs")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("x2,x1,colour,id\n")
+    status, out, err = run(capsys, "predict", "--model", folder, "--data", empty, "--proba")
+    assert status == 0, err
+    assert out == "id,predicted_label,proba_no,proba_yes\n"
+    status, out, err = run(
+        capsys, "predict", "--model", folder, "--data", empty, "--output", tmp_path / "p.tsv"
+    )
+    assert status == 0, err
+    assert (tmp_path / "p.tsv").read_text() == "id\tpredicted_label\n"
+
+
+# -- flags --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--id", "label"], "--id label: that is the target column"),
+        (["--numeric", "x1", "--drop", "x2,x1"], "'x1' is given two roles: --numeric and --drop"),
+        (["--schedule", "invscaling"], "--schedule invscaling applies to --optimizer sgd only"),
+        (["--optimizer", "rmsprop", "--schedule", "adaptive"], "--optimizer sgd only"),
+    ],
+)
+def test_more_flags_are_checked_before_reading(capsys, monkeypatch, easy_csv, flags, needle):
+    no_reading(monkeypatch)
+    code, out, err = run(capsys, "train", "--data", easy_csv, "--target", "label", *flags)
+    assert needle in assert_one_line_error(code, err)
+    assert "Reading" not in out
+
+
+def test_forced_roles_that_cannot_hold(capsys, tmp_path):
+    table = easy_table(60)
+    table["empty"] = np.nan
+    path = tmp_path / "t.csv"
+    table.to_csv(path, index=False)
+    common = ["train", "--data", path, "--target", "label", "--out", tmp_path / "runs"]
+    code, _, err = run(capsys, *common, "--numeric", "colour")
+    line = assert_one_line_error(code, err)
+    assert "--numeric colour: no value is a number (e.g. 'blue'" in line
+    code, _, err = run(capsys, *common, "--categorical", "empty")
+    assert "--categorical empty: the column is empty" in assert_one_line_error(code, err)
+    assert not (tmp_path / "runs").exists()
+    # a forced category is counted like a guessed one
+    status, out, err = run(
+        capsys, *common, "--categorical", "x1", "--epochs", "2", "--figures", "none"
+    )
+    assert status == 0, err
+    n = table["x1"].nunique()
+    assert re.search(rf"x1\s+numbers\s+categorical\s+one-hot \({n} categories\)", out)
+
+
+def test_every_train_and_predict_flag_is_described():
+    parser = cli.build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command").choices
+    for name in ("train", "predict"):
+        for action in subparsers[name]._actions:
+            assert action.help, f"mlplab {name} {action.option_strings} has no help"
+
+
+def test_activations_plot_is_checked_before_the_table(capsys, tmp_path):
+    code, out, err = run(capsys, "activations", "relu", "--plot", tmp_path / "no" / "a.png")
+    assert "does not exist" in assert_one_line_error(code, err) and out == ""
+    code, out, err = run(capsys, "activations", "softmax", "--plot", tmp_path / "a.png")
+    assert "is elementwise: nothing to plot" in assert_one_line_error(code, err)
+    assert out == "" and not (tmp_path / "a.png").exists()
+
+
+# -- every path finishes ----------------------------------------------------------------------
+def test_sigterm_while_writing_leaves_no_folder(capsys, tmp_path, monkeypatch, easy_csv):
+    """kill (SIGTERM) ends Python on the spot unless handled: the hidden folder would stay."""
+
+    def killed(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(cli, "_write_report", killed)
+    before = signal.getsignal(signal.SIGTERM)
+    code, _, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
+        "--out", tmp_path / "runs",
+    )  # fmt: skip
+    assert assert_one_line_error(code, err, 143) == "mlplab: error: terminated"
+    assert list((tmp_path / "runs").iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is before
