@@ -217,3 +217,48 @@ def test_sigterm_while_writing_leaves_no_folder(capsys, tmp_path, monkeypatch, e
     assert assert_one_line_error(code, err, 143) == "mlplab: error: terminated"
     assert list((tmp_path / "runs").iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_the_epoch_limit_note_says_whether_the_loss_still_fell():
+    falling = [1.0 / (k + 1) for k in range(30)]
+    flat = [1.0 / (k + 1) for k in range(15)] + [1 / 15] * 15
+    assert cli._still_improving(falling) and not cli._still_improving(flat)
+    assert cli._still_improving([1.0, 0.9])  # too short to tell: the warning's own words
+
+
+# -- the README's walk-through ----------------------------------------------------------------
+def test_the_readme_walk_through_runs_as_written(capsys, tmp_path, monkeypatch):
+    """The diabetes block makes the table; each `$ mlplab ...` line prints what is shown."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### One real table, end to end") :]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    shown = re.findall(r"```text\n(.*?)```", section, re.S)
+    session = next(block for block in shown if "$ mlplab train" in block)
+    commands = re.split(r"^\$ ", session, flags=re.M)[1:]
+    (wrong, wrong_out), (train, train_out) = [c.split("\n", 1) for c in commands[:2]]
+    _, _, err = run(capsys, *wrong.split()[1:])
+    assert err.strip() == wrong_out.strip()
+    status, out, err = run(capsys, *train.split()[1:])
+    assert status == 0, err
+    for key in ("stopped", "epochs"):
+        line = re.search(rf"^  {key} .*$", train_out, re.M).group(0)
+        assert line in out.splitlines(), (line, out)
+    for key in ("test R²", "test MAE"):
+        shown_value = float(re.search(rf"{key}\s+([\d.]+)", train_out).group(1))
+        value = float(re.search(rf"{key}\s+([\d.]+)", out).group(1))
+        assert value == pytest.approx(shown_value, rel=0.03), key
+    notes = [line for line in train_out.splitlines() if line.startswith("note:")]
+    assert notes == [line for line in out.splitlines() if line.startswith("note:")]
+    (folder,) = (tmp_path / "runs").iterdir()
+    predict_block = next(block for block in shown if "$ mlplab predict" in block)
+    predict = predict_block.split("\n", 1)[0].removeprefix("$ ")
+    predict = predict.replace("runs/20250101-120000", str(folder))
+    status, out, err = run(capsys, *predict.split()[1:])
+    assert status == 0, err
+    assert out.strip() == predict_block.split("\n")[1].strip()
+    header, first = predict_block.split("$ head -3 predictions.csv\n")[1].splitlines()[:2]
+    lines = (tmp_path / "predictions.csv").read_text().splitlines()
+    assert lines[0] == header and lines[1].split(",")[0] == first.split(",")[0]
+    assert float(lines[1].split(",")[1]) == pytest.approx(float(first.split(",")[1]), rel=0.03)

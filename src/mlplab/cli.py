@@ -71,6 +71,11 @@ MIN_VALIDATION_ROWS = 100
 MAX_VALIDATION_ROWS = 5_000
 #: The default number of epochs aims at this many optimizer steps (within 50..500 epochs).
 TARGET_STEPS = 3000
+#: The epoch limit is said to stop a run "still improving" when the training loss of the
+#: last this many epochs beat the best one before them by more than this (relative) share:
+#: scikit-learn's n_iter_no_change and tol.
+IMPROVING_WINDOW = 10
+IMPROVING_TOL = 1e-4
 #: Rows per block when predicting a held-out matrix (bounds the activations' memory).
 PREDICT_BLOCK = 8192
 _FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".parquet", ".pq", ".json", ".npz", ".png")
@@ -467,13 +472,31 @@ def _predict_blocks(est: Any, X: np.ndarray, proba: bool = False) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _readable_warning(w: warnings.WarningMessage, lbfgs: bool) -> str:
+def _readable_warning(w: warnings.WarningMessage, lbfgs: bool, losses: list[float]) -> str:
     text = str(w.message).strip().splitlines()[0]
     if lbfgs and "lbfgs" in text.lower():
         return "L-BFGS hit the iteration limit (--epochs) before converging; more may help"
     if "Maximum iterations" in text:
-        return "the epoch limit (--epochs) was reached while the model was still improving"
+        # scikit-learn's warning only says that no stopping rule fired (the CLI turns the
+        # training-loss rule off); whether the loss still fell is read from the curve.
+        if _still_improving(losses):
+            return (
+                "the epoch limit (--epochs) was reached while the training loss was still falling"
+            )
+        return (
+            "the epoch limit (--epochs) was reached; the training loss had levelled off "
+            f"over the last {IMPROVING_WINDOW} epochs"
+        )
     return text
+
+
+def _still_improving(losses: list[float]) -> bool:
+    """Whether the last IMPROVING_WINDOW epochs beat the best loss before them."""
+    finite = [v for v in losses if math.isfinite(v)]
+    if len(finite) <= IMPROVING_WINDOW:
+        return True
+    before = min(finite[:-IMPROVING_WINDOW])
+    return min(finite[-IMPROVING_WINDOW:]) < before - IMPROVING_TOL * max(1.0, abs(before))
 
 
 @dataclass
@@ -593,7 +616,7 @@ def _estimator(
     )
 
 
-def _fit(est: Any, data: _TrainingData, lbfgs: bool) -> float:
+def _fit(est: Any, data: _TrainingData, lbfgs: bool, record: _TrainingRecord) -> float:
     """Fit on the training matrix (scored on the validation one); seconds taken.
 
     Convergence warnings become notes in plain words; a divergence is reported by the
@@ -617,7 +640,7 @@ def _fit(est: Any, data: _TrainingData, lbfgs: bool) -> float:
     notes = []
     for w in caught:
         if issubclass(w.category, ConvergenceWarning):
-            notes.append(_readable_warning(w, lbfgs))
+            notes.append(_readable_warning(w, lbfgs, record.column("loss")))
         elif not issubclass(w.category, DivergenceWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     for note in dict.fromkeys(notes):
@@ -646,7 +669,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     est = _estimator(args, settings, data.task, batch, epochs, early, record)
     what = f"{train.size} rows for training, {val.size} for validation, {test.size} for testing"
     print(f"Training on {data.source}: {what}.", flush=True)
-    seconds = _fit(est, data, lbfgs)
+    seconds = _fit(est, data, lbfgs, record)
     est.set_params(callbacks=None)
     X_test = data.X["test"]
     data.X.clear()  # free the matrices before the figures' imports and arrays
