@@ -262,3 +262,31 @@ def test_the_readme_walk_through_runs_as_written(capsys, tmp_path, monkeypatch):
     lines = (tmp_path / "predictions.csv").read_text().splitlines()
     assert lines[0] == header and lines[1].split(",")[0] == first.split(",")[0]
     assert float(lines[1].split(",")[1]) == pytest.approx(float(first.split(",")[1]), rel=0.03)
+
+
+def test_predict_names_numbers_it_could_not_read(capsys, tmp_path, easy_csv):
+    """A file written with a decimal comma would otherwise be predicted from the medians."""
+    status, _, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    folder = only_run(tmp_path / "runs")
+    new = easy_table(30, seed=1)
+    new.to_csv(tmp_path / "semi.csv", index=False, sep=";", decimal=",")
+    status, out, err = run(capsys, "predict", "--model", folder, "--data", tmp_path / "semi.csv")
+    assert status == 0, err
+    assert len(out.splitlines()) == 31
+    line = err.strip()
+    assert line.startswith("note: values of numeric columns that are not numbers")
+    assert "'x1' 30 (e.g." in line and line.endswith("a decimal comma? give --decimal ,")
+    status, _, err = run(
+        capsys, "predict", "--model", folder, "--data", tmp_path / "semi.csv", "--decimal", ","
+    )
+    assert status == 0 and err == ""
+    new["x1"] = new["x1"].astype(object)
+    new.loc[[2, 5], "x1"] = "?"
+    new.to_csv(tmp_path / "q.csv", index=False)
+    status, _, err = run(capsys, "predict", "--model", folder, "--data", tmp_path / "q.csv")
+    assert status == 0
+    assert err.strip().endswith("blanks: 'x1' 2 (e.g. '?')")

@@ -1044,12 +1044,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
         name = f"predicted_{model.target}"
         labels = [str(c) for c in model.classes] if model.task == "classification" else []
         n_rows = 0
+        not_numbers: dict[str, list] = {}
         sink, tmp = _open_output(output)
         try:
             for chunk in _chunks(reader, wanted):
                 if len(chunk) == 0:  # a file with a header only: nothing to predict
                     continue
                 frame = pd.DataFrame({c: chunk[c].to_numpy() for c in ids})
+                _count_non_numbers(chunk, model.preprocessor.numeric, not_numbers)
                 X = model.preprocessor.transform(chunk)
                 if model.task == "classification":
                     proba = model.estimator.predict_proba(X)
@@ -1074,9 +1076,38 @@ def cmd_predict(args: argparse.Namespace) -> int:
                 sink.close()
                 tmp.unlink(missing_ok=True)
             raise
+    if not_numbers:
+        shown = [f"{c!r} {k} (e.g. {e!r})" for c, (k, e) in list(not_numbers.items())[:3]]
+        more = f" and {len(not_numbers) - 3} more columns" if len(not_numbers) > 3 else ""
+        commas = any("," in e for _, e in not_numbers.values())
+        hint = "; a decimal comma? give --decimal ," if commas else ""
+        print(
+            f"note: values of numeric columns that are not numbers were filled in like "
+            f"blanks: {', '.join(shown)}{more}{hint}",
+            file=sys.stderr,
+        )
     if output is not None:
         print(f"Wrote {n_rows} predictions to {output}")
     return 0
+
+
+def _count_non_numbers(chunk, numeric: list[str], counts: dict[str, list]) -> None:
+    """Count the values of numeric columns that are text, not numbers ('?', '1,5').
+
+    The preprocessing imputes them like blanks; said once at the end, since a file
+    written with another decimal mark would otherwise be predicted from medians.
+    """
+    from .tabular import to_float32
+
+    for column in numeric:
+        values = chunk[column]
+        if values.dtype.kind != "O":  # pandas parsed every value as a number
+            continue
+        present = values.notna().to_numpy()
+        bad = present & np.isnan(to_float32(values.to_frame())[:, 0])
+        if bad.any():
+            entry = counts.setdefault(column, [0, str(values.to_numpy()[bad][0])])
+            entry[0] += int(bad.sum())
 
 
 def _chunks(reader, columns):
