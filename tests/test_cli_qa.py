@@ -290,3 +290,18 @@ def test_predict_names_numbers_it_could_not_read(capsys, tmp_path, easy_csv):
     status, _, err = run(capsys, "predict", "--model", folder, "--data", tmp_path / "q.csv")
     assert status == 0
     assert err.strip().endswith("blanks: 'x1' 2 (e.g. '?')")
+
+
+def test_parquet_nullable_columns_are_described_plainly(capsys, tmp_path):
+    pytest.importorskip("pyarrow", reason="Parquet needs the optional pyarrow")
+    table = easy_table(60)
+    table["grade"] = pd.array([1, 2, None] * 20, dtype="Int64")
+    table["ok"] = pd.array([True, False, None] * 20, dtype="boolean")
+    table.to_parquet(tmp_path / "t.parquet")
+    status, out, err = run(
+        capsys, "train", "--data", tmp_path / "t.parquet", "--target", "label", "--epochs", "2",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert re.search(r"grade\s+numbers\s+categorical\s+20 missing", out), out
+    assert re.search(r"ok\s+true/false\s+categorical\s+20 missing", out), out

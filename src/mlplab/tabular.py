@@ -686,7 +686,12 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
         if n_numbers >= 0.9 * n and n_numbers > 0:
             bad = sorted({str(v) for v, p in zip(text, parsed, strict=True) if not np.isfinite(p)})
             shown = ", ".join(repr(b) for b in bad[:3])
-            seen = f"numbers with {n - n_numbers} other values ({shown})"
+            if bad:
+                seen = f"numbers with {n - n_numbers} other values ({shown})"
+            elif all(isinstance(v, (bool, np.bool_)) for v in present[:1000]):
+                seen = "true/false"  # a nullable boolean column (Parquet) with blanks
+            else:
+                seen = "numbers"  # a nullable integer column (Parquet) with blanks
             values = parsed
             kind = "f"
             present = parsed[np.isfinite(parsed)]
