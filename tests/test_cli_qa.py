@@ -305,3 +305,24 @@ def test_parquet_nullable_columns_are_described_plainly(capsys, tmp_path):
     assert status == 0, err
     assert re.search(r"grade\s+numbers\s+categorical\s+20 missing", out), out
     assert re.search(r"ok\s+true/false\s+categorical\s+20 missing", out), out
+
+
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_an_unknown_encoding_is_a_flag_error(capsys, monkeypatch, easy_csv, command):
+    no_reading(monkeypatch)
+    argv = ["--data", easy_csv, "--encoding", "utf-9"]
+    argv += ["--target", "label"] if command == "train" else ["--model", "m"]
+    code, _, err = run(capsys, command, *argv)
+    line = assert_one_line_error(code, err, 2)
+    assert "argument --encoding: unknown text encoding 'utf-9'" in line
+
+
+def test_utf16_with_its_flag(capsys, tmp_path):
+    path = tmp_path / "u16.csv"
+    easy_table(60).to_csv(path, index=False, encoding="utf-16")
+    status, out, err = run(
+        capsys, "train", "--data", path, "--target", "label", "--encoding", "utf-16",
+        "--epochs", "2", "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert re.search(r"^  id\s+text\s+id", out, re.M), out

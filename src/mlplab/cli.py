@@ -173,6 +173,18 @@ def _char(text: str) -> str:
     return value
 
 
+def _encoding(text: str) -> str:
+    import codecs
+
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(
+            f"unknown text encoding {text!r} (e.g. utf-8, latin-1, cp1252, utf-16)"
+        ) from None
+    return text
+
+
 # -- checks made before any data is read -------------------------------------------------------
 def _check_activations(text: str, n_hidden: int) -> Any:
     from . import activations
@@ -1287,7 +1299,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--decimal", type=_char, metavar="C", help="decimal mark (default: the training one)"
     )
-    p.add_argument("--encoding", default="utf-8", help="CSV text encoding (default: utf-8)")
+    p.add_argument(
+        "--encoding", type=_encoding, default="utf-8", help="CSV text encoding (default: utf-8)"
+    )
     p.set_defaults(handler=cmd_predict)
 
     p = sub.add_parser("activations", help="the activation catalog: properties and plots")
@@ -1335,7 +1349,9 @@ def _add_train_command(sub: Any) -> None:
     g.add_argument(
         "--decimal", type=_char, default=".", metavar="C", help="decimal mark (default: .), e.g. ,"
     )
-    g.add_argument("--encoding", default="utf-8", help="CSV text encoding (default: utf-8)")
+    g.add_argument(
+        "--encoding", type=_encoding, default="utf-8", help="CSV text encoding (default: utf-8)"
+    )
     for flag, what in (
         ("drop", "columns not to use"),
         ("categorical", "columns to one-hot encode"),
