@@ -292,11 +292,12 @@ def test_predict_names_numbers_it_could_not_read(capsys, tmp_path, easy_csv):
     assert err.strip().endswith("blanks: 'x1' 2 (e.g. '?')")
 
 
-def test_parquet_nullable_columns_are_described_plainly(capsys, tmp_path):
+def test_parquet_nullable_and_date_columns_are_described_plainly(capsys, tmp_path):
     pytest.importorskip("pyarrow", reason="Parquet needs the optional pyarrow")
     table = easy_table(60)
     table["grade"] = pd.array([1, 2, None] * 20, dtype="Int64")
     table["ok"] = pd.array([True, False, None] * 20, dtype="boolean")
+    table["when"] = pd.date_range("2024-01-01", periods=60, freq="D")
     table.to_parquet(tmp_path / "t.parquet")
     status, out, err = run(
         capsys, "train", "--data", tmp_path / "t.parquet", "--target", "label", "--epochs", "2",
@@ -305,6 +306,8 @@ def test_parquet_nullable_columns_are_described_plainly(capsys, tmp_path):
     assert status == 0, err
     assert re.search(r"grade\s+numbers\s+categorical\s+20 missing", out), out
     assert re.search(r"ok\s+true/false\s+categorical\s+20 missing", out), out
+    # as numbers, distinct increasing dates would pass for a row number
+    assert re.search(r"when\s+dates or times\s+dropped\s+dates and times are not used", out)
 
 
 @pytest.mark.parametrize("command", ["train", "predict"])

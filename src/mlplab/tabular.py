@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import difflib
 import gzip
 import hashlib
@@ -679,6 +680,17 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
     if _ID_NAME.search(name) or _CAMEL_ID.search(name):
         return ColumnRole(name, "id", seen, "its name says it is an ID", n_missing)
     kind = values.dtype.kind
+    if kind in "mM" or (
+        kind == "O" and isinstance(present[0], (datetime.date, datetime.timedelta))
+    ):
+        # Parquet dates and times: as numbers they would pass for a row number
+        return ColumnRole(
+            name,
+            "dropped",
+            "dates or times",
+            "dates and times are not used as features",
+            n_missing,
+        )
     if kind == "O":
         text = _as_text_values(present)
         parsed = _parse_numbers(present)
