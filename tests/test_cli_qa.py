@@ -329,3 +329,19 @@ def test_utf16_with_its_flag(capsys, tmp_path):
     )  # fmt: skip
     assert status == 0, err
     assert re.search(r"^  id\s+text\s+id", out, re.M), out
+
+
+def test_predict_refuses_to_overwrite_its_input(capsys, tmp_path, easy_csv, monkeypatch):
+    status, _, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    before = easy_csv.read_bytes()
+    monkeypatch.chdir(easy_csv.parent)
+    code, _, err = run(
+        capsys, "predict", "--model", only_run(tmp_path / "runs"), "--data", easy_csv,
+        "--output", "./easy.csv",
+    )  # fmt: skip
+    assert "is the --data file" in assert_one_line_error(code, err)
+    assert easy_csv.read_bytes() == before

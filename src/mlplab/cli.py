@@ -1021,6 +1021,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if output is not None:
         _check_output_file(output)
+        if output.exists() and Path(args.data).exists() and output.samefile(args.data):
+            raise CLIError(f"--output {output} is the --data file; it would be overwritten")
     try:
         tabular.check_table_path(args.data)
     except tabular.TableError as exc:
