@@ -185,10 +185,10 @@ def test_forced_roles_that_cannot_hold(capsys, tmp_path):
     assert re.search(rf"x1\s+numbers\s+categorical\s+one-hot \({n} categories\)", out)
 
 
-def test_every_train_and_predict_flag_is_described():
+def test_every_flag_is_described():
     parser = cli.build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command").choices
-    for name in ("train", "predict"):
+    for name in ("train", "predict", "activations", "experiment"):
         for action in subparsers[name]._actions:
             assert action.help, f"mlplab {name} {action.option_strings} has no help"
 
@@ -199,6 +199,11 @@ def test_activations_plot_is_checked_before_the_table(capsys, tmp_path):
     code, out, err = run(capsys, "activations", "softmax", "--plot", tmp_path / "a.png")
     assert "is elementwise: nothing to plot" in assert_one_line_error(code, err)
     assert out == "" and not (tmp_path / "a.png").exists()
+    code, out, err = run(
+        capsys, "activations", "relu", "--x-min", "5", "--x-max", "-5", "--plot", tmp_path / "a.png"
+    )
+    assert "--x-min 5 must be below --x-max -5" in assert_one_line_error(code, err)
+    assert out == ""
 
 
 # -- every path finishes ----------------------------------------------------------------------

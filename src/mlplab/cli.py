@@ -1190,6 +1190,8 @@ def cmd_activations(args: argparse.Namespace) -> int:
 
     if args.plot:
         _check_plot_path(args.plot)
+        if not args.x_min < args.x_max:
+            raise CLIError(f"--x-min {args.x_min:g} must be below --x-max {args.x_max:g}")
     names = args.names or activations.names()
     functions = [activations.get(n) for n in names]
     if args.plot and not any(f.elementwise for f in functions):
@@ -1306,19 +1308,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_predict)
 
-    p = sub.add_parser("activations", help="the activation catalog: properties and plots")
-    p.add_argument("names", nargs="*", metavar="NAME")
-    p.add_argument("--plot", metavar="FILE", help="save a plot (PNG or SVG)")
-    p.add_argument("--x-min", type=float, default=-5.0)
-    p.add_argument("--x-max", type=float, default=5.0)
+    p = sub.add_parser(
+        "activations",
+        help="the activation catalog: properties and plots",
+        description="Print each activation's properties; with --plot, draw the elementwise "
+        "ones and their derivatives.",
+    )
+    p.add_argument("names", nargs="*", metavar="NAME", help="activations to show (default: all)")
+    p.add_argument("--plot", metavar="FILE", help="save a plot (.png or .svg)")
+    p.add_argument("--x-min", type=_number, default=-5.0, metavar="X", help="default: -5")
+    p.add_argument("--x-max", type=_number, default=5.0, metavar="X", help="default: 5")
     p.set_defaults(handler=cmd_activations)
 
     p = sub.add_parser("experiment", help="run the lab's experiments")
     p.add_argument("name", nargs="?", metavar="NAME", help="an experiment name, or 'all'")
     p.add_argument("--list", action="store_true", help="list the experiments")
-    p.add_argument("--out", default="runs/experiments", metavar="DIR")
+    p.add_argument(
+        "--out",
+        default="runs/experiments",
+        metavar="DIR",
+        help="where the reports go (default: runs/experiments)",
+    )
     p.add_argument("--quick", action="store_true", help="reduced sizes: seconds each")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="default: 0")
     p.set_defaults(handler=cmd_experiment)
 
     p = sub.add_parser("playground", help="the interactive playground", add_help=False)
