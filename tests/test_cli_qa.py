@@ -96,6 +96,14 @@ def test_too_few_validation_rows_to_stop_on(capsys, tmp_path, easy_csv):
     assert status == 0, err
     assert "19 validation rows are too few to stop on" in out and "7 of at most 7" in out
     assert cli.MIN_VALIDATION_ROWS == 100
+    # the small-table note names only the defaults that apply: no patience without stopping
+    assert "small-table defaults learning rate 0.0003, dropout 0.2\n" in out
+    status, out, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
+        "--validation-fraction", "0.001", "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert "0 validation rows are too few to stop on" in out
 
 
 # -- reading ----------------------------------------------------------------------------------

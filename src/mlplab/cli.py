@@ -569,13 +569,19 @@ def _training_data(args: argparse.Namespace, lbfgs: bool) -> _TrainingData:
     return data
 
 
-def _apply_size_defaults(args: argparse.Namespace, n_train: int, lbfgs: bool) -> None:
-    """Fill the flags left out: the small-table defaults under SMALL_TABLE training rows."""
+def _apply_size_defaults(
+    args: argparse.Namespace, n_train: int, lbfgs: bool, early: bool = True
+) -> None:
+    """Fill the flags left out: the small-table defaults under SMALL_TABLE training rows.
+
+    The note names those that apply: no patience where there is no early stopping.
+    """
     small = n_train < SMALL_TABLE and not lbfgs
     defaults = SMALL_DEFAULTS if small else {**DEFAULTS, "patience": 10}
     chosen = [k for k in SMALL_DEFAULTS if getattr(args, k) is None]
     for key in chosen:
         setattr(args, key, defaults[key])
+    chosen = [k for k in chosen if early or k != "patience"]
     if small and chosen:
         shown = ", ".join(f"{k.replace('_', ' ')} {defaults[k]:g}" for k in chosen)
         print(f"note: {n_train} training rows: small-table defaults {shown}")
@@ -669,12 +675,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     data = _training_data(args, lbfgs)
     train, val, test = data.rows
     early = not args.no_early_stopping and not lbfgs and val.size >= MIN_VALIDATION_ROWS
-    if not args.no_early_stopping and not lbfgs and 0 < val.size < MIN_VALIDATION_ROWS:
+    if not args.no_early_stopping and not lbfgs and val.size < MIN_VALIDATION_ROWS:
         print(
             f"note: {val.size} validation rows are too few to stop on; training runs every "
             "epoch (hold out more with --validation-fraction)"
         )
-    _apply_size_defaults(args, train.size, lbfgs)
+    _apply_size_defaults(args, train.size, lbfgs, early)
     batch = min(args.batch_size, train.size)
     epochs = args.epochs or _auto_epochs(train.size, batch, lbfgs)
     record = _TrainingRecord()
