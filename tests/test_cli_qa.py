@@ -358,3 +358,13 @@ def test_predict_refuses_to_overwrite_its_input(capsys, tmp_path, easy_csv, monk
     )  # fmt: skip
     assert "is the --data file" in assert_one_line_error(code, err)
     assert easy_csv.read_bytes() == before
+
+
+def test_a_target_with_fractions_is_a_regression():
+    """scikit-learn's rule: non-integral numbers are continuous, however few the values."""
+    half_steps = np.tile([2.5, 3.0, 3.5, 4.0, 4.5], 20)
+    assert tabular.infer_task(half_steps) == "regression"
+    assert tabular.infer_task(half_steps.astype(str).astype(object)) == "regression"
+    assert tabular.infer_task(np.tile([1.0, 2.0, 3.0], 20)) == "classification"
+    assert tabular.infer_task(np.arange(21)) == "regression"
+    assert tabular.infer_task(np.array([True, False] * 10)) == "classification"

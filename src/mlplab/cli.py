@@ -1363,7 +1363,8 @@ def _add_train_command(sub: Any) -> None:
     g.add_argument(
         "--task",
         choices=["classification", "regression"],
-        help="default: regression for numbers with many values, else classification",
+        help="default: regression for numbers with fractions or more than 20 distinct "
+        "values, else classification",
     )
     g.add_argument("--sep", type=_char, metavar="C", help="CSV separator (default: sniffed)")
     g.add_argument(

@@ -525,10 +525,9 @@ def infer_task(values: Any) -> str:
     if values.dtype.kind not in "iuf" or values.size == 0:
         return "classification"
     numbers = values.astype(np.float64)
-    distinct = np.unique(numbers).size
-    if bool(np.all(numbers == np.round(numbers))) and distinct <= 20:
-        return "classification"
-    return "regression" if distinct > 10 else "classification"
+    if not bool(np.all(numbers == np.round(numbers))):
+        return "regression"  # fractions are a quantity (scikit-learn's "continuous")
+    return "classification" if np.unique(numbers).size <= 20 else "regression"
 
 
 # -- column roles ---------------------------------------------------------------------------
