@@ -368,3 +368,21 @@ def test_a_target_with_fractions_is_a_regression():
     assert tabular.infer_task(np.tile([1.0, 2.0, 3.0], 20)) == "classification"
     assert tabular.infer_task(np.arange(21)) == "regression"
     assert tabular.infer_task(np.array([True, False] * 10)) == "classification"
+
+
+def test_predict_writes_ids_as_they_were_written(capsys, tmp_path):
+    """Leading zeros are part of an ID: 00042 must join back to its record, not 42."""
+    rows = ["code,x1,label", *(f"{i:05d},{(i * 37) % 11 - 5},{'ab'[i % 2]}" for i in range(60))]
+    path = tmp_path / "z.csv"
+    path.write_text("\n".join(rows) + "\n")
+    status, _, err = run(
+        capsys, "train", "--data", path, "--target", "label", "--id", "code", "--epochs", "2",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    status, out, err = run(
+        capsys, "predict", "--model", only_run(tmp_path / "runs"), "--data", path
+    )
+    assert status == 0, err
+    ids = [line.split(",")[0] for line in out.splitlines()[1:]]
+    assert ids == [f"{i:05d}" for i in range(60)]

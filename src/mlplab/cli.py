@@ -1067,7 +1067,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         not_numbers: dict[str, list] = {}
         sink, tmp = _open_output(output)
         try:
-            for chunk in _chunks(reader, wanted):
+            # IDs are written back as they were read: 007 stays 007
+            for chunk in _chunks(reader, wanted, text=ids):
                 if len(chunk) == 0:  # a file with a header only: nothing to predict
                     continue
                 frame = pd.DataFrame({c: chunk[c].to_numpy() for c in ids})
@@ -1130,11 +1131,11 @@ def _count_non_numbers(chunk, numeric: list[str], counts: dict[str, list]) -> No
             entry[0] += int(bad.sum())
 
 
-def _chunks(reader, columns):
+def _chunks(reader, columns, text=()):
     from .tabular import TableError
 
     try:
-        yield from reader.chunks(columns)
+        yield from reader.chunks(columns, text=text)
     except TableError as exc:
         raise CLIError(str(exc)) from None
 

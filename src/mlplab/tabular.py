@@ -255,9 +255,15 @@ class TableReader:
         return int(size / per_line * 1.05) + 64
 
     def chunks(
-        self, columns: Sequence[str] | None = None, rows: int | None = None
+        self,
+        columns: Sequence[str] | None = None,
+        rows: int | None = None,
+        text: Sequence[str] = (),
     ) -> Iterator[pd.DataFrame]:
-        """DataFrames of up to `rows` rows, holding `columns` (default: all) in file order."""
+        """DataFrames of up to `rows` rows, holding `columns` (default: all) in file order.
+
+        CSV columns named in `text` are read as written (ID ``007`` stays ``007``, not 7).
+        """
         wanted = list(self.columns) if columns is None else list(columns)
         # A CSV chunk parses every column (see below); Parquet reads only those wanted.
         width = len(wanted) if self._parquet is not None else len(self.columns)
@@ -282,6 +288,7 @@ class TableReader:
             encoding=self.encoding,
             header=0,
             names=self.columns,
+            dtype={c: str for c in text} or None,
             chunksize=rows,
             skipinitialspace=True,
             skip_blank_lines=True,
