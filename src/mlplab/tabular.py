@@ -623,6 +623,18 @@ def check_role_flags(
     """The role given to each named column; TableError for a column given two roles.
 
     Needs no data, so that ``mlplab train`` refuses such flags before reading the table.
+
+    Parameters
+    ----------
+    target : str or None
+        The target column, which no list may name.
+    numeric, categorical, ids, drop : sequence of str
+        The columns of ``--numeric``, ``--categorical``, ``--id`` and ``--drop``.
+
+    Returns
+    -------
+    dict of str to str
+        Column name to role ('numeric', 'categorical', 'id' or 'dropped').
     """
     forced: dict[str, str] = {}
     for role, names in (
