@@ -1050,15 +1050,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     with reader:
         columns = reader.columns
         needed = model.preprocessor.columns
-        missing = [c for c in needed if c not in columns]
-        if missing:
-            shown = ", ".join(repr(c) for c in missing[:8]) + (" ..." if len(missing) > 8 else "")
-            hint = ""
-            folded = {c.casefold(): c for c in columns}
-            close = [folded[m.casefold()] for m in missing if m.casefold() in folded]
-            if close:
-                hint = f" (names differ in case: {', '.join(repr(c) for c in close[:3])})"
-            raise CLIError(f"{args.data} lacks the model's column(s) {shown}{hint}")
+        _check_predict_columns(needed, columns, args.data)
         ids = [c for c in model.id_columns if c in columns]
         wanted = [c for c in columns if c in set(needed) | set(ids)]
         name = f"predicted_{model.target}"
@@ -1097,19 +1089,39 @@ def cmd_predict(args: argparse.Namespace) -> int:
                 sink.close()
                 tmp.unlink(missing_ok=True)
             raise
-    if not_numbers:
-        shown = [f"{c!r} {k} (e.g. {e!r})" for c, (k, e) in list(not_numbers.items())[:3]]
-        more = f" and {len(not_numbers) - 3} more columns" if len(not_numbers) > 3 else ""
-        commas = any("," in e for _, e in not_numbers.values())
-        hint = "; a decimal comma? give --decimal ," if commas else ""
-        print(
-            f"note: values of numeric columns that are not numbers were filled in like "
-            f"blanks: {', '.join(shown)}{more}{hint}",
-            file=sys.stderr,
-        )
+    _note_non_numbers(not_numbers)
     if output is not None:
         print(f"Wrote {n_rows} predictions to {output}")
     return 0
+
+
+def _check_predict_columns(needed: list[str], columns: list[str], data: str) -> None:
+    """Every column the model needs is in the file; else name those that are not."""
+    missing = [c for c in needed if c not in columns]
+    if not missing:
+        return
+    shown = ", ".join(repr(c) for c in missing[:8]) + (" ..." if len(missing) > 8 else "")
+    hint = ""
+    folded = {c.casefold(): c for c in columns}
+    close = [folded[m.casefold()] for m in missing if m.casefold() in folded]
+    if close:
+        hint = f" (names differ in case: {', '.join(repr(c) for c in close[:3])})"
+    raise CLIError(f"{data} lacks the model's column(s) {shown}{hint}")
+
+
+def _note_non_numbers(not_numbers: dict[str, list]) -> None:
+    """One line on stderr naming the numeric columns that held text (see below)."""
+    if not not_numbers:
+        return
+    shown = [f"{c!r} {k} (e.g. {e!r})" for c, (k, e) in list(not_numbers.items())[:3]]
+    more = f" and {len(not_numbers) - 3} more columns" if len(not_numbers) > 3 else ""
+    commas = any("," in e for _, e in not_numbers.values())
+    hint = "; a decimal comma? give --decimal ," if commas else ""
+    print(
+        f"note: values of numeric columns that are not numbers were filled in like "
+        f"blanks: {', '.join(shown)}{more}{hint}",
+        file=sys.stderr,
+    )
 
 
 def _count_non_numbers(chunk, numeric: list[str], counts: dict[str, list]) -> None:

@@ -698,30 +698,16 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
     if _ID_NAME.search(name) or _CAMEL_ID.search(name):
         return ColumnRole(name, "id", seen, "its name says it is an ID", n_missing)
     kind = values.dtype.kind
-    if kind in "mM" or (
-        kind == "O" and isinstance(present[0], (datetime.date, datetime.timedelta))
-    ):
+    if _dates(values, present):
         # Parquet dates and times: as numbers they would pass for a row number
-        return ColumnRole(
-            name,
-            "dropped",
-            "dates or times",
-            "dates and times are not used as features",
-            n_missing,
-        )
+        why = "dates and times are not used as features"
+        return ColumnRole(name, "dropped", "dates or times", why, n_missing)
     if kind == "O":
         text = _as_text_values(present)
         parsed = _parse_numbers(present)
         n_numbers = int(np.isfinite(parsed).sum())
         if n_numbers >= 0.9 * n and n_numbers > 0:
-            bad = sorted({str(v) for v, p in zip(text, parsed, strict=True) if not np.isfinite(p)})
-            shown = ", ".join(repr(b) for b in bad[:3])
-            if bad:
-                seen = f"numbers with {n - n_numbers} other values ({shown})"
-            elif all(isinstance(v, (bool, np.bool_)) for v in present[:1000]):
-                seen = "true/false"  # a nullable boolean column (Parquet) with blanks
-            else:
-                seen = "numbers"  # a nullable integer column (Parquet) with blanks
+            seen = _mostly_numbers(text, parsed, present)
             values = parsed
             kind = "f"
             present = parsed[np.isfinite(parsed)]
@@ -771,6 +757,24 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
             n_categories=distinct,
         )
     return ColumnRole(name, "numeric", seen, "numbers", n_missing)
+
+
+def _dates(values: np.ndarray, present: np.ndarray) -> bool:
+    """Whether a column holds dates, times or durations (datetime64, or such objects)."""
+    if values.dtype.kind in "mM":
+        return True
+    return values.dtype.kind == "O" and isinstance(present[0], (datetime.date, datetime.timedelta))
+
+
+def _mostly_numbers(text: np.ndarray, parsed: np.ndarray, present: np.ndarray) -> str:
+    """What a text column of numbers holds, naming its few other values ('?', 'n/a')."""
+    bad = sorted({str(v) for v, p in zip(text, parsed, strict=True) if not np.isfinite(p)})
+    if bad:
+        n_other = int((~np.isfinite(parsed)).sum())
+        return f"numbers with {n_other} other values ({', '.join(repr(b) for b in bad[:3])})"
+    if all(isinstance(v, (bool, np.bool_)) for v in present[:1000]):
+        return "true/false"  # a nullable boolean column (Parquet) with blanks
+    return "numbers"  # a nullable integer column (Parquet) with blanks
 
 
 def _decimal_commas(text: np.ndarray) -> bool:
