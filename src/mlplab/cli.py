@@ -9,7 +9,8 @@ saved model to a table, streaming it in chunks.
 
 Mistakes (a missing file, an unknown column, option or name, a bad value) are found before
 any data is read where possible and print one line ``mlplab: error: ...`` on stderr with
-exit status 1 (2 for command-line syntax), never a traceback.
+exit status 1 (2 for command-line syntax), never a traceback. Ctrl-C (status 130) and
+SIGTERM (143) remove what was half written, as any failure does.
 """
 
 from __future__ import annotations
