@@ -603,8 +603,9 @@ def _estimator(
     callbacks: list[Callback] = [record]
     # A classifier stops on the validation log-loss, not on its accuracy: on a few hundred
     # rows the accuracy moves in steps of a row and often hits its best (say 100%) within
-    # a few epochs, which then ends the run early (breast cancer, 91 validation rows: test
-    # accuracy 0.949 on accuracy, 0.963 on the log-loss, over eight splits).
+    # a few epochs, which then ends the run early. Test accuracy over eight splits, stopping
+    # on accuracy vs on the log-loss: digits 0.969 vs 0.973; breast cancer (with 91
+    # validation rows, before MIN_VALIDATION_ROWS turned stopping off there) 0.949 vs 0.963.
     stop_on_loss = early and task == "classification"
     if stop_on_loss:
         from .callbacks import EarlyStopping
