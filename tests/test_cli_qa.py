@@ -386,3 +386,9 @@ def test_predict_writes_ids_as_they_were_written(capsys, tmp_path):
     assert status == 0, err
     ids = [line.split(",")[0] for line in out.splitlines()[1:]]
     assert ids == [f"{i:05d}" for i in range(60)]
+
+
+def test_a_wrong_separator_is_named(capsys, easy_csv):
+    code, _, err = run(capsys, "train", "--data", easy_csv, "--target", "label", "--sep", ";")
+    line = assert_one_line_error(code, err)
+    assert "it was read as one column ('id,x1,x2,colour,label'...); is its separator ','?" in line

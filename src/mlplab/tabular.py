@@ -130,6 +130,14 @@ def column_not_found(name: str, columns: Sequence[str], where: str) -> TableErro
         match = close[0] if close else None
     if match is not None:
         return TableError(f"no column {name!r} in {where}; did you mean {match!r}?")
+    if len(columns) == 1:
+        # one column holding the whole header: read with the wrong separator
+        seps = [c for c in ",;\t|" if c in columns[0]]
+        if seps:
+            return TableError(
+                f"no column {name!r} in {where}: it was read as one column "
+                f"({columns[0][:60]!r}...); is its separator {seps[0]!r}? (--sep)"
+            )
     shown = ", ".join(repr(c) for c in list(columns)[:20])
     more = f" and {len(columns) - 20} more" if len(columns) > 20 else ""
     return TableError(f"no column {name!r} in {where}; its columns are {shown}{more}")
