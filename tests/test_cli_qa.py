@@ -392,3 +392,14 @@ def test_a_wrong_separator_is_named(capsys, easy_csv):
     code, _, err = run(capsys, "train", "--data", easy_csv, "--target", "label", "--sep", ";")
     line = assert_one_line_error(code, err)
     assert "it was read as one column ('id,x1,x2,colour,label'...); is its separator ','?" in line
+    path = easy_csv.parent / "new.csv"
+    easy_table(10).to_csv(path, index=False, sep=";")
+    status, _, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "1",
+        "--out", easy_csv.parent / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    folder = only_run(easy_csv.parent / "runs")
+    code, _, err = run(capsys, "predict", "--model", folder, "--data", path, "--sep", ",")
+    line = assert_one_line_error(code, err)
+    assert line.endswith("(it was read as one column: is its separator ';'? --sep)")

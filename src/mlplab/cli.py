@@ -1108,6 +1108,9 @@ def _check_predict_columns(needed: list[str], columns: list[str], data: str) -> 
     close = [folded[m.casefold()] for m in missing if m.casefold() in folded]
     if close:
         hint = f" (names differ in case: {', '.join(repr(c) for c in close[:3])})"
+    seps = [c for c in ",;\t|" if len(columns) == 1 and c in columns[0]]
+    if seps:
+        hint = f" (it was read as one column: is its separator {seps[0]!r}? --sep)"
     raise CLIError(f"{data} lacks the model's column(s) {shown}{hint}")
 
 
