@@ -258,7 +258,7 @@ def test_regression_is_scaled_and_as_good_as_a_hand_tuned_sklearn_pipeline(capsy
         theirs.append(r2_score(y[test], baseline.predict(frame.iloc[test])))
         np.testing.assert_allclose(metrics["test MAE"], metrics["test MAE"])  # present and finite
         assert metrics["test RMSE"] > metrics["test MAE"] > 20  # in the target's units
-    assert min(ours) > 0.2, ours
+    assert min(ours) > 0.3, ours  # the issue: 0.30–0.42 for an MLP
     assert np.mean(ours) > np.mean(theirs) - 0.05, (ours, theirs)
     folder = only_run(tmp_path / "r0")
     assert (folder / "predicted_vs_true.png").stat().st_size > 2000
@@ -311,10 +311,10 @@ def test_early_stopping_flags_and_truthful_summary(capsys, tmp_path, messy_csv):
     assert "note: the epoch limit" in out  # the ConvergenceWarning, as one readable line
     status, out, err = run(
         capsys, *common, "--patience", "2", "--learning-rate", "0.05",
-        "--validation-fraction", "0.3", "--out", tmp_path / "b", "--figures", "none",
+        "--validation-fraction", "0.6", "--out", tmp_path / "b", "--figures", "none",
     )  # fmt: skip
     assert status == 0, err
-    assert "early stopping: validation accuracy did not improve for 2 epochs" in out
+    assert "early stopping: validation log-loss did not improve for 2 epochs" in out
     # too few validation rows to stop on: said, and every epoch runs
     status, out, err = run(
         capsys, *common, "--validation-fraction", "0.05", "--epochs", "8",

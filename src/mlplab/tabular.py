@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import difflib
 import gzip
 import hashlib
@@ -46,6 +47,7 @@ __all__ = [
     "TableError",
     "TableReader",
     "TabularModel",
+    "check_role_flags",
     "column_not_found",
     "guess_roles",
     "infer_task",
@@ -128,6 +130,14 @@ def column_not_found(name: str, columns: Sequence[str], where: str) -> TableErro
         match = close[0] if close else None
     if match is not None:
         return TableError(f"no column {name!r} in {where}; did you mean {match!r}?")
+    if len(columns) == 1:
+        # one column holding the whole header: read with the wrong separator
+        seps = [c for c in ",;\t|" if c in columns[0]]
+        if seps:
+            return TableError(
+                f"no column {name!r} in {where}: it was read as one column "
+                f"({columns[0][:60]!r}...); is its separator {seps[0]!r}? (--sep)"
+            )
     shown = ", ".join(repr(c) for c in list(columns)[:20])
     more = f" and {len(columns) - 20} more" if len(columns) > 20 else ""
     return TableError(f"no column {name!r} in {where}; its columns are {shown}{more}")
@@ -253,11 +263,19 @@ class TableReader:
         return int(size / per_line * 1.05) + 64
 
     def chunks(
-        self, columns: Sequence[str] | None = None, rows: int | None = None
+        self,
+        columns: Sequence[str] | None = None,
+        rows: int | None = None,
+        text: Sequence[str] = (),
     ) -> Iterator[pd.DataFrame]:
-        """DataFrames of up to `rows` rows, holding `columns` (default: all) in file order."""
+        """DataFrames of up to `rows` rows, holding `columns` (default: all) in file order.
+
+        CSV columns named in `text` are read as written (ID ``007`` stays ``007``, not 7).
+        """
         wanted = list(self.columns) if columns is None else list(columns)
-        rows = rows or max(256, CHUNK_VALUES // max(1, len(wanted)))
+        # A CSV chunk parses every column (see below); Parquet reads only those wanted.
+        width = len(wanted) if self._parquet is not None else len(self.columns)
+        rows = rows or max(256, CHUNK_VALUES // max(1, width))
         if self._parquet is not None:
             # Parquet keeps the original names (spaces included): select those.
             original = {n.strip(): n for n in self._parquet.schema_arrow.names}
@@ -268,6 +286,9 @@ class TableReader:
                 frame.columns = [str(c).strip() for c in frame.columns]
                 yield frame
             return
+        # No usecols: with it pandas silently cuts a row that has too many fields (an
+        # unquoted separator inside a value, which shifts the fields after it); without
+        # it such a row is an error. The columns not wanted are dropped chunk by chunk.
         reader = pd.read_csv(
             self._handle,
             sep=self.sep,
@@ -275,15 +296,17 @@ class TableReader:
             encoding=self.encoding,
             header=0,
             names=self.columns,
-            usecols=wanted,
+            dtype={c: str for c in text} or None,
             chunksize=rows,
             skipinitialspace=True,
             skip_blank_lines=True,
             engine="c",
         )
+        everything = wanted == list(self.columns)
         try:
             with reader:
-                yield from reader
+                for frame in reader:
+                    yield frame if everything else frame[wanted]
         except pd.errors.ParserError as exc:
             raise TableError(f"{self.path}: {str(exc).strip()}") from None
         except UnicodeDecodeError:
@@ -517,10 +540,9 @@ def infer_task(values: Any) -> str:
     if values.dtype.kind not in "iuf" or values.size == 0:
         return "classification"
     numbers = values.astype(np.float64)
-    distinct = np.unique(numbers).size
-    if bool(np.all(numbers == np.round(numbers))) and distinct <= 20:
-        return "classification"
-    return "regression" if distinct > 10 else "classification"
+    if not bool(np.all(numbers == np.round(numbers))):
+        return "regression"  # fractions are a quantity (scikit-learn's "continuous")
+    return "classification" if np.unique(numbers).size <= 20 else "regression"
 
 
 # -- column roles ---------------------------------------------------------------------------
@@ -581,19 +603,7 @@ def guess_roles(
     integers with at most 10 distinct values are categorical; other numbers are numeric.
     Text that is mostly numbers (say with ``?`` for missing) is numeric.
     """
-    forced = {}
-    for role, names in (
-        ("numeric", numeric),
-        ("categorical", categorical),
-        ("id", ids),
-        ("dropped", drop),
-    ):
-        for name in names:
-            if name == target:
-                raise TableError(f"the target column {name!r} cannot also be {role}")
-            if name in forced and forced[name] != role:
-                raise TableError(f"column {name!r} is given two roles: {forced[name]} and {role}")
-            forced[name] = role
+    forced = check_role_flags(target, numeric=numeric, categorical=categorical, ids=ids, drop=drop)
     roles = []
     for name in table.columns:
         values = table[name].to_numpy()
@@ -602,11 +612,76 @@ def guess_roles(
             continue
         role = _guess(name, values)
         if name in forced:
-            role.role, role.why, role.forced = forced[name], "given on the command line", True
-            if role.role == "categorical":
-                role.n_categories = None
+            _force(role, forced[name], values)
         roles.append(role)
     return roles
+
+
+_FLAGS = {"numeric": "--numeric", "categorical": "--categorical", "id": "--id", "dropped": "--drop"}
+
+
+def check_role_flags(
+    target: str | None,
+    *,
+    numeric: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    ids: Sequence[str] = (),
+    drop: Sequence[str] = (),
+) -> dict[str, str]:
+    """The role given to each named column; TableError for a column given two roles.
+
+    Needs no data, so that ``mlplab train`` refuses such flags before reading the table.
+
+    Parameters
+    ----------
+    target : str or None
+        The target column, which no list may name.
+    numeric, categorical, ids, drop : sequence of str
+        The columns of ``--numeric``, ``--categorical``, ``--id`` and ``--drop``.
+
+    Returns
+    -------
+    dict of str to str
+        Column name to role ('numeric', 'categorical', 'id' or 'dropped').
+    """
+    forced: dict[str, str] = {}
+    for role, names in (
+        ("numeric", numeric),
+        ("categorical", categorical),
+        ("id", ids),
+        ("dropped", drop),
+    ):
+        for name in names:
+            if name == target:
+                raise TableError(f"{_FLAGS[role]} {name}: that is the target column")
+            if name in forced and forced[name] != role:
+                raise TableError(
+                    f"column {name!r} is given two roles: {_FLAGS[forced[name]]} and {_FLAGS[role]}"
+                )
+            forced[name] = role
+    return forced
+
+
+def _force(role: ColumnRole, given: str, values: np.ndarray) -> None:
+    """Give `role` the role named on the command line; TableError if it cannot hold."""
+    flag = _FLAGS[given]
+    missing = _missing(values)
+    present = values[~missing]
+    if given in ("numeric", "categorical") and present.size == 0:
+        raise TableError(f"{flag} {role.name}: the column is empty (every value is missing)")
+    if given == "numeric":
+        parsed = to_float32(pd.DataFrame({role.name: present}))[:, 0]
+        bad = present[~np.isfinite(parsed)]
+        if bad.size == present.size:
+            raise TableError(
+                f"{flag} {role.name}: no value is a number (e.g. {_value_text(bad[0])!r}); "
+                "use --categorical for text"
+            )
+        role.missing = int(missing.sum()) + int(bad.size)
+    if given == "categorical":
+        role.n_categories = int(pd.unique(_as_text_values(present)).shape[0])
+        role.missing = int(missing.sum())
+    role.role, role.why, role.forced = given, "given on the command line", True
 
 
 def _describe(values: np.ndarray) -> str:
@@ -631,19 +706,29 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
     if _ID_NAME.search(name) or _CAMEL_ID.search(name):
         return ColumnRole(name, "id", seen, "its name says it is an ID", n_missing)
     kind = values.dtype.kind
+    if _dates(values, present):
+        # Parquet dates and times: as numbers they would pass for a row number
+        why = "dates and times are not used as features"
+        return ColumnRole(name, "dropped", "dates or times", why, n_missing)
     if kind == "O":
         text = _as_text_values(present)
         parsed = _parse_numbers(present)
         n_numbers = int(np.isfinite(parsed).sum())
         if n_numbers >= 0.9 * n and n_numbers > 0:
-            bad = sorted({str(v) for v, p in zip(text, parsed, strict=True) if not np.isfinite(p)})
-            shown = ", ".join(repr(b) for b in bad[:3])
-            seen = f"numbers with {n - n_numbers} other values ({shown})"
+            seen = _mostly_numbers(text, parsed, present)
             values = parsed
             kind = "f"
             present = parsed[np.isfinite(parsed)]
             n_missing += n - n_numbers
             n = present.shape[0]
+        elif _decimal_commas(text):
+            return ColumnRole(
+                name,
+                "dropped",
+                seen,
+                "numbers with a decimal comma: read with --decimal ,",
+                n_missing,
+            )
         else:
             distinct = pd.unique(text).shape[0]
             if distinct <= 1:
@@ -680,6 +765,35 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
             n_categories=distinct,
         )
     return ColumnRole(name, "numeric", seen, "numbers", n_missing)
+
+
+def _dates(values: np.ndarray, present: np.ndarray) -> bool:
+    """Whether a column holds dates, times or durations (datetime64, or such objects)."""
+    if values.dtype.kind in "mM":
+        return True
+    return values.dtype.kind == "O" and isinstance(present[0], (datetime.date, datetime.timedelta))
+
+
+def _mostly_numbers(text: np.ndarray, parsed: np.ndarray, present: np.ndarray) -> str:
+    """What a text column of numbers holds, naming its few other values ('?', 'n/a')."""
+    bad = sorted({str(v) for v, p in zip(text, parsed, strict=True) if not np.isfinite(p)})
+    if bad:
+        n_other = int((~np.isfinite(parsed)).sum())
+        return f"numbers with {n_other} other values ({', '.join(repr(b) for b in bad[:3])})"
+    if all(isinstance(v, (bool, np.bool_)) for v in present[:1000]):
+        return "true/false"  # a nullable boolean column (Parquet) with blanks
+    return "numbers"  # a nullable integer column (Parquet) with blanks
+
+
+def _decimal_commas(text: np.ndarray) -> bool:
+    """Whether most values are numbers written with a decimal comma ("1,5")."""
+    sample = text[:1000]
+    commas = np.asarray([isinstance(v, str) and "," in v for v in sample])
+    if not commas.any():
+        return False
+    swapped = np.asarray([v.replace(",", ".") if isinstance(v, str) else v for v in sample])
+    parsed = _parse_numbers(swapped.astype(object))
+    return bool(np.isfinite(parsed).mean() >= 0.9)
 
 
 # -- preprocessing --------------------------------------------------------------------------

@@ -1,0 +1,405 @@
+"""The mlplab command tried as a new user would: each test pins a mistake found that way."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_cli import assert_one_line_error, only_run, run
+
+from mlplab import cli, tabular
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def easy_table(n: int, seed: int = 0) -> pd.DataFrame:
+    """Two numbers and a category that set a string label; an ID column."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    colour = rng.choice(["red", "green", "blue"], n)
+    score = x1 - x2 + np.where(colour == "red", 1.0, 0.0) + 0.3 * rng.normal(size=n)
+    return pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(n)],
+            "x1": x1.round(3),
+            "x2": x2.round(3),
+            "colour": colour,
+            "label": np.where(score > 0.3, "yes", "no"),
+        }
+    )
+
+
+@pytest.fixture
+def easy_csv(tmp_path) -> Path:
+    path = tmp_path / "easy.csv"
+    easy_table(120).to_csv(path, index=False)
+    return path
+
+
+def no_reading(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("data was read before the flags were checked")
+
+    monkeypatch.setattr(tabular, "read_table", refuse)
+    monkeypatch.setattr(tabular.TableReader, "chunks", refuse)
+
+
+def test_python_dash_m_mlplab_runs_the_command(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlplab", "train", "--activation", "rellu"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith("mlplab: error: --activation: unknown activation 'rellu'")
+
+
+# -- stopping ---------------------------------------------------------------------------------
+def test_a_classifier_stops_on_the_validation_log_loss(capsys, tmp_path):
+    """Accuracy on a few hundred rows peaks by luck (often at 100%) and ends the run early."""
+    path = tmp_path / "big.csv"
+    easy_table(800).to_csv(path, index=False)
+    status, out, err = run(
+        capsys, "train", "--data", path, "--target", "label", "--patience", "3",
+        "--learning-rate", "0.05", "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    found = re.search(
+        r"early stopping: validation log-loss did not improve for 3 epochs; kept epoch (\d+), "
+        r"log-loss ([\d.]+), accuracy ([\d.]+)",
+        out,
+    )
+    assert found, out
+    epochs = int(re.search(r"epochs\s+(\d+) of at most", out).group(1))
+    assert epochs == int(found.group(1)) + 3
+    report = (only_run(tmp_path / "runs") / "report.md").read_text()
+    assert "yes, on the validation log-loss, patience 3 epochs" in report
+
+
+def test_too_few_validation_rows_to_stop_on(capsys, tmp_path, easy_csv):
+    """A validation score on under 100 rows is noise: every epoch runs, and the run says so."""
+    status, out, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "7",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert "19 validation rows are too few to stop on" in out and "7 of at most 7" in out
+    assert cli.MIN_VALIDATION_ROWS == 100
+    # the small-table note names only the defaults that apply: no patience without stopping
+    assert "small-table defaults learning rate 0.0003, dropout 0.2\n" in out
+    status, out, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
+        "--validation-fraction", "0.001", "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert "0 validation rows are too few to stop on" in out
+
+
+# -- reading ----------------------------------------------------------------------------------
+def test_a_row_with_too_many_fields_is_refused(capsys, tmp_path):
+    """An unquoted separator inside a value shifts the fields after it: not silently cut."""
+    rows = ["a,b,label", *(f"{i},{i % 7},{'xy'[i % 2]}" for i in range(30))]
+    rows[6] = "5,Smith, John,x"
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join(rows) + "\n")
+    code, _, err = run(capsys, "train", "--data", path, "--target", "label")
+    line = assert_one_line_error(code, err)
+    assert "ragged.csv" in line and "Expected 3 fields in line 7, saw 4" in line
+
+
+def test_decimal_commas_read_without_the_flag_are_named(capsys, tmp_path):
+    path = tmp_path / "semi.csv"
+    table = easy_table(60)
+    table.to_csv(path, index=False, sep=";", decimal=",")
+    status, out, err = run(
+        capsys, "train", "--data", path, "--target", "label", "--epochs", "2",
+        "--out", tmp_path / "first", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert "'x1', 'x2' (numbers with a decimal comma: read with --decimal ,)" in out
+    status, out, err = run(
+        capsys, "train", "--data", path, "--target", "label", "--decimal", ",", "--epochs", "2",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert re.search(r"x1\s+numbers\s+numeric", out)
+
+
+def test_a_header_only_table_predicts_nothing(capsys, tmp_path, easy_csv):
+    status, _, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    folder = only_run(tmp_path / "runs")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("x2,x1,colour,id\n")
+    status, out, err = run(capsys, "predict", "--model", folder, "--data", empty, "--proba")
+    assert status == 0, err
+    assert out == "id,predicted_label,proba_no,proba_yes\n"
+    status, out, err = run(
+        capsys, "predict", "--model", folder, "--data", empty, "--output", tmp_path / "p.tsv"
+    )
+    assert status == 0, err
+    assert (tmp_path / "p.tsv").read_text() == "id\tpredicted_label\n"
+
+
+# -- flags --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--id", "label"], "--id label: that is the target column"),
+        (["--numeric", "x1", "--drop", "x2,x1"], "'x1' is given two roles: --numeric and --drop"),
+        (["--schedule", "invscaling"], "--schedule invscaling applies to --optimizer sgd only"),
+        (["--optimizer", "rmsprop", "--schedule", "adaptive"], "--optimizer sgd only"),
+    ],
+)
+def test_more_flags_are_checked_before_reading(capsys, monkeypatch, easy_csv, flags, needle):
+    no_reading(monkeypatch)
+    code, out, err = run(capsys, "train", "--data", easy_csv, "--target", "label", *flags)
+    assert needle in assert_one_line_error(code, err)
+    assert "Reading" not in out
+
+
+def test_forced_roles_that_cannot_hold(capsys, tmp_path):
+    table = easy_table(60)
+    table["empty"] = np.nan
+    path = tmp_path / "t.csv"
+    table.to_csv(path, index=False)
+    common = ["train", "--data", path, "--target", "label", "--out", tmp_path / "runs"]
+    code, _, err = run(capsys, *common, "--numeric", "colour")
+    line = assert_one_line_error(code, err)
+    assert "--numeric colour: no value is a number (e.g. 'blue'" in line
+    code, _, err = run(capsys, *common, "--categorical", "empty")
+    assert "--categorical empty: the column is empty" in assert_one_line_error(code, err)
+    assert not (tmp_path / "runs").exists()
+    # a forced category is counted like a guessed one
+    status, out, err = run(
+        capsys, *common, "--categorical", "x1", "--epochs", "2", "--figures", "none"
+    )
+    assert status == 0, err
+    n = table["x1"].nunique()
+    assert re.search(rf"x1\s+numbers\s+categorical\s+one-hot \({n} categories\)", out)
+
+
+def test_every_flag_is_described():
+    parser = cli.build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command").choices
+    for name in ("train", "predict", "activations", "experiment"):
+        for action in subparsers[name]._actions:
+            assert action.help, f"mlplab {name} {action.option_strings} has no help"
+
+
+def test_activations_plot_is_checked_before_the_table(capsys, tmp_path):
+    code, out, err = run(capsys, "activations", "relu", "--plot", tmp_path / "no" / "a.png")
+    assert "does not exist" in assert_one_line_error(code, err) and out == ""
+    code, out, err = run(capsys, "activations", "softmax", "--plot", tmp_path / "a.png")
+    assert "is elementwise: nothing to plot" in assert_one_line_error(code, err)
+    assert out == "" and not (tmp_path / "a.png").exists()
+    code, out, err = run(
+        capsys, "activations", "relu", "--x-min", "5", "--x-max", "-5", "--plot", tmp_path / "a.png"
+    )
+    assert "--x-min 5 must be below --x-max -5" in assert_one_line_error(code, err)
+    assert out == ""
+
+
+# -- every path finishes ----------------------------------------------------------------------
+def test_sigterm_while_writing_leaves_no_folder(capsys, tmp_path, monkeypatch, easy_csv):
+    """kill (SIGTERM) ends Python on the spot unless handled: the hidden folder would stay."""
+
+    def killed(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(cli, "_write_report", killed)
+    before = signal.getsignal(signal.SIGTERM)
+    code, _, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
+        "--out", tmp_path / "runs",
+    )  # fmt: skip
+    assert assert_one_line_error(code, err, 143) == "mlplab: error: terminated"
+    assert list((tmp_path / "runs").iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_the_epoch_limit_note_says_whether_the_loss_still_fell():
+    falling = [1.0 / (k + 1) for k in range(30)]
+    flat = [1.0 / (k + 1) for k in range(15)] + [1 / 15] * 15
+    assert cli._still_improving(falling) and not cli._still_improving(flat)
+    assert cli._still_improving([1.0, 0.9])  # too short to tell: the warning's own words
+
+
+# -- the README's walk-through ----------------------------------------------------------------
+def test_the_readme_walk_through_runs_as_written(capsys, tmp_path, monkeypatch):
+    """The diabetes block makes the table; each `$ mlplab ...` line prints what is shown."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### One real table, end to end") :]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    shown = re.findall(r"```text\n(.*?)```", section, re.S)
+    session = next(block for block in shown if "$ mlplab train" in block)
+    commands = re.split(r"^\$ ", session, flags=re.M)[1:]
+    (wrong, wrong_out), (train, train_out) = [c.split("\n", 1) for c in commands[:2]]
+    _, _, err = run(capsys, *wrong.split()[1:])
+    assert err.strip() == wrong_out.strip()
+    status, out, err = run(capsys, *train.split()[1:])
+    assert status == 0, err
+    for key in ("stopped", "epochs"):
+        line = re.search(rf"^  {key} .*$", train_out, re.M).group(0)
+        assert line in out.splitlines(), (line, out)
+    for key in ("test R²", "test MAE"):
+        shown_value = float(re.search(rf"{key}\s+([\d.]+)", train_out).group(1))
+        value = float(re.search(rf"{key}\s+([\d.]+)", out).group(1))
+        assert value == pytest.approx(shown_value, rel=0.03), key
+    notes = [line for line in train_out.splitlines() if line.startswith("note:")]
+    assert notes == [line for line in out.splitlines() if line.startswith("note:")]
+    (folder,) = (tmp_path / "runs").iterdir()
+    predict_block = next(block for block in shown if "$ mlplab predict" in block)
+    predict = predict_block.split("\n", 1)[0].removeprefix("$ ")
+    predict = predict.replace("runs/20250101-120000", str(folder))
+    status, out, err = run(capsys, *predict.split()[1:])
+    assert status == 0, err
+    assert out.strip() == predict_block.split("\n")[1].strip()
+    header, first = predict_block.split("$ head -3 predictions.csv\n")[1].splitlines()[:2]
+    lines = (tmp_path / "predictions.csv").read_text().splitlines()
+    assert lines[0] == header and lines[1].split(",")[0] == first.split(",")[0]
+    assert float(lines[1].split(",")[1]) == pytest.approx(float(first.split(",")[1]), rel=0.03)
+
+
+def test_predict_names_numbers_it_could_not_read(capsys, tmp_path, easy_csv):
+    """A file written with a decimal comma would otherwise be predicted from the medians."""
+    status, _, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    folder = only_run(tmp_path / "runs")
+    new = easy_table(30, seed=1)
+    new.to_csv(tmp_path / "semi.csv", index=False, sep=";", decimal=",")
+    status, out, err = run(capsys, "predict", "--model", folder, "--data", tmp_path / "semi.csv")
+    assert status == 0, err
+    assert len(out.splitlines()) == 31
+    line = err.strip()
+    assert line.startswith("note: values of numeric columns that are not numbers")
+    assert "'x1' 30 (e.g." in line and line.endswith("a decimal comma? give --decimal ,")
+    status, _, err = run(
+        capsys, "predict", "--model", folder, "--data", tmp_path / "semi.csv", "--decimal", ","
+    )
+    assert status == 0 and err == ""
+    new["x1"] = new["x1"].astype(object)
+    new.loc[[2, 5], "x1"] = "?"
+    new.to_csv(tmp_path / "q.csv", index=False)
+    status, _, err = run(capsys, "predict", "--model", folder, "--data", tmp_path / "q.csv")
+    assert status == 0
+    assert err.strip().endswith("blanks: 'x1' 2 (e.g. '?')")
+
+
+def test_parquet_nullable_and_date_columns_are_described_plainly(capsys, tmp_path):
+    pytest.importorskip("pyarrow", reason="Parquet needs the optional pyarrow")
+    table = easy_table(60)
+    table["grade"] = pd.array([1, 2, None] * 20, dtype="Int64")
+    table["ok"] = pd.array([True, False, None] * 20, dtype="boolean")
+    table["when"] = pd.date_range("2024-01-01", periods=60, freq="D")
+    table.to_parquet(tmp_path / "t.parquet")
+    status, out, err = run(
+        capsys, "train", "--data", tmp_path / "t.parquet", "--target", "label", "--epochs", "2",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert re.search(r"grade\s+numbers\s+categorical\s+20 missing", out), out
+    assert re.search(r"ok\s+true/false\s+categorical\s+20 missing", out), out
+    # as numbers, distinct increasing dates would pass for a row number
+    assert re.search(r"when\s+dates or times\s+dropped\s+dates and times are not used", out)
+
+
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_an_unknown_encoding_is_a_flag_error(capsys, monkeypatch, easy_csv, command):
+    no_reading(monkeypatch)
+    argv = ["--data", easy_csv, "--encoding", "utf-9"]
+    argv += ["--target", "label"] if command == "train" else ["--model", "m"]
+    code, _, err = run(capsys, command, *argv)
+    line = assert_one_line_error(code, err, 2)
+    assert "argument --encoding: unknown text encoding 'utf-9'" in line
+
+
+def test_utf16_with_its_flag(capsys, tmp_path):
+    path = tmp_path / "u16.csv"
+    easy_table(60).to_csv(path, index=False, encoding="utf-16")
+    status, out, err = run(
+        capsys, "train", "--data", path, "--target", "label", "--encoding", "utf-16",
+        "--epochs", "2", "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert re.search(r"^  id\s+text\s+id", out, re.M), out
+
+
+def test_predict_refuses_to_overwrite_its_input(capsys, tmp_path, easy_csv, monkeypatch):
+    status, _, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    before = easy_csv.read_bytes()
+    monkeypatch.chdir(easy_csv.parent)
+    code, _, err = run(
+        capsys, "predict", "--model", only_run(tmp_path / "runs"), "--data", easy_csv,
+        "--output", "./easy.csv",
+    )  # fmt: skip
+    assert "is the --data file" in assert_one_line_error(code, err)
+    assert easy_csv.read_bytes() == before
+
+
+def test_a_target_with_fractions_is_a_regression():
+    """scikit-learn's rule: non-integral numbers are continuous, however few the values."""
+    half_steps = np.tile([2.5, 3.0, 3.5, 4.0, 4.5], 20)
+    assert tabular.infer_task(half_steps) == "regression"
+    assert tabular.infer_task(half_steps.astype(str).astype(object)) == "regression"
+    assert tabular.infer_task(np.tile([1.0, 2.0, 3.0], 20)) == "classification"
+    assert tabular.infer_task(np.arange(21)) == "regression"
+    assert tabular.infer_task(np.array([True, False] * 10)) == "classification"
+
+
+def test_predict_writes_ids_as_they_were_written(capsys, tmp_path):
+    """Leading zeros are part of an ID: 00042 must join back to its record, not 42."""
+    rows = ["code,x1,label", *(f"{i:05d},{(i * 37) % 11 - 5},{'ab'[i % 2]}" for i in range(60))]
+    path = tmp_path / "z.csv"
+    path.write_text("\n".join(rows) + "\n")
+    status, _, err = run(
+        capsys, "train", "--data", path, "--target", "label", "--id", "code", "--epochs", "2",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    status, out, err = run(
+        capsys, "predict", "--model", only_run(tmp_path / "runs"), "--data", path
+    )
+    assert status == 0, err
+    ids = [line.split(",")[0] for line in out.splitlines()[1:]]
+    assert ids == [f"{i:05d}" for i in range(60)]
+
+
+def test_a_wrong_separator_is_named(capsys, easy_csv):
+    code, _, err = run(capsys, "train", "--data", easy_csv, "--target", "label", "--sep", ";")
+    line = assert_one_line_error(code, err)
+    assert "it was read as one column ('id,x1,x2,colour,label'...); is its separator ','?" in line
+    path = easy_csv.parent / "new.csv"
+    easy_table(10).to_csv(path, index=False, sep=";")
+    status, _, err = run(
+        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "1",
+        "--out", easy_csv.parent / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    folder = only_run(easy_csv.parent / "runs")
+    code, _, err = run(capsys, "predict", "--model", folder, "--data", path, "--sep", ",")
+    line = assert_one_line_error(code, err)
+    assert line.endswith("(it was read as one column: is its separator ';'? --sep)")
