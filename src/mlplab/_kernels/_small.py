@@ -18,10 +18,10 @@ over a few steps). Set ``MLPLAB_JIT=0`` or train a larger network for the bit-ex
 paths.
 
 **Compilation.** A fit compiles one kernel, :func:`step_kernel` of its optimizer's
-family and its loss: one function with no jitted helpers of its own (a helper is
-optimized and emitted once by itself and again inside each caller: three levels of them
-took twice the time to compile), in which Numba drops the other families' and losses'
-code before typing it.
+family, its network's activations and its loss: one function with no jitted helpers of
+its own (a helper is optimized and emitted once by itself and again inside each caller:
+three levels of them took twice the time to compile), from which Numba drops the other
+rules, losses and activations before typing it.
 """
 
 from __future__ import annotations
@@ -54,28 +54,51 @@ CODE, SLOPES = 5, 3
 FAMILIES = {"identity": IDENTITY, "relu": RELU, "sloped": LEAKY, "tanh": TANH, "sigmoid": SIGMOID}
 
 
+#: The sets of activation codes kernels compile, smallest first: a fit takes the first
+#: that holds its network's (ReLU's select vectorizes, beside leaky ReLU's less so;
+#: tanh and sigmoid call exp or tanh, which do not vectorize anyway, so the other
+#: branches beside them cost nothing). Three sets, not one per network: few kernels.
+CODE_SETS = (
+    frozenset({IDENTITY, RELU}),
+    frozenset({IDENTITY, RELU, LEAKY}),
+    frozenset(FAMILIES.values()),
+)
+
+
+def _codes(layout: np.ndarray) -> frozenset[int]:
+    # the set of activation codes to compile for a kernel layout's layers
+    codes = frozenset(int(c) for c in layout[:, CODE])
+    return next(s for s in CODE_SETS if codes <= s)
+
+
 @functools.cache
-def step_kernel(family: str, loss: int) -> Any:
-    """The whole-step kernel of an optimizer family and a loss (see :func:`run_steps`).
+def step_kernel(family: str, codes: frozenset[int], loss: int) -> Any:
+    """The whole-step kernel of an optimizer family, activations and loss (:func:`run_steps`).
 
     Parameters
     ----------
     family : str
         The optimizer's family of rules, a value of
         :data:`mlplab._kernels._optimizers.FAMILIES` (``"adam"``, ``"sgd"``, ...).
+    codes : frozenset of int
+        The activation codes to compile (:data:`FAMILIES`' values): one of
+        :data:`CODE_SETS` as fits choose them; any set runs the networks within it.
     loss : int
         The loss code (:data:`SOFTMAX_CE`, :data:`SIGMOID_CE` or :data:`SQUARED`).
 
     Returns
     -------
     numba dispatcher
-        Called with :func:`run_steps`'s arguments; one per (family, loss), made once.
+        Called with :func:`run_steps`'s arguments; one per (family, codes, loss), made once.
     """
-    # `family` and `loss` are the closure's constants: Numba prunes the branches they
-    # rule out before typing, so only this rule and this loss compile (every loss in the
-    # kernel cost a tenth more; the activations, cheap, stay runtime branches). Numba
-    # caches a closure over plain values like a function, its values in the cache key.
-    # (A closure over a jitted function, or one taken as an argument, is not cached.)
+    # The closure's values are constants to Numba, which prunes the branches they rule
+    # out before typing: only this rule, these activations and this loss compile (every
+    # loss in the kernel cost a tenth more to compile; the activations a network lacks
+    # cost little to compile but, as branches in a ReLU network's loops, up to a third
+    # of the speed of its steps). Numba caches a closure over plain values like a
+    # function, with the values in the cache's key (not a closure over a jitted
+    # function: that is never found again, nor a kernel that takes one as an argument).
+    relu, leaky, tanh, sigmoid = (c in codes for c in (RELU, LEAKY, TANH, SIGMOID))
     softmax_ce, sigmoid_ce = loss == SOFTMAX_CE, loss == SIGMOID_CE
     use_sgd, use_adagrad, use_rmsprop, use_adam = (
         family == name for name in ("sgd", "adagrad", "rmsprop", "adam")
@@ -120,13 +143,13 @@ def step_kernel(family: str, loss: int) -> Any:
                     for j in range(n_out):
                         v = o[j]
                         zero = v - v
-                        if code == RELU:
+                        if relu and code == RELU:
                             v = v if v > zero else zero
-                        elif code == LEAKY:
+                        elif leaky and code == LEAKY:
                             v = v if v > zero else v * slope
-                        elif code == TANH:
+                        elif tanh and code == TANH:
                             v = math.tanh(v)
-                        elif code == SIGMOID:
+                        elif sigmoid and code == SIGMOID:
                             one = zero + 1
                             v = (
                                 one / (one + math.exp(-v))
@@ -212,13 +235,13 @@ def step_kernel(family: str, loss: int) -> Any:
                             s += d[j] * Wi[j]
                         v = x[i]
                         f = v - v + 1  # the derivative, from the output v
-                        if code == RELU:
+                        if relu and code == RELU:
                             f = f if v > 0 else f - f
-                        elif code == LEAKY:
+                        elif leaky and code == LEAKY:
                             f = f if v > 0 else slope
-                        elif code == TANH:
+                        elif tanh and code == TANH:
                             f = f - v * v
-                        elif code == SIGMOID:
+                        elif sigmoid and code == SIGMOID:
                             f = v * (f - v)
                         below[i] = s * f
 
@@ -271,7 +294,7 @@ def run_steps(
     is the scratch: ``S[2 * i]`` the outputs and ``S[2 * i + 1]`` the gradients at
     boundary ``i`` (their first columns), last the targets.
     """
-    run = step_kernel(FAMILY_OF[opt_kind], int(spec[0]))
+    run = step_kernel(FAMILY_OF[opt_kind], _codes(layout), int(spec[0]))
     return run(
         X, y, order, bounds, w, g, s0, s1, s2, opt_kind, consts,
         layout, spec, S, values,
@@ -319,7 +342,7 @@ class SmallNetwork:
         self.w, self.g = flat_params, flat_grads
         self.opt_kind, self.constants, *self.state = kernel
         # the kernel of this optimizer, activations and loss, looked up once
-        self._run_steps = step_kernel(FAMILY_OF[self.opt_kind], int(loss[0]))
+        self._run_steps = step_kernel(FAMILY_OF[self.opt_kind], _codes(self.layout), int(loss[0]))
         widths = [int(layout[0, 2]), *(int(n) for n in layout[:, 3])]
         # One array for all the scratch: the kernel's arguments are what its call costs
         # (a typed list each for outputs and gradients cost microseconds a call, and
