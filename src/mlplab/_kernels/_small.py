@@ -18,10 +18,12 @@ over a few steps). Set ``MLPLAB_JIT=0`` or train a larger network for the bit-ex
 paths.
 
 **Compilation.** A fit compiles one kernel, :func:`step_kernel` of its optimizer's
-family, its network's activations and its loss: one function with no jitted helpers of
-its own (a helper is optimized and emitted once by itself and again inside each caller:
-three levels of them took twice the time to compile), from which Numba drops the other
-rules, losses and activations before typing it.
+family, its network's activations and its loss: one function, whose forward and
+backward passes Numba inlines into it, with no separately compiled helpers (a helper is
+optimized and emitted once by itself and again inside each caller: three levels of them
+took twice the time to compile), from which Numba drops the other rules, losses and
+activations before typing it (inlining the two passes, kept apart to be read, costs
+some 15 % of its compilation).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ._numba import jit
+from ._numba import jit, jit_inline
 from ._optimizers import FAMILIES as FAMILY_OF
 from ._optimizers import adagrad, adam, nadam, rmsprop, sgd
 
@@ -63,6 +65,101 @@ CODE_SETS = (
     frozenset({IDENTITY, RELU, LEAKY}),
     frozenset(FAMILIES.values()),
 )
+
+
+@jit_inline
+def _forward(w, layout, spec, S, nb, relu, leaky, tanh, sigmoid):
+    # The forward pass of step_kernel's kernel (inlined into it by Numba, where the
+    # flags are the kernel's constants): S[2 (i + 1)] = act(S[2 i] @ W + b) for Dense
+    # layer i, whose W (n_in, n_out) and b lie at offsets w_off and b_off of the flat w.
+    # Rows of arrays (views) in the loops, so that Numba's indexing vectorizes.
+    for layer in range(layout.shape[0]):
+        w_off, b_off = layout[layer, 0], layout[layer, 1]
+        n_in, n_out, code = layout[layer, 2], layout[layer, 3], layout[layer, CODE]
+        slope = w.dtype.type(spec[SLOPES + layer])
+        b = w[b_off : b_off + n_out]
+        for r in range(nb):
+            x, o = S[2 * layer, r], S[2 * layer + 2, r]
+            for j in range(n_out):
+                o[j] = b[j]
+            for i in range(n_in):
+                xi = x[i]
+                Wi = w[w_off + i * n_out : w_off + (i + 1) * n_out]
+                for j in range(n_out):
+                    o[j] += xi * Wi[j]
+            if code == IDENTITY:
+                continue
+            for j in range(n_out):
+                v = o[j]
+                zero = v - v
+                if relu and code == RELU:
+                    v = v if v > zero else zero
+                elif leaky and code == LEAKY:
+                    v = v if v > zero else v * slope
+                elif tanh and code == TANH:
+                    v = math.tanh(v)
+                elif sigmoid and code == SIGMOID:
+                    one = zero + 1
+                    v = (
+                        one / (one + math.exp(-v))
+                        if v >= zero
+                        else (math.exp(v) / (one + math.exp(v)))
+                    )
+                o[j] = v
+
+
+@jit_inline
+def _backward(w, g, layout, spec, S, nb, l2, relu, leaky, tanh, sigmoid):
+    # The backward pass of step_kernel's kernel (inlined, as _forward), last layer
+    # first: the gradients of W and b into g (with the L2 penalty's), then dLoss/d(its
+    # input) times the derivative of the activation before it, from that activation's
+    # output as the reference's vjp_train does, into S[2 i + 1].
+    penalty = 0.0
+    for layer in range(layout.shape[0] - 1, -1, -1):
+        w_off, b_off = layout[layer, 0], layout[layer, 1]
+        n_in, n_out = layout[layer, 2], layout[layer, 3]
+        W, gW = w[w_off : w_off + n_in * n_out], g[w_off : w_off + n_in * n_out]
+        gb = g[b_off : b_off + n_out]
+        gW[:] = 0
+        gb[:] = 0
+        for r in range(nb):
+            x, d = S[2 * layer, r], S[2 * layer + 3, r]
+            for j in range(n_out):
+                gb[j] += d[j]
+            for i in range(n_in):
+                xi = x[i]
+                gWi = gW[i * n_out : (i + 1) * n_out]
+                for j in range(n_out):
+                    gWi[j] += xi * d[j]
+        if l2 != 0.0 and layout[layer, 4]:
+            c = w.dtype.type(l2 / nb)
+            for i in range(n_in * n_out):
+                v = W[i]
+                penalty += float(v) * float(v)
+                gW[i] += c * v
+        if layer == 0:
+            continue
+        code = layout[layer - 1, CODE]
+        slope = w.dtype.type(spec[SLOPES + layer - 1])
+        for r in range(nb):
+            x, d, below = S[2 * layer, r], S[2 * layer + 3, r], S[2 * layer + 1, r]
+            for i in range(n_in):
+                Wi = W[i * n_out : (i + 1) * n_out]
+                s = d[0] - d[0]
+                for j in range(n_out):
+                    s += d[j] * Wi[j]
+                v = x[i]
+                f = v - v + 1  # the derivative, from the output v
+                if relu and code == RELU:
+                    f = f if v > 0 else f - f
+                elif leaky and code == LEAKY:
+                    f = f if v > 0 else slope
+                elif tanh and code == TANH:
+                    f = f - v * v
+                elif sigmoid and code == SIGMOID:
+                    f = v * (f - v)
+                below[i] = s * f
+    return penalty  # the sum of squares of the penalized weights
 
 
 def _codes(layout: np.ndarray) -> frozenset[int]:
@@ -121,42 +218,7 @@ def step_kernel(family: str, codes: frozenset[int], loss: int) -> Any:
                 for j in range(k):
                     Y0[r, j] = y[row, j]
 
-            # Forward: S[2 (i + 1)] = act(S[2 i] @ W + b) for Dense layer i, whose W
-            # (n_in, n_out) and b lie at offsets w_off and b_off of the flat w. Rows of
-            # arrays (views) in the loops, so that Numba's indexing vectorizes.
-            for layer in range(n_layers):
-                w_off, b_off = layout[layer, 0], layout[layer, 1]
-                n_in, n_out, code = layout[layer, 2], layout[layer, 3], layout[layer, CODE]
-                slope = w.dtype.type(spec[SLOPES + layer])
-                b = w[b_off : b_off + n_out]
-                for r in range(nb):
-                    x, o = S[2 * layer, r], S[2 * layer + 2, r]
-                    for j in range(n_out):
-                        o[j] = b[j]
-                    for i in range(n_in):
-                        xi = x[i]
-                        Wi = w[w_off + i * n_out : w_off + (i + 1) * n_out]
-                        for j in range(n_out):
-                            o[j] += xi * Wi[j]
-                    if code == IDENTITY:
-                        continue
-                    for j in range(n_out):
-                        v = o[j]
-                        zero = v - v
-                        if relu and code == RELU:
-                            v = v if v > zero else zero
-                        elif leaky and code == LEAKY:
-                            v = v if v > zero else v * slope
-                        elif tanh and code == TANH:
-                            v = math.tanh(v)
-                        elif sigmoid and code == SIGMOID:
-                            one = zero + 1
-                            v = (
-                                one / (one + math.exp(-v))
-                                if v >= zero
-                                else (math.exp(v) / (one + math.exp(v)))
-                            )
-                        o[j] = v
+            _forward(w, layout, spec, S, nb, relu, leaky, tanh, sigmoid)
 
             # The loss of the batch mean, and its gradient for the logits into S[top + 1].
             total = 0.0
@@ -195,55 +257,7 @@ def step_kernel(family: str, codes: frozenset[int], loss: int) -> Any:
                         dz[j] = c * diff * inv
             value = total / nb
 
-            # Backward, last layer first: the gradients of W and b into g (with the L2
-            # penalty's), then dLoss/d(its input) times the derivative of the activation
-            # before it, from that activation's output as the reference's vjp_train
-            # does, into S[2 i + 1].
-            penalty = 0.0
-            for layer in range(n_layers - 1, -1, -1):
-                w_off, b_off = layout[layer, 0], layout[layer, 1]
-                n_in, n_out = layout[layer, 2], layout[layer, 3]
-                W, gW = w[w_off : w_off + n_in * n_out], g[w_off : w_off + n_in * n_out]
-                gb = g[b_off : b_off + n_out]
-                gW[:] = 0
-                gb[:] = 0
-                for r in range(nb):
-                    x, d = S[2 * layer, r], S[2 * layer + 3, r]
-                    for j in range(n_out):
-                        gb[j] += d[j]
-                    for i in range(n_in):
-                        xi = x[i]
-                        gWi = gW[i * n_out : (i + 1) * n_out]
-                        for j in range(n_out):
-                            gWi[j] += xi * d[j]
-                if l2 != 0.0 and layout[layer, 4]:
-                    c = w.dtype.type(l2 / nb)
-                    for i in range(n_in * n_out):
-                        v = W[i]
-                        penalty += float(v) * float(v)
-                        gW[i] += c * v
-                if layer == 0:
-                    continue
-                code = layout[layer - 1, CODE]
-                slope = w.dtype.type(spec[SLOPES + layer - 1])
-                for r in range(nb):
-                    x, d, below = S[2 * layer, r], S[2 * layer + 3, r], S[2 * layer + 1, r]
-                    for i in range(n_in):
-                        Wi = W[i * n_out : (i + 1) * n_out]
-                        s = d[0] - d[0]
-                        for j in range(n_out):
-                            s += d[j] * Wi[j]
-                        v = x[i]
-                        f = v - v + 1  # the derivative, from the output v
-                        if relu and code == RELU:
-                            f = f if v > 0 else f - f
-                        elif leaky and code == LEAKY:
-                            f = f if v > 0 else slope
-                        elif tanh and code == TANH:
-                            f = f - v * v
-                        elif sigmoid and code == SIGMOID:
-                            f = v * (f - v)
-                        below[i] = s * f
+            penalty = _backward(w, g, layout, spec, S, nb, l2, relu, leaky, tanh, sigmoid)
 
             values[step] = value = value + 0.5 * l2 * penalty / nb
             if not math.isfinite(value):
