@@ -4,10 +4,11 @@ For a network of a few thousand parameters, a NumPy training step is some 40 lib
 calls of about a microsecond each, and the arithmetic is a small part of that.
 :func:`run_steps` replaces :meth:`mlplab.training.TrainingRun._steps` (the batch gather,
 :meth:`mlplab.network.Sequential.train_step` with its L2 penalty, and the optimizer's
-packed update, :mod:`mlplab._kernels._optimizers`) for all the batches of an epoch at once, for the
-networks :func:`plan` accepts: Dense layers each followed by identity, ReLU, a leaky
-ReLU (slope >= 0), tanh or sigmoid, ending in the softmax or sigmoid cross-entropy
-(fused, from the logits) or the squared error of a linear output.
+packed update, :mod:`mlplab._kernels._optimizers`) for all the batches of an epoch at
+once, for the networks :func:`mlplab.network.small_step_layout` accepts: Dense layers
+each followed by identity, ReLU, a leaky ReLU (slope >= 0), tanh or sigmoid, ending in
+the softmax or sigmoid cross-entropy (fused, from the logits) or the squared error of a
+linear output.
 
 Unlike the elementwise kernels, these do their own matrix products (plain loops, in
 another summation order than BLAS) and their own exp, log and tanh (the C library's,
@@ -15,10 +16,19 @@ where NumPy uses its SIMD versions): the results agree with the reference path t
 rounding, not bit for bit (``tests/test_kernels.py`` checks 1e-12 relative in float64
 over a few steps). Set ``MLPLAB_JIT=0`` or train a larger network for the bit-exact
 paths.
+
+**Compilation.** A fit compiles one kernel, :func:`step_kernel` of its optimizer's
+family, its network's activations and its loss: one function, whose forward and
+backward passes Numba inlines into it, with no separately compiled helpers (a helper is
+optimized and emitted once by itself and again inside each caller: three levels of them
+took twice the time to compile), from which Numba drops the other rules, losses and
+activations before typing it (inlining the two passes, kept apart to be read, costs
+some 15 % of its compilation).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -28,7 +38,7 @@ from ._numba import jit, jit_inline
 from ._optimizers import FAMILIES as FAMILY_OF
 from ._optimizers import adagrad, adam, nadam, rmsprop, sgd
 
-__all__ = ["FAMILIES", "MAX_PARAMS", "MAX_WORK", "SmallNetwork", "run_steps"]
+__all__ = ["FAMILIES", "MAX_PARAMS", "MAX_WORK", "SmallNetwork", "run_steps", "step_kernel"]
 
 #: Networks up to this many parameters take the whole-step kernel ...
 MAX_PARAMS = 16_384
@@ -46,232 +56,225 @@ CODE, SLOPES = 5, 3
 FAMILIES = {"identity": IDENTITY, "relu": RELU, "sloped": LEAKY, "tanh": TANH, "sigmoid": SIGMOID}
 
 
-@jit
-def _activate(code, slope, x):
-    zero = x - x
-    if code == RELU:
-        return x if x > zero else zero
-    if code == LEAKY:
-        return x if x > zero else x * slope
-    if code == TANH:
-        return math.tanh(x)
-    if code == SIGMOID:
-        one = zero + 1
-        return one / (one + math.exp(-x)) if x >= zero else math.exp(x) / (one + math.exp(x))
-    return x
-
-
-@jit
-def _derivative(code, slope, y):
-    # f' from the output y, as the reference's vjp_train does
-    one = y - y + 1
-    if code == RELU:
-        return one if y > 0 else one - one
-    if code == LEAKY:
-        return one if y > 0 else slope
-    if code == TANH:
-        return one - y * y
-    if code == SIGMOID:
-        return y * (one - y)
-    return one
-
-
-@jit
-def _loss_rows(kind, factor, z, y, d, nb, k):
-    """dLoss/dz of the batch mean into `d`; returns the batch loss (float64)."""
-    total = 0.0
-    inv = z.dtype.type(1.0 / nb)
-    for r in range(nb):
-        zr, yr, dr = z[r], y[r], d[r]
-        if kind == SOFTMAX_CE:
-            m = zr[0]
-            for j in range(1, k):
-                m = max(m, zr[j])
-            s = zr[0] - zr[0]
-            for j in range(k):
-                dr[j] = math.exp(zr[j] - m)
-                s += dr[j]
-            log_s = math.log(s)
-            ysum = s - s
-            for j in range(k):
-                total -= yr[j] * (zr[j] - m - log_s)
-                ysum += yr[j]
-            for j in range(k):
-                dr[j] = (dr[j] / s * ysum - yr[j]) * inv
-        elif kind == SIGMOID_CE:
-            for j in range(k):
-                v = zr[j]
-                e = math.exp(-abs(v))
-                total += max(v, v - v) + math.log1p(e) - yr[j] * v
-                one = e - e + 1
-                p = one / (one + e) if v >= 0 else e / (one + e)
-                dr[j] = (p - yr[j]) * inv
-        else:
-            c = z.dtype.type(2 * factor / k)
-            for j in range(k):
-                diff = zr[j] - yr[j]
-                total += factor * float(diff) * float(diff) / k
-                dr[j] = c * diff * inv
-    return total / nb
-
-
-@jit
-def _layer_arrays(flat, layout, layer):
-    """Dense layer `layer`'s weights (n_in, n_out) and bias (n_out,): views of `flat`."""
-    w_off, b_off, n_in, n_out = (
-        layout[layer, 0],
-        layout[layer, 1],
-        layout[layer, 2],
-        layout[layer, 3],
-    )
-    return flat[w_off : w_off + n_in * n_out].reshape((n_in, n_out)), flat[b_off : b_off + n_out]
-
-
-@jit
-def _forward(w, layout, spec, S, nb):
-    for layer in range(layout.shape[0]):
-        W, b = _layer_arrays(w, layout, layer)
-        n_in, n_out = W.shape
-        x, out = S[2 * layer], S[2 * (layer + 1)]
-        code, slope = layout[layer, CODE], w.dtype.type(spec[SLOPES + layer])
-        for r in range(nb):
-            o = out[r]
-            for j in range(n_out):
-                o[j] = b[j]
-            for i in range(n_in):
-                xi = x[r, i]
-                Wi = W[i]
-                for j in range(n_out):
-                    o[j] += xi * Wi[j]
-            if code != IDENTITY:
-                for j in range(n_out):
-                    o[j] = _activate(code, slope, o[j])
-
-
-@jit
-def _backward(w, g, layout, spec, S, nb, l2):
-    """Gradients into `g` from the last boundary's dLoss/dlogits; returns the L2 penalty."""
-    penalty = 0.0
-    for layer in range(layout.shape[0] - 1, -1, -1):
-        W = _layer_arrays(w, layout, layer)[0]
-        gW, gb = _layer_arrays(g, layout, layer)
-        n_in, n_out = W.shape
-        x, delta = S[2 * layer], S[2 * (layer + 1) + 1]
-        gW[:] = 0
-        gb[:] = 0
-        for r in range(nb):
-            dr = delta[r]
-            for j in range(n_out):
-                gb[j] += dr[j]
-            for i in range(n_in):
-                xi = x[r, i]
-                gWi = gW[i]
-                for j in range(n_out):
-                    gWi[j] += xi * dr[j]
-        if l2 != 0.0 and layout[layer, 4]:
-            c = w.dtype.type(l2 / nb)
-            for i in range(n_in):
-                for j in range(n_out):
-                    v = W[i, j]
-                    penalty += float(v) * float(v)
-                    gW[i, j] += c * v
-        if layer == 0:
-            continue
-        code, slope = layout[layer - 1, CODE], w.dtype.type(spec[SLOPES + layer - 1])
-        below, y = S[2 * layer + 1], x
-        for r in range(nb):
-            for i in range(n_in):
-                s = delta[r, 0] - delta[r, 0]
-                Wi = W[i]
-                for j in range(n_out):
-                    s += delta[r, j] * Wi[j]
-                below[r, i] = s * _derivative(code, slope, y[r, i])
-    return 0.5 * l2 * penalty / nb
-
-
-@jit
-def _gather(X, y, order, start, nb, X0, Y0):
-    # rows start:start + nb of X[order] and y[order], element by element: an array
-    # assignment would compile the message of its shape check, seconds on an empty cache
-    for r in range(nb):
-        row = order[start + r] if order.shape[0] else start + r
-        for j in range(X.shape[1]):
-            X0[r, j] = X[row, j]
-        for j in range(y.shape[1]):
-            Y0[r, j] = y[row, j]
+#: The sets of activation codes kernels compile, smallest first: a fit takes the first
+#: that holds its network's (ReLU's select vectorizes, beside leaky ReLU's less so;
+#: tanh and sigmoid call exp or tanh, which do not vectorize anyway, so the other
+#: branches beside them cost nothing). Three sets, not one per network: few kernels.
+CODE_SETS = (
+    frozenset({IDENTITY, RELU}),
+    frozenset({IDENTITY, RELU, LEAKY}),
+    frozenset(FAMILIES.values()),
+)
 
 
 @jit_inline
-def _batch(X, y, order, bounds, step, w, g, layout, spec, S):
-    # One batch's gather, forward, loss and backward with the L2 penalty: its loss.
-    # Inlined into each run kernel below, so that it adds no level of calls (each level
-    # costs its callees' optimization once more on an empty cache).
-    loss, factor, l2 = int(spec[0]), spec[1], spec[2]
-    last = layout.shape[0]
-    X0, Y0 = S[0], S[2 * (last + 1)]
-    z, dz = S[2 * last], S[2 * last + 1]
-    start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
-    _gather(X, y, order, start, nb, X0, Y0)
-    _forward(w, layout, spec, S, nb)
-    value = _loss_rows(loss, factor, z, Y0, dz, nb, y.shape[1])
-    return value + _backward(w, g, layout, spec, S, nb, l2)
+def _forward(w, layout, spec, S, nb, relu, leaky, tanh, sigmoid):
+    # The forward pass of step_kernel's kernel (inlined into it by Numba, where the
+    # flags are the kernel's constants): S[2 (i + 1)] = act(S[2 i] @ W + b) for Dense
+    # layer i, whose W (n_in, n_out) and b lie at offsets w_off and b_off of the flat w.
+    # Rows of arrays (views) in the loops, so that Numba's indexing vectorizes.
+    for layer in range(layout.shape[0]):
+        w_off, b_off = layout[layer, 0], layout[layer, 1]
+        n_in, n_out, code = layout[layer, 2], layout[layer, 3], layout[layer, CODE]
+        slope = w.dtype.type(spec[SLOPES + layer])
+        b = w[b_off : b_off + n_out]
+        for r in range(nb):
+            x, o = S[2 * layer, r], S[2 * layer + 2, r]
+            for j in range(n_out):
+                o[j] = b[j]
+            for i in range(n_in):
+                xi = x[i]
+                Wi = w[w_off + i * n_out : w_off + (i + 1) * n_out]
+                for j in range(n_out):
+                    o[j] += xi * Wi[j]
+            if code == IDENTITY:
+                continue
+            for j in range(n_out):
+                v = o[j]
+                zero = v - v
+                if relu and code == RELU:
+                    v = v if v > zero else zero
+                elif leaky and code == LEAKY:
+                    v = v if v > zero else v * slope
+                elif tanh and code == TANH:
+                    v = math.tanh(v)
+                elif sigmoid and code == SIGMOID:
+                    one = zero + 1
+                    v = (
+                        one / (one + math.exp(-v))
+                        if v >= zero
+                        else (math.exp(v) / (one + math.exp(v)))
+                    )
+                o[j] = v
 
 
-# One run_steps kernel per optimizer family, each calling only its own rule: a kernel
-# that took the rule as an argument, or a closure over it, is not cached by Numba. A fit
-# compiles the one its optimizer needs; they differ only in the rule they call.
-@jit
-def _run_sgd(X, y, order, bounds, w, g, s0, s1, s2, kind, consts, layout, spec, S, values):
-    for step in range(bounds.shape[0]):
-        values[step] = value = _batch(X, y, order, bounds, step, w, g, layout, spec, S)
-        if not math.isfinite(value):
-            return step
-        sgd(kind, w, g, s0, s1, s2, consts[step])
-    return bounds.shape[0]
+@jit_inline
+def _backward(w, g, layout, spec, S, nb, l2, relu, leaky, tanh, sigmoid):
+    # The backward pass of step_kernel's kernel (inlined, as _forward), last layer
+    # first: the gradients of W and b into g (with the L2 penalty's), then dLoss/d(its
+    # input) times the derivative of the activation before it, from that activation's
+    # output as the reference's vjp_train does, into S[2 i + 1].
+    penalty = 0.0
+    for layer in range(layout.shape[0] - 1, -1, -1):
+        w_off, b_off = layout[layer, 0], layout[layer, 1]
+        n_in, n_out = layout[layer, 2], layout[layer, 3]
+        W, gW = w[w_off : w_off + n_in * n_out], g[w_off : w_off + n_in * n_out]
+        gb = g[b_off : b_off + n_out]
+        gW[:] = 0
+        gb[:] = 0
+        for r in range(nb):
+            x, d = S[2 * layer, r], S[2 * layer + 3, r]
+            for j in range(n_out):
+                gb[j] += d[j]
+            for i in range(n_in):
+                xi = x[i]
+                gWi = gW[i * n_out : (i + 1) * n_out]
+                for j in range(n_out):
+                    gWi[j] += xi * d[j]
+        if l2 != 0.0 and layout[layer, 4]:
+            c = w.dtype.type(l2 / nb)
+            for i in range(n_in * n_out):
+                v = W[i]
+                penalty += float(v) * float(v)
+                gW[i] += c * v
+        if layer == 0:
+            continue
+        code = layout[layer - 1, CODE]
+        slope = w.dtype.type(spec[SLOPES + layer - 1])
+        for r in range(nb):
+            x, d, below = S[2 * layer, r], S[2 * layer + 3, r], S[2 * layer + 1, r]
+            for i in range(n_in):
+                Wi = W[i * n_out : (i + 1) * n_out]
+                s = d[0] - d[0]
+                for j in range(n_out):
+                    s += d[j] * Wi[j]
+                v = x[i]
+                f = v - v + 1  # the derivative, from the output v
+                if relu and code == RELU:
+                    f = f if v > 0 else f - f
+                elif leaky and code == LEAKY:
+                    f = f if v > 0 else slope
+                elif tanh and code == TANH:
+                    f = f - v * v
+                elif sigmoid and code == SIGMOID:
+                    f = v * (f - v)
+                below[i] = s * f
+    return penalty  # the sum of squares of the penalized weights
 
 
-@jit
-def _run_adagrad(X, y, order, bounds, w, g, s0, s1, s2, kind, consts, layout, spec, S, values):
-    for step in range(bounds.shape[0]):
-        values[step] = value = _batch(X, y, order, bounds, step, w, g, layout, spec, S)
-        if not math.isfinite(value):
-            return step
-        adagrad(kind, w, g, s0, s1, s2, consts[step])
-    return bounds.shape[0]
+def _codes(layout: np.ndarray) -> frozenset[int]:
+    # the set of activation codes to compile for a kernel layout's layers
+    codes = frozenset(int(c) for c in layout[:, CODE])
+    return next(s for s in CODE_SETS if codes <= s)
 
 
-@jit
-def _run_rmsprop(X, y, order, bounds, w, g, s0, s1, s2, kind, consts, layout, spec, S, values):
-    for step in range(bounds.shape[0]):
-        values[step] = value = _batch(X, y, order, bounds, step, w, g, layout, spec, S)
-        if not math.isfinite(value):
-            return step
-        rmsprop(kind, w, g, s0, s1, s2, consts[step])
-    return bounds.shape[0]
+@functools.cache
+def step_kernel(family: str, codes: frozenset[int], loss: int) -> Any:
+    """The whole-step kernel of an optimizer family, activations and loss (:func:`run_steps`).
 
+    Parameters
+    ----------
+    family : str
+        The optimizer's family of rules, a value of
+        :data:`mlplab._kernels._optimizers.FAMILIES` (``"adam"``, ``"sgd"``, ...).
+    codes : frozenset of int
+        The activation codes to compile (:data:`FAMILIES`' values): one of
+        :data:`CODE_SETS` as fits choose them; any set runs the networks within it.
+    loss : int
+        The loss code (:data:`SOFTMAX_CE`, :data:`SIGMOID_CE` or :data:`SQUARED`).
 
-@jit
-def _run_adam(X, y, order, bounds, w, g, s0, s1, s2, kind, consts, layout, spec, S, values):
-    for step in range(bounds.shape[0]):
-        values[step] = value = _batch(X, y, order, bounds, step, w, g, layout, spec, S)
-        if not math.isfinite(value):
-            return step
-        adam(kind, w, g, s0, s1, s2, consts[step])
-    return bounds.shape[0]
+    Returns
+    -------
+    numba dispatcher
+        Called with :func:`run_steps`'s arguments; one per (family, codes, loss), made once.
+    """
+    # The closure's values are constants to Numba, which prunes the branches they rule
+    # out before typing: only this rule, these activations and this loss compile (every
+    # loss in the kernel cost a tenth more to compile; the activations a network lacks
+    # cost little to compile but, as branches in a ReLU network's loops, up to a third
+    # of the speed of its steps). Numba caches a closure over plain values like a
+    # function, with the values in the cache's key (not a closure over a jitted
+    # function: that is never found again, nor a kernel that takes one as an argument).
+    relu, leaky, tanh, sigmoid = (c in codes for c in (RELU, LEAKY, TANH, SIGMOID))
+    softmax_ce, sigmoid_ce = loss == SOFTMAX_CE, loss == SIGMOID_CE
+    use_sgd, use_adagrad, use_rmsprop, use_adam = (
+        family == name for name in ("sgd", "adagrad", "rmsprop", "adam")
+    )
 
+    @jit
+    def run(X, y, order, bounds, w, g, s0, s1, s2, kind, consts, layout, spec, S, values):
+        n_layers, k = layout.shape[0], y.shape[1]
+        factor, l2 = spec[1], spec[2]
+        top = 2 * n_layers  # S[top]: the logits, S[top + 1]: their gradient, then targets
+        for step in range(bounds.shape[0]):
+            start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
+            # The batch: rows of X[order] and y[order], element by element (an array
+            # assignment would compile its shape check's message, seconds when cold).
+            X0, Y0 = S[0], S[top + 2]
+            for r in range(nb):
+                row = order[start + r] if order.shape[0] else start + r
+                for j in range(X.shape[1]):
+                    X0[r, j] = X[row, j]
+                for j in range(k):
+                    Y0[r, j] = y[row, j]
 
-@jit
-def _run_nadam(X, y, order, bounds, w, g, s0, s1, s2, kind, consts, layout, spec, S, values):
-    for step in range(bounds.shape[0]):
-        values[step] = value = _batch(X, y, order, bounds, step, w, g, layout, spec, S)
-        if not math.isfinite(value):
-            return step
-        nadam(kind, w, g, s0, s1, s2, consts[step])
-    return bounds.shape[0]
+            _forward(w, layout, spec, S, nb, relu, leaky, tanh, sigmoid)
 
+            # The loss of the batch mean, and its gradient for the logits into S[top + 1].
+            total = 0.0
+            inv = w.dtype.type(1.0 / nb)
+            for r in range(nb):
+                z, dz, t = S[top, r], S[top + 1, r], S[top + 2, r]
+                if softmax_ce:
+                    m = z[0]
+                    for j in range(1, k):
+                        m = z[j] if z[j] > m else m  # max(m, z[j])
+                    s = z[0] - z[0]
+                    for j in range(k):
+                        dz[j] = math.exp(z[j] - m)
+                        s += dz[j]
+                    log_s = math.log(s)
+                    ysum = s - s
+                    for j in range(k):
+                        total -= t[j] * (z[j] - m - log_s)
+                        ysum += t[j]
+                    for j in range(k):
+                        dz[j] = (dz[j] / s * ysum - t[j]) * inv
+                elif sigmoid_ce:
+                    for j in range(k):
+                        v = z[j]
+                        e = math.exp(-abs(v))
+                        zero = v - v
+                        total += (zero if zero > v else v) + math.log1p(e) - t[j] * v  # max(v, 0)
+                        one = e - e + 1
+                        p = one / (one + e) if v >= 0 else e / (one + e)
+                        dz[j] = (p - t[j]) * inv
+                else:
+                    c = w.dtype.type(2 * factor / k)
+                    for j in range(k):
+                        diff = z[j] - t[j]
+                        total += factor * float(diff) * float(diff) / k
+                        dz[j] = c * diff * inv
+            value = total / nb
 
-_RUNS = {"sgd": _run_sgd, "adagrad": _run_adagrad, "rmsprop": _run_rmsprop}
-_RUNS.update(adam=_run_adam, nadam=_run_nadam)
+            penalty = _backward(w, g, layout, spec, S, nb, l2, relu, leaky, tanh, sigmoid)
+
+            values[step] = value = value + 0.5 * l2 * penalty / nb
+            if not math.isfinite(value):
+                return step
+            if use_sgd:
+                sgd(kind, w, g, s0, s1, s2, consts[step])
+            elif use_adagrad:
+                adagrad(kind, w, g, s0, s1, s2, consts[step])
+            elif use_rmsprop:
+                rmsprop(kind, w, g, s0, s1, s2, consts[step])
+            elif use_adam:
+                adam(kind, w, g, s0, s1, s2, consts[step])
+            else:
+                nadam(kind, w, g, s0, s1, s2, consts[step])
+        return bounds.shape[0]
+
+    return run
 
 
 def run_steps(
@@ -296,14 +299,16 @@ def run_steps(
     Per batch as the reference: gather the rows (``order`` empty: no shuffle), forward,
     the loss (``spec = (loss kind, its factor, l2, slope of each layer's activation)``)
     and its gradient, backward with the L2 penalty, then the optimizer's update (the
-    kernel of `opt_kind`'s family, :func:`mlplab._kernels._optimizers.kernel`) with the
+    rule of `opt_kind`'s family, :func:`mlplab._kernels._optimizers.kernel`) with the
     step's constants ``consts[i]``. ``values[i]`` gets the batch loss; at a non-finite
     one the run stops before that update (the trainer then handles the divergence).
-    ``S``, of shape (2 * layer boundaries + 1, batch, widest layer), is the scratch:
-    ``S[2 * i]`` the outputs and ``S[2 * i + 1]`` the gradients at boundary ``i`` (their
-    first columns), last the targets.
+    ``layout`` has a row per Dense layer: the offsets of its weights and bias in `w`,
+    its input and output widths, whether its weights take the L2 penalty, its
+    activation's code. ``S``, of shape (2 * layer boundaries + 1, batch, widest layer),
+    is the scratch: ``S[2 * i]`` the outputs and ``S[2 * i + 1]`` the gradients at
+    boundary ``i`` (their first columns), last the targets.
     """
-    run = _RUNS[FAMILY_OF[opt_kind]]
+    run = step_kernel(FAMILY_OF[opt_kind], _codes(layout), int(spec[0]))
     return run(
         X, y, order, bounds, w, g, s0, s1, s2, opt_kind, consts,
         layout, spec, S, values,
@@ -350,8 +355,8 @@ class SmallNetwork:
         self.loss = loss
         self.w, self.g = flat_params, flat_grads
         self.opt_kind, self.constants, *self.state = kernel
-        # the family's whole-step kernel, looked up once (run_steps does it per call)
-        self._run_steps = _RUNS[FAMILY_OF[self.opt_kind]]
+        # the kernel of this optimizer, activations and loss, looked up once
+        self._run_steps = step_kernel(FAMILY_OF[self.opt_kind], _codes(self.layout), int(loss[0]))
         widths = [int(layout[0, 2]), *(int(n) for n in layout[:, 3])]
         # One array for all the scratch: the kernel's arguments are what its call costs
         # (a typed list each for outputs and gradients cost microseconds a call, and
