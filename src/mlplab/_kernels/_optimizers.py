@@ -37,6 +37,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from ._activations import _maximum
 from ._numba import jit, jit_inline, jit_parallel, prange
 
 # What `kind` selects. Constants in k, in order, after each.
@@ -73,12 +74,6 @@ def _serial_and_parallel(fn: Callable[..., None]) -> tuple[Any, Any]:
     )
     twin.__qualname__ = f"{fn.__qualname__}_parallel"
     return jit(fn), jit_parallel(twin)
-
-
-@jit
-def _maximum(a, b):
-    # np.maximum's semantics: NaN wins, and of two equal values the second.
-    return a if (a > b or a != a) else b
 
 
 def sgd(kind, w, g, s0, s1, s2, k):
