@@ -43,6 +43,17 @@ def easy_csv(tmp_path) -> Path:
     return path
 
 
+def train(capsys, data: Path, out: Path, *flags: object) -> str:
+    """``mlplab train --data DATA --target label --out OUT --figures none FLAGS``, which
+    must succeed; its standard output."""
+    status, stdout, err = run(
+        capsys, "train", "--data", data, "--target", "label", "--out", out,
+        "--figures", "none", *flags,
+    )  # fmt: skip
+    assert status == 0, err
+    return stdout
+
+
 def no_reading(monkeypatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError("data was read before the flags were checked")
@@ -70,11 +81,7 @@ def test_a_classifier_stops_on_the_validation_log_loss(capsys, tmp_path):
     """Accuracy on a few hundred rows peaks by luck (often at 100%) and ends the run early."""
     path = tmp_path / "big.csv"
     easy_table(800).to_csv(path, index=False)
-    status, out, err = run(
-        capsys, "train", "--data", path, "--target", "label", "--patience", "3",
-        "--learning-rate", "0.05", "--out", tmp_path / "runs", "--figures", "none",
-    )  # fmt: skip
-    assert status == 0, err
+    out = train(capsys, path, tmp_path / "runs", "--patience", "3", "--learning-rate", "0.05")
     found = re.search(
         r"early stopping: validation log-loss did not improve for 3 epochs; kept epoch (\d+), "
         r"log-loss ([\d.]+), accuracy ([\d.]+)",
@@ -89,20 +96,13 @@ def test_a_classifier_stops_on_the_validation_log_loss(capsys, tmp_path):
 
 def test_too_few_validation_rows_to_stop_on(capsys, tmp_path, easy_csv):
     """A validation score on under 100 rows is noise: every epoch runs, and the run says so."""
-    status, out, err = run(
-        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "7",
-        "--out", tmp_path / "runs", "--figures", "none",
-    )  # fmt: skip
-    assert status == 0, err
+    out = train(capsys, easy_csv, tmp_path / "runs", "--epochs", "7")
     assert "19 validation rows are too few to stop on" in out and "7 of at most 7" in out
-    assert cli.MIN_VALIDATION_ROWS == 100
     # the small-table note names only the defaults that apply: no patience without stopping
     assert "small-table defaults learning rate 0.0003, dropout 0.2\n" in out
-    status, out, err = run(
-        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
-        "--validation-fraction", "0.001", "--out", tmp_path / "runs", "--figures", "none",
-    )  # fmt: skip
-    assert status == 0, err
+    out = train(
+        capsys, easy_csv, tmp_path / "runs", "--epochs", "2", "--validation-fraction", "0.001"
+    )
     assert "0 validation rows are too few to stop on" in out
 
 
@@ -122,26 +122,14 @@ def test_decimal_commas_read_without_the_flag_are_named(capsys, tmp_path):
     path = tmp_path / "semi.csv"
     table = easy_table(60)
     table.to_csv(path, index=False, sep=";", decimal=",")
-    status, out, err = run(
-        capsys, "train", "--data", path, "--target", "label", "--epochs", "2",
-        "--out", tmp_path / "first", "--figures", "none",
-    )  # fmt: skip
-    assert status == 0, err
+    out = train(capsys, path, tmp_path / "first", "--epochs", "2")
     assert "'x1', 'x2' (numbers with a decimal comma: read with --decimal ,)" in out
-    status, out, err = run(
-        capsys, "train", "--data", path, "--target", "label", "--decimal", ",", "--epochs", "2",
-        "--out", tmp_path / "runs", "--figures", "none",
-    )  # fmt: skip
-    assert status == 0, err
+    out = train(capsys, path, tmp_path / "runs", "--decimal", ",", "--epochs", "2")
     assert re.search(r"x1\s+numbers\s+numeric", out)
 
 
 def test_a_header_only_table_predicts_nothing(capsys, tmp_path, easy_csv):
-    status, _, err = run(
-        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
-        "--out", tmp_path / "runs", "--figures", "none",
-    )  # fmt: skip
-    assert status == 0, err
+    train(capsys, easy_csv, tmp_path / "runs", "--epochs", "2")
     folder = only_run(tmp_path / "runs")
     empty = tmp_path / "empty.csv"
     empty.write_text("x2,x1,colour,id\n")
@@ -279,11 +267,7 @@ def test_the_readme_walk_through_runs_as_written(capsys, tmp_path, monkeypatch):
 
 def test_predict_names_numbers_it_could_not_read(capsys, tmp_path, easy_csv):
     """A file written with a decimal comma would otherwise be predicted from the medians."""
-    status, _, err = run(
-        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
-        "--out", tmp_path / "runs", "--figures", "none",
-    )  # fmt: skip
-    assert status == 0, err
+    train(capsys, easy_csv, tmp_path / "runs", "--epochs", "2")
     folder = only_run(tmp_path / "runs")
     new = easy_table(30, seed=1)
     new.to_csv(tmp_path / "semi.csv", index=False, sep=";", decimal=",")
@@ -312,11 +296,7 @@ def test_parquet_nullable_and_date_columns_are_described_plainly(capsys, tmp_pat
     table["ok"] = pd.array([True, False, None] * 20, dtype="boolean")
     table["when"] = pd.date_range("2024-01-01", periods=60, freq="D")
     table.to_parquet(tmp_path / "t.parquet")
-    status, out, err = run(
-        capsys, "train", "--data", tmp_path / "t.parquet", "--target", "label", "--epochs", "2",
-        "--out", tmp_path / "runs", "--figures", "none",
-    )  # fmt: skip
-    assert status == 0, err
+    out = train(capsys, tmp_path / "t.parquet", tmp_path / "runs", "--epochs", "2")
     assert re.search(r"grade\s+numbers\s+categorical\s+20 missing", out), out
     assert re.search(r"ok\s+true/false\s+categorical\s+20 missing", out), out
     # as numbers, distinct increasing dates would pass for a row number
@@ -336,20 +316,12 @@ def test_an_unknown_encoding_is_a_flag_error(capsys, monkeypatch, easy_csv, comm
 def test_utf16_with_its_flag(capsys, tmp_path):
     path = tmp_path / "u16.csv"
     easy_table(60).to_csv(path, index=False, encoding="utf-16")
-    status, out, err = run(
-        capsys, "train", "--data", path, "--target", "label", "--encoding", "utf-16",
-        "--epochs", "2", "--out", tmp_path / "runs", "--figures", "none",
-    )  # fmt: skip
-    assert status == 0, err
+    out = train(capsys, path, tmp_path / "runs", "--encoding", "utf-16", "--epochs", "2")
     assert re.search(r"^  id\s+text\s+id", out, re.M), out
 
 
 def test_predict_refuses_to_overwrite_its_input(capsys, tmp_path, easy_csv, monkeypatch):
-    status, _, err = run(
-        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "2",
-        "--out", tmp_path / "runs", "--figures", "none",
-    )  # fmt: skip
-    assert status == 0, err
+    train(capsys, easy_csv, tmp_path / "runs", "--epochs", "2")
     before = easy_csv.read_bytes()
     monkeypatch.chdir(easy_csv.parent)
     code, _, err = run(
@@ -375,11 +347,7 @@ def test_predict_writes_ids_as_they_were_written(capsys, tmp_path):
     rows = ["code,x1,label", *(f"{i:05d},{(i * 37) % 11 - 5},{'ab'[i % 2]}" for i in range(60))]
     path = tmp_path / "z.csv"
     path.write_text("\n".join(rows) + "\n")
-    status, _, err = run(
-        capsys, "train", "--data", path, "--target", "label", "--id", "code", "--epochs", "2",
-        "--out", tmp_path / "runs", "--figures", "none",
-    )  # fmt: skip
-    assert status == 0, err
+    train(capsys, path, tmp_path / "runs", "--id", "code", "--epochs", "2")
     status, out, err = run(
         capsys, "predict", "--model", only_run(tmp_path / "runs"), "--data", path
     )
@@ -394,11 +362,7 @@ def test_a_wrong_separator_is_named(capsys, easy_csv):
     assert "it was read as one column ('id,x1,x2,colour,label'...); is its separator ','?" in line
     path = easy_csv.parent / "new.csv"
     easy_table(10).to_csv(path, index=False, sep=";")
-    status, _, err = run(
-        capsys, "train", "--data", easy_csv, "--target", "label", "--epochs", "1",
-        "--out", easy_csv.parent / "runs", "--figures", "none",
-    )  # fmt: skip
-    assert status == 0, err
+    train(capsys, easy_csv, easy_csv.parent / "runs", "--epochs", "1")
     folder = only_run(easy_csv.parent / "runs")
     code, _, err = run(capsys, "predict", "--model", folder, "--data", path, "--sep", ",")
     line = assert_one_line_error(code, err)
