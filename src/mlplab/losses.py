@@ -534,13 +534,14 @@ class _CompiledFusedLoss:
         unit_rows: bool,
         dtype: np.dtype,
     ) -> None:
-        from mlplab._kernels import _losses
+        from mlplab._kernels import _activations, _losses
 
         self.loss, self.kind, self.unit_rows = loss, kind, bool(unit_rows)
         empty = np.empty(0, dtype=dtype)
         self.bias = empty if bias is None else bias
         self.bias_grad = empty if bias_grad is None else bias_grad
         self._kernels = _losses
+        self._sums_columns = _activations.sums_columns
         self._buffers: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
 
     def _arrays(self, shape: tuple[int, int], dtype: np.dtype) -> tuple[np.ndarray, ...]:
@@ -584,8 +585,7 @@ class _CompiledFusedLoss:
             k.sigmoid_rows(z, e, a, y, scale, self.bias_grad, per_row)
         total = np.add.reduce(per_row)
         value = _mean_of_sum(total, z.shape[0], z.dtype) if w is None else float(np.dot(w, per_row))
-        # The kernels summed the bias gradient as NumPy does, but for one column
-        summed = z.shape[1] > 1
+        summed = self._sums_columns(e)  # the kernels summed the bias gradient as NumPy does
         if self.kind == "softmax":
             value = -value
             if not math.isfinite(value):  # as CategoricalCrossentropy does: the separate forms

@@ -87,6 +87,17 @@ def _pairwise_block(a, start, n):
     return res
 
 
+def sums_columns(g: np.ndarray) -> bool:
+    """Whether a kernel that called :func:`_add_row` for each row of `g` left NumPy's
+    ``np.add.reduce(g, axis=0)`` in its output.
+
+    For a C-ordered `g` of two or more columns NumPy adds the rows in order, as
+    :func:`_add_row` does; one column is NumPy's pairwise sum, left to NumPy's call
+    (a kernel of it would cost seconds of a first fit to compile).
+    """
+    return g.shape[1] > 1 and g.flags.c_contiguous
+
+
 @jit
 def _add_row(gb, g, i):
     # Dense.backward's bias gradient np.add.reduce(g, axis=0), a row at a time as g's
@@ -531,10 +542,7 @@ class Family:
             _negabs(u, t[0], k)
             np.exp(t[0], out=t[0])
             _softplus_backward(g, u, gb, t[0], k)
-        if g.shape[1] == 1 or not g.flags.c_contiguous:
-            # The kernels summed the rows as NumPy does for C-ordered g of two or more
-            # columns; otherwise Dense.backward's very call (one column is NumPy's
-            # pairwise sum, whose kernel would cost seconds of a first fit to compile)
+        if not sums_columns(g):  # Dense.backward's bias gradient, its very call
             np.add.reduce(g, axis=0, out=gb)
 
 
