@@ -356,6 +356,72 @@ def test_predict_writes_ids_as_they_were_written(capsys, tmp_path):
     assert ids == [f"{i:05d}" for i in range(60)]
 
 
+def test_class_labels_come_back_as_they_were_written(capsys, tmp_path):
+    """A label ``001`` is a code: predictions say ``001``, not 1 (and "yes" stays "yes")."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=90).round(3)
+    labels = np.where(x > 0.3, "010", np.where(x < -0.3, "001", "002"))
+    path = tmp_path / "codes.csv"
+    pd.DataFrame({"x": x, "label": labels}).to_csv(path, index=False)
+    train(capsys, path, tmp_path / "runs", "--epochs", "3")
+    status, out, err = run(
+        capsys, "predict", "--model", only_run(tmp_path / "runs"), "--data", path, "--proba"
+    )
+    assert status == 0, err
+    header, *rows = out.splitlines()
+    assert header.split(",")[-3:] == ["proba_001", "proba_002", "proba_010"]
+    assert {row.split(",")[0] for row in rows} <= {"001", "002", "010"}
+
+
+@pytest.mark.parametrize(
+    ("written", "decimal", "expected"),
+    [
+        (["1", "2", "10", None], ".", [1.0, 2.0, 10.0, np.nan]),  # numbers: parsed
+        (["2,5", "3,25", "-1"], ",", [2.5, 3.25, -1.0]),  # with --decimal ,
+        ([" 1.5", "0.25 ", "0"], ".", [1.5, 0.25, 0.0]),  # "0" and "0.25": no leading zero
+        (["001", "2", "3"], ".", ["001", "2", "3"]),  # a code: kept as written
+        (["-01", "5", "7"], ".", ["-01", "5", "7"]),
+        (["1", "2", "x"], ".", ["1", "2", "x"]),  # text: kept
+    ],
+)
+def test_the_target_is_read_as_written_first(written, decimal, expected):
+    got = tabular._exact_numbers(pd.Series(written, dtype=object), decimal)
+    if isinstance(expected[0], float):
+        assert got.dtype.kind in "if"
+        np.testing.assert_array_equal(got.to_numpy(dtype=float), expected)
+    else:
+        assert got.tolist() == written
+
+
+def test_a_decimal_comma_target_is_a_regression(capsys, tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=150)
+    y = 3.0 * x + 10.0 + 0.1 * rng.normal(size=150)
+    rows = ["x;label", *(f"{a:.4f};{b:.4f}".replace(".", ",") for a, b in zip(x, y, strict=True))]
+    path = tmp_path / "comma.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out = train(capsys, path, tmp_path / "runs", "--decimal", ",", "--epochs", "5")
+    assert "regression" in out
+
+
+def test_role_flags_repeat_and_take_names_with_commas(capsys, tmp_path):
+    """``--drop "Smith, John"`` names one column; repeated flags add up, none is lost."""
+    table = easy_table(120)
+    table["Smith, John"] = np.arange(120) % 5
+    table["noise"] = np.arange(120) % 3
+    path = tmp_path / "commas.csv"
+    table.to_csv(path, index=False)
+    out = train(
+        capsys, path, tmp_path / "runs", "--epochs", "2",
+        "--drop", "Smith, John", "--drop", "noise", "--categorical", "colour,x2",
+    )  # fmt: skip
+    report = (only_run(tmp_path / "runs") / "report.md").read_text()
+    for name in ("Smith, John", "noise"):
+        assert re.search(rf"\| {re.escape(name)} \|[^\n]*dropped", report), report
+    assert re.search(r"\| x2 \|[^\n]*categorical", report), report
+    assert "Smith" in out
+
+
 def test_a_wrong_separator_is_named(capsys, easy_csv):
     code, _, err = run(capsys, "train", "--data", easy_csv, "--target", "label", "--sep", ";")
     line = assert_one_line_error(code, err)

@@ -112,10 +112,22 @@ def _int_list(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def _name_list(text: str) -> list[str]:
-    names = [s.strip() for s in text.split(",") if s.strip()]
-    if not names:
+def _name_list(text: str) -> str:
+    """A role flag's value as given: split into names by :func:`_column_names`."""
+    if not any(s.strip() for s in text.split(",")):
         raise argparse.ArgumentTypeError(f"expected column names like a,b, got {text!r}")
+    return text.strip()
+
+
+def _column_names(values: Sequence[str] | None, columns: Sequence[str] = ()) -> list[str]:
+    """The names in a role flag's values (the flag may be repeated): each value is split
+    at its commas, unless the whole value is one of `columns` (a name with a comma)."""
+    names: list[str] = []
+    for value in values or ():
+        if value in columns:
+            names.append(value)
+        else:
+            names += [s.strip() for s in value.split(",") if s.strip()]
     return names
 
 
@@ -322,10 +334,10 @@ def _check_train_args(args: argparse.Namespace) -> dict[str, Any]:
         try:
             check_role_flags(
                 args.target,
-                numeric=args.numeric or (),
-                categorical=args.categorical or (),
-                ids=args.id or (),
-                drop=args.drop or (),
+                numeric=_column_names(args.numeric),
+                categorical=_column_names(args.categorical),
+                ids=_column_names(args.id),
+                drop=_column_names(args.drop),
             )
         except TableError as exc:
             raise CLIError(str(exc)) from None
@@ -377,7 +389,8 @@ def _load_training_table(args: argparse.Namespace):
             target = _resolve(args.target, columns, where)
             lists = {}
             for flag in ("drop", "categorical", "numeric", "id"):
-                lists[flag] = [_resolve(n, columns, where) for n in (getattr(args, flag) or [])]
+                names = _column_names(getattr(args, flag), columns)
+                lists[flag] = [_resolve(n, columns, where) for n in names]
             print(f"Reading {args.data} ...", flush=True)
             table = tabular.read_table(reader, exact=[target])
     except tabular.TableError as exc:
@@ -1397,7 +1410,13 @@ def _add_train_command(sub: Any) -> None:
         ("numeric", "columns to treat as numbers"),
         ("id", "ID columns: not features, written next to each prediction"),
     ):
-        g.add_argument(f"--{flag}", type=_name_list, metavar="COL[,COL...]", help=what)
+        g.add_argument(
+            f"--{flag}",
+            type=_name_list,
+            action="append",
+            metavar="COL[,COL...]",
+            help=f"{what} (the flag may be repeated)",
+        )
     _add_training_flags(p.add_argument_group("network and training"))
     g = p.add_argument_group("output")
     g.add_argument(

@@ -350,15 +350,21 @@ def read_table(
 ) -> pd.DataFrame:
     """Read the whole table compactly: floats as float32, integers, booleans and text.
 
-    Columns named in `exact` (the target) keep float64. A column whose type differs
-    between chunks (numbers in one, text in another) is kept as text. Each column is
-    gathered into one array sized from the reader's row estimate, so memory stays about
-    the float32 size of the numbers (plus the text), with no second copy.
+    Columns named in `exact` (the target) keep float64, and a CSV's are read as text
+    first: integers written with leading zeros (``007``, class labels) stay text as
+    written instead of becoming 7; other numbers are parsed as pandas would. A column
+    whose type differs between chunks (numbers in one, text in another) is kept as text.
+    Each column is gathered into one array sized from the reader's row estimate, so
+    memory stays about the float32 size of the numbers (plus the text), with no second
+    copy.
     """
     names = list(reader.columns) if columns is None else list(columns)
     buffers = {n: _ColumnBuffer(reader.estimated_rows, n in exact) for n in names}
     n_rows = 0
-    for frame in reader.chunks(names):
+    as_text = [n for n in exact if n in names]
+    for frame in reader.chunks(names, text=as_text):
+        for name in as_text:
+            frame[name] = _exact_numbers(frame[name], reader.decimal)
         for name in names:
             buffers[name].add(_compact(frame[name], name in exact))
         n_rows += len(frame)
@@ -421,6 +427,26 @@ def _compact(series: pd.Series, exact: bool = False) -> np.ndarray:
     if pd.api.types.is_float_dtype(dtype):
         return series.to_numpy(dtype=np.float64 if exact else np.float32, na_value=np.nan)
     return series.to_numpy(dtype=object, na_value=np.nan)
+
+
+#: An integer written with a leading zero: "007", "-01" (not "0" or "0.5").
+_LEADING_ZERO = r"^[+-]?0\d+$"
+
+
+def _exact_numbers(text: pd.Series, decimal: str = ".") -> pd.Series:
+    """A column read as text, as numbers where every value is one, else kept as written.
+
+    It stays text when a value is not a number, or when an integer is written with a
+    leading zero: such codes are labels, and ``001`` must come back as ``001``.
+    """
+    if text.dtype.kind != "O":  # Parquet: typed already
+        return text
+    stripped = text.str.strip()
+    if stripped.str.match(_LEADING_ZERO).any():
+        return text
+    written = stripped if decimal == "." else stripped.str.replace(decimal, ".", regex=False)
+    numbers = pd.to_numeric(written, errors="coerce")
+    return numbers if numbers.notna().sum() == stripped.notna().sum() else text
 
 
 # -- values --------------------------------------------------------------------------------
