@@ -296,7 +296,7 @@ class TableReader:
             encoding=self.encoding,
             header=0,
             names=self.columns,
-            dtype={c: str for c in text} or None,
+            dtype={c: object for c in text} or None,  # str objects: no string dtype
             chunksize=rows,
             skipinitialspace=True,
             skip_blank_lines=True,
