@@ -66,82 +66,52 @@ def check_matrix(
     n_features: int | None = None,
     dtype: np.dtype | None = None,
     finite: bool = True,
+    sequences: bool = False,
 ) -> np.ndarray:
     """Check that `X` is a 2-D float array, optionally of a given width and dtype.
 
+    With `sequences`, a 3-D array of sequences instead, as a network that starts with
+    a recurrent layer takes it: the same rules (no silent cast, no empty batch, NaN and
+    inf refused when `finite`), for shape (n_samples, n_steps, n_features).
+
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like of shape (n_samples, n_features), or (n_samples, n_steps, n_features)
         The array to check. It is not copied.
     argname : str
         Name used in error messages.
     n_features : int, optional
-        Required number of columns.
+        Required number of columns (with `sequences`: size of the last axis).
     dtype : numpy dtype, optional
         Required dtype; another float dtype raises TypeError rather than being cast.
     finite : bool
         Refuse NaN and inf.
+    sequences : bool
+        Check a batch of sequences (3-D) rather than a matrix.
 
     Returns
     -------
-    ndarray of shape (n_samples, n_features)
+    ndarray of shape (n_samples, n_features), or (n_samples, n_steps, n_features)
     """
     arr = _float_input(X, argname)
-    if arr.ndim != 2:
+    if sequences and arr.ndim != 3:
+        raise ValueError(
+            f"{argname} must be 3-D of shape (n_samples, n_steps, n_features) for a network "
+            f"that starts with a recurrent layer, got {arr.ndim}-D shape {arr.shape}"
+        )
+    if not sequences and arr.ndim != 2:
         raise ValueError(
             f"{argname} must be 2-D of shape (n_samples, n_features), got {arr.ndim}-D "
             f"shape {arr.shape}; reshape 1-D data with reshape(-1, 1) for one feature "
             "or reshape(1, -1) for one sample"
         )
-    if arr.shape[0] == 0:
-        raise ValueError(f"{argname} has no samples (shape {arr.shape})")
-    if n_features is not None and arr.shape[1] != n_features:
-        raise ValueError(f"{argname} has {arr.shape[1]} features, but {n_features} were expected")
-    return _network_input(arr, argname, dtype, finite)
-
-
-def check_sequences(
-    X: Any,
-    argname: str = "X",
-    *,
-    n_features: int | None = None,
-    dtype: np.dtype | None = None,
-    finite: bool = True,
-) -> np.ndarray:
-    """Check that `X` is a 3-D float array of sequences, as a recurrent layer takes it.
-
-    The 3-D counterpart of :func:`check_matrix`: the same rules (no
-    silent cast, no empty batch, NaN/inf refused when `finite`), for shape
-    (n_samples, n_steps, n_features).
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_steps, n_features)
-        The array to check. It is not copied.
-    argname : str
-        Name used in error messages.
-    n_features : int, optional
-        Required size of the last axis.
-    dtype : numpy dtype, optional
-        Required dtype; another float dtype raises TypeError rather than being cast.
-    finite : bool
-        Refuse NaN and inf.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_steps, n_features)
-    """
-    arr = _float_input(X, argname)
-    if arr.ndim != 3:
+    if 0 in arr.shape[:-1]:
+        what = "no samples or no time steps" if sequences else "no samples"
+        raise ValueError(f"{argname} has {what} (shape {arr.shape})")
+    if n_features is not None and arr.shape[-1] != n_features:
+        per_step = " per step" if sequences else ""
         raise ValueError(
-            f"{argname} must be 3-D of shape (n_samples, n_steps, n_features) for a network "
-            f"that starts with a recurrent layer, got {arr.ndim}-D shape {arr.shape}"
-        )
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{argname} has no samples or no time steps (shape {arr.shape})")
-    if n_features is not None and arr.shape[2] != n_features:
-        raise ValueError(
-            f"{argname} has {arr.shape[2]} features per step, but {n_features} were expected"
+            f"{argname} has {arr.shape[-1]} features{per_step}, but {n_features} were expected"
         )
     return _network_input(arr, argname, dtype, finite)
 

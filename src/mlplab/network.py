@@ -20,7 +20,7 @@ import numpy as np
 from . import activations as _activations
 from . import initializers as _initializers
 from . import losses as _losses
-from ._validation import check_float_dtype, check_int, check_matrix, check_sequences
+from ._validation import check_float_dtype, check_int, check_matrix
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer, SimpleRNN
 from .summary import SummaryMixin
 
@@ -260,8 +260,8 @@ class Sequential(SummaryMixin):
         ndarray
             `X` itself (never copied or cast).
         """
-        check = check_sequences if takes_sequences(self) else check_matrix
-        return check(X, argname, n_features=self.n_inputs, dtype=self.dtype, finite=finite)
+        shape = {"n_features": self.n_inputs, "sequences": takes_sequences(self)}
+        return check_matrix(X, argname, dtype=self.dtype, finite=finite, **shape)
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """Network output for `X` of shape (n_samples, n_inputs).
