@@ -1122,6 +1122,12 @@ class TrainingRun:
         warnings.warn(self.stop_reason, DivergenceWarning, stacklevel=6)
 
     # -- helpers ------------------------------------------------------------------------
+    @property
+    def current_lr(self) -> float:
+        """The rate of the next step: the schedule's at the run's counters, else the optimizer's."""
+        rate = self._rate()
+        return self.optimizer.current_lr if rate is None else rate
+
     def _rate(self) -> float | None:
         if self.schedule is None:
             return None

@@ -12,6 +12,7 @@ and scores.
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Integral, Real
 from typing import Any, ClassVar, Self
 
@@ -43,6 +44,11 @@ class _DenseParams:
 
     Reading gives the network's own arrays (parameter `index` of each Dense layer, in
     order); assigning a list copies into them after checking its length and shapes.
+
+    Before the first fit, a list assigned is kept as given (so that its items can still
+    be set one by one) and becomes the starting weights of the first ``partial_fit``,
+    or of a ``fit`` with ``warm_start=True``: scikit-learn's way to start from chosen
+    weights (its ``fit`` without warm start draws new ones, and so does mlplab's).
     """
 
     def __init__(self, index: int) -> None:
@@ -50,6 +56,7 @@ class _DenseParams:
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+        self.preset = f"_preset_{name}"
 
     def _layers(self, est: BaseMLP) -> list[Dense]:
         if "network_" not in est.__dict__:
@@ -59,9 +66,14 @@ class _DenseParams:
     def __get__(self, est: BaseMLP | None, owner: type | None = None) -> Any:
         if est is None:
             return self
+        if "network_" not in est.__dict__ and self.preset in est.__dict__:
+            return est.__dict__[self.preset]
         return [layer.params[self.index] for layer in self._layers(est)]
 
     def __set__(self, est: BaseMLP, values: list[np.ndarray]) -> None:
+        if "network_" not in est.__dict__:
+            est.__dict__[self.preset] = values if isinstance(values, list) else list(values)
+            return
         dense, name, index = self._layers(est), self.name, self.index
         values = list(values)
         if len(values) != len(dense):
@@ -213,12 +225,15 @@ class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
         val = self._validation_set(validation_data, Y.shape[1])
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         init_seed, train_seed, split_seed = np.random.SeedSequence(seed).spawn(3)
+        presets = self._take_presets(keep=incremental or self.warm_start)
         if first_pass:
             rng = np.random.default_rng(init_seed)
             self.network_ = _network.build_network(
                 self, X.shape[1], hidden, Y.shape[1], X.dtype, rng
             )
             self._init_fit_state()
+            for name, values in presets.items():
+                setattr(self, name, values)  # checked against the network's shapes
         dtype = self.network_.dtype
         X, Y = X.astype(dtype, copy=False), Y.astype(dtype, copy=False)
         w = None if w is None else w.astype(dtype, copy=False)
@@ -241,7 +256,7 @@ class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
             Y,
             sample_weight=w,
             validation_data=None if val is None else (val[0], val[1]),
-            n_init=self.n_init if first_pass and not incremental else 1,
+            n_init=self.n_init if first_pass and not incremental and not presets else 1,
             start=self._run_start(trainer, stopper, incremental),
         )
         self._record(trainer, history, stopper, diagnostics, X.shape[0])
@@ -249,6 +264,45 @@ class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
             if history.stop_reason is None and not history.diverged:
                 _sklearn.warn_not_converged(self.max_iter)
         return self
+
+    def _take_presets(self, keep: bool) -> dict[str, list[Any]]:
+        """``coefs_`` and ``intercepts_`` assigned before the first fit (see
+        :class:`_DenseParams`), removed from the estimator; empty unless `keep`."""
+        presets = {
+            name: self.__dict__.pop(getattr(type(self), name).preset)
+            for name in ("coefs_", "intercepts_")
+            if getattr(type(self), name).preset in self.__dict__
+        }
+        if presets and not keep:
+            warnings.warn(
+                f"{' and '.join(presets)} set before fitting are not used by fit() without "
+                "warm_start=True (as in scikit-learn, it draws new weights); use "
+                "warm_start=True or partial_fit to start from them",
+                UserWarning,
+                stacklevel=4,
+            )
+            return {}
+        return presets
+
+    def _loss_grad_lbfgs(
+        self,
+        packed_coef_inter: np.ndarray,
+        X: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None,
+        activations: Any,
+        deltas: Any,
+        coef_grads: list[Any],
+        intercept_grads: list[Any],
+    ) -> tuple[float, np.ndarray]:
+        """scikit-learn's private L-BFGS objective, for code written against it.
+
+        See :func:`mlplab.estimators._sklearn.loss_grad_lbfgs`; `activations` and
+        `deltas` (scikit-learn's work arrays) are not used.
+        """
+        return _sklearn.loss_grad_lbfgs(
+            self, packed_coef_inter, X, y, sample_weight, coef_grads, intercept_grads
+        )
 
     def _input(self, X: Any, y: Any, reset: bool) -> np.ndarray:
         X, self._y = validate_data(
@@ -294,7 +348,7 @@ class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
         self.validation_loss_curve_ = None
         self._stop_state: dict[str, Any] | None = None
         self._optimizer_state: dict[str, Any] | None = None
-        for attr in ("loss_", "diagnostics_", "loss_curve_", "best_loss_"):
+        for attr in ("loss_", "diagnostics_", "loss_curve_", "best_loss_", "_optimizer"):
             self.__dict__.pop(attr, None)
         for attr in ("validation_scores_", "best_validation_score_"):
             self.__dict__.pop(attr, None)
@@ -361,6 +415,9 @@ class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
             if history.diverged and not self.early_stopping:
                 state["best_loss"] = self.loss_
             self._stop_state = state
+            # scikit-learn's private counters, which code written against it reads.
+            self._no_improvement_count = int(state["count"])
+            self._optimizer = _sklearn.optimizer_view(self, trainer.last_run)
             if self.early_stopping:
                 self.best_validation_score_ = state["best_score"]
             else:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -489,6 +490,83 @@ def draw_glorot_weights(net: Sequential, names: list[str], rng: Any, biases: boo
         W[...] = rng.uniform(-bound, bound, W.shape)
         if biases:
             b[...] = rng.uniform(-bound, bound, b.shape)
+
+
+@dataclass(frozen=True)
+class OptimizerView:
+    """scikit-learn's ``_optimizer`` after a stochastic fit, as code that reads it sees it.
+
+    Attributes
+    ----------
+    learning_rate : float
+        The rate scikit-learn's optimizer object holds at the end of the same fit:
+        SGD's rate for the next epoch (``learning_rate_init / (t_ + 1) ** power_t``
+        with "invscaling", the reduced rate with "adaptive"); Adam's bias-corrected
+        rate of its last step, ``lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)``.
+    """
+
+    learning_rate: float
+
+
+def optimizer_view(est: Any, run: Any) -> OptimizerView:
+    """The :class:`OptimizerView` of `run`, the training run of `est`'s last fit."""
+    rate, t = float(run.current_lr), int(run.optimizer.t)
+    if est.solver == "adam" and t > 0:
+        rate *= math.sqrt(1.0 - est.beta_2**t) / (1.0 - est.beta_1**t)
+    return OptimizerView(rate)
+
+
+def loss_grad_lbfgs(
+    est: Any,
+    theta: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    sample_weight: np.ndarray | None,
+    coef_grads: list[Any],
+    intercept_grads: list[Any],
+) -> tuple[float, np.ndarray]:
+    """scikit-learn's L-BFGS objective at `theta`, which becomes the Dense layers' weights.
+
+    Parameters
+    ----------
+    est : BaseMLP
+        A fitted estimator; its network's Dense weights are set from `theta`.
+    theta : ndarray of shape (n_weights,)
+        scikit-learn's packing: every ``coefs_[i]`` raveled, then every
+        ``intercepts_[i]``.
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, n_outputs)
+        Encoded targets (one-hot or 0/1 columns for a classifier).
+    sample_weight : ndarray of shape (n_samples,) or None
+    coef_grads, intercept_grads : list
+        Filled with the gradients, one array per Dense layer (as scikit-learn does).
+
+    Returns
+    -------
+    loss : float
+        The data loss plus the penalties.
+    grad : ndarray of shape (n_weights,)
+        Its gradient, packed as `theta`.
+    """
+    net = est.network_
+    dense = [layer for layer in net.layers if isinstance(layer, Dense)]
+    order = [layer.params[0] for layer in dense] + [layer.params[1] for layer in dense]
+    theta = np.asarray(theta, dtype=np.float64)
+    if theta.shape != (sum(p.size for p in order),):
+        raise ValueError(f"packed_coef_inter must have shape ({sum(p.size for p in order)},)")
+    offset = 0
+    for p in order:
+        p[...] = theta[offset : offset + p.size].reshape(p.shape)
+        offset += p.size
+    X, y = (np.asarray(a, dtype=net.dtype) for a in (X, y))
+    value, grads = net.loss_and_gradients(
+        X, y.reshape(len(y), -1), est._make_loss(), sample_weight=sample_weight,
+        l2=float(est.alpha), l1=float(est.l1),
+    )  # fmt: skip
+    of = {id(p): g for p, g in zip(net.params, grads, strict=True)}
+    packed = [of[id(p)] for p in order]
+    coef_grads[:], intercept_grads[:] = packed[: len(dense)], packed[len(dense) :]
+    return value, np.concatenate([g.ravel() for g in packed]).astype(np.float64)
 
 
 def warn_not_converged(max_iter: int) -> None:
