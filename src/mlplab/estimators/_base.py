@@ -225,7 +225,7 @@ class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
         val = self._validation_set(validation_data, Y.shape[1])
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         init_seed, train_seed, split_seed = np.random.SeedSequence(seed).spawn(3)
-        presets = self._take_presets(keep=incremental or self.warm_start)
+        presets = _take_presets(self, keep=incremental or self.warm_start)
         if first_pass:
             rng = np.random.default_rng(init_seed)
             self.network_ = _network.build_network(
@@ -265,44 +265,8 @@ class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
                 _sklearn.warn_not_converged(self.max_iter)
         return self
 
-    def _take_presets(self, keep: bool) -> dict[str, list[Any]]:
-        """``coefs_`` and ``intercepts_`` assigned before the first fit (see
-        :class:`_DenseParams`), removed from the estimator; empty unless `keep`."""
-        presets = {
-            name: self.__dict__.pop(getattr(type(self), name).preset)
-            for name in ("coefs_", "intercepts_")
-            if getattr(type(self), name).preset in self.__dict__
-        }
-        if presets and not keep:
-            warnings.warn(
-                f"{' and '.join(presets)} set before fitting are not used by fit() without "
-                "warm_start=True (as in scikit-learn, it draws new weights); use "
-                "warm_start=True or partial_fit to start from them",
-                UserWarning,
-                stacklevel=4,
-            )
-            return {}
-        return presets
-
-    def _loss_grad_lbfgs(
-        self,
-        packed_coef_inter: np.ndarray,
-        X: np.ndarray,
-        y: np.ndarray,
-        sample_weight: np.ndarray | None,
-        activations: Any,
-        deltas: Any,
-        coef_grads: list[Any],
-        intercept_grads: list[Any],
-    ) -> tuple[float, np.ndarray]:
-        """scikit-learn's private L-BFGS objective, for code written against it.
-
-        See :func:`mlplab.estimators._sklearn.loss_grad_lbfgs`; `activations` and
-        `deltas` (scikit-learn's work arrays) are not used.
-        """
-        return _sklearn.loss_grad_lbfgs(
-            self, packed_coef_inter, X, y, sample_weight, coef_grads, intercept_grads
-        )
+    #: scikit-learn's private L-BFGS objective, for code written against it.
+    _loss_grad_lbfgs = _sklearn.loss_grad_lbfgs
 
     def _input(self, X: Any, y: Any, reset: bool) -> np.ndarray:
         X, self._y = validate_data(
@@ -494,6 +458,26 @@ def _dense(X: Any) -> np.ndarray:
     if sp.issparse(X):
         return X.toarray()
     return np.asarray(X)
+
+
+def _take_presets(est: BaseMLP, keep: bool) -> dict[str, list[Any]]:
+    """``coefs_`` and ``intercepts_`` assigned before the first fit (see
+    :class:`_DenseParams`), removed from the estimator; empty unless `keep`."""
+    presets = {
+        name: est.__dict__.pop(getattr(type(est), name).preset)
+        for name in ("coefs_", "intercepts_")
+        if getattr(type(est), name).preset in est.__dict__
+    }
+    if presets and not keep:
+        warnings.warn(
+            f"{' and '.join(presets)} set before fitting are not used by fit() without "
+            "warm_start=True (as in scikit-learn, it draws new weights); use "
+            "warm_start=True or partial_fit to start from them",
+            UserWarning,
+            stacklevel=5,  # the caller of fit (through scikit-learn's _fit_context)
+        )
+        return {}
+    return presets
 
 
 def _check_split_weights(w_train: Any, w_val: Any, fraction: float) -> None:

@@ -518,26 +518,32 @@ def optimizer_view(est: Any, run: Any) -> OptimizerView:
 
 def loss_grad_lbfgs(
     est: Any,
-    theta: np.ndarray,
+    packed_coef_inter: np.ndarray,
     X: np.ndarray,
     y: np.ndarray,
     sample_weight: np.ndarray | None,
+    activations: Any,
+    deltas: Any,
     coef_grads: list[Any],
     intercept_grads: list[Any],
 ) -> tuple[float, np.ndarray]:
-    """scikit-learn's L-BFGS objective at `theta`, which becomes the Dense layers' weights.
+    """scikit-learn's L-BFGS objective at the packed weights, which become the network's.
+
+    ``BaseMLP._loss_grad_lbfgs``, scikit-learn's private method of the same signature.
 
     Parameters
     ----------
     est : BaseMLP
-        A fitted estimator; its network's Dense weights are set from `theta`.
-    theta : ndarray of shape (n_weights,)
+        A fitted estimator; its network's Dense weights are set from `packed_coef_inter`.
+    packed_coef_inter : ndarray of shape (n_weights,)
         scikit-learn's packing: every ``coefs_[i]`` raveled, then every
         ``intercepts_[i]``.
     X : ndarray of shape (n_samples, n_features)
     y : ndarray of shape (n_samples, n_outputs)
         Encoded targets (one-hot or 0/1 columns for a classifier).
     sample_weight : ndarray of shape (n_samples,) or None
+    activations, deltas : any
+        scikit-learn's work arrays; not used.
     coef_grads, intercept_grads : list
         Filled with the gradients, one array per Dense layer (as scikit-learn does).
 
@@ -546,12 +552,12 @@ def loss_grad_lbfgs(
     loss : float
         The data loss plus the penalties.
     grad : ndarray of shape (n_weights,)
-        Its gradient, packed as `theta`.
+        Its gradient, packed as `packed_coef_inter`.
     """
     net = est.network_
     dense = [layer for layer in net.layers if isinstance(layer, Dense)]
     order = [layer.params[0] for layer in dense] + [layer.params[1] for layer in dense]
-    theta = np.asarray(theta, dtype=np.float64)
+    theta = np.asarray(packed_coef_inter, dtype=np.float64)
     if theta.shape != (sum(p.size for p in order),):
         raise ValueError(f"packed_coef_inter must have shape ({sum(p.size for p in order)},)")
     offset = 0
