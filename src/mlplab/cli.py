@@ -1112,6 +1112,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def _check_predict_columns(needed: list[str], columns: list[str], data: str) -> None:
     """Every column the model needs is in the file; else name those that are not."""
+    from .tabular import misread_separator
+
     missing = [c for c in needed if c not in columns]
     if not missing:
         return
@@ -1121,9 +1123,9 @@ def _check_predict_columns(needed: list[str], columns: list[str], data: str) -> 
     close = [folded[m.casefold()] for m in missing if m.casefold() in folded]
     if close:
         hint = f" (names differ in case: {', '.join(repr(c) for c in close[:3])})"
-    seps = [c for c in ",;\t|" if len(columns) == 1 and c in columns[0]]
-    if seps:
-        hint = f" (it was read as one column: is its separator {seps[0]!r}? --sep)"
+    sep = misread_separator(columns)
+    if sep is not None:
+        hint = f" (it was read as one column: is its separator {sep!r}? --sep)"
     raise CLIError(f"{data} lacks the model's column(s) {shown}{hint}")
 
 

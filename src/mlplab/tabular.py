@@ -51,6 +51,7 @@ __all__ = [
     "column_not_found",
     "guess_roles",
     "infer_task",
+    "misread_separator",
     "read_table",
 ]
 
@@ -115,6 +116,14 @@ def check_table_path(path: str | Path) -> str:
     return kind
 
 
+def misread_separator(columns: Sequence[str]) -> str | None:
+    """The separator a header read as one column holds (``,``, ``;``, tab or ``|``): the
+    file's real one, missed by the sniffer or by ``--sep``; None otherwise."""
+    if len(columns) != 1:
+        return None
+    return next((c for c in ",;\t|" if c in columns[0]), None)
+
+
 def column_not_found(name: str, columns: Sequence[str], where: str) -> TableError:
     """The error for a missing column, with the closest name when there is one.
 
@@ -130,14 +139,12 @@ def column_not_found(name: str, columns: Sequence[str], where: str) -> TableErro
         match = close[0] if close else None
     if match is not None:
         return TableError(f"no column {name!r} in {where}; did you mean {match!r}?")
-    if len(columns) == 1:
-        # one column holding the whole header: read with the wrong separator
-        seps = [c for c in ",;\t|" if c in columns[0]]
-        if seps:
-            return TableError(
-                f"no column {name!r} in {where}: it was read as one column "
-                f"({columns[0][:60]!r}...); is its separator {seps[0]!r}? (--sep)"
-            )
+    sep = misread_separator(columns)
+    if sep is not None:
+        return TableError(
+            f"no column {name!r} in {where}: it was read as one column "
+            f"({columns[0][:60]!r}...); is its separator {sep!r}? (--sep)"
+        )
     shown = ", ".join(repr(c) for c in list(columns)[:20])
     more = f" and {len(columns) - 20} more" if len(columns) > 20 else ""
     return TableError(f"no column {name!r} in {where}; its columns are {shown}{more}")
