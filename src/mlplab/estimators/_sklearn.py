@@ -558,21 +558,23 @@ def loss_grad_lbfgs(
     dense = [layer for layer in net.layers if isinstance(layer, Dense)]
     order = [layer.params[0] for layer in dense] + [layer.params[1] for layer in dense]
     theta = np.asarray(packed_coef_inter, dtype=np.float64)
-    if theta.shape != (sum(p.size for p in order),):
-        raise ValueError(f"packed_coef_inter must have shape ({sum(p.size for p in order)},)")
+    size = sum(p.size for p in order)
+    if theta.shape != (size,):
+        raise ValueError(f"packed_coef_inter must have shape ({size},)")
     offset = 0
     for p in order:
         p[...] = theta[offset : offset + p.size].reshape(p.shape)
         offset += p.size
     X, y = (np.asarray(a, dtype=net.dtype) for a in (X, y))
-    value, grads = net.loss_and_gradients(
+    value, _ = net.loss_and_gradients(
         X, y.reshape(len(y), -1), est._make_loss(), sample_weight=sample_weight,
         l2=float(est.alpha), l1=float(est.l1),
     )  # fmt: skip
-    of = {id(p): g for p, g in zip(net.params, grads, strict=True)}
-    packed = [of[id(p)] for p in order]
-    coef_grads[:], intercept_grads[:] = packed[: len(dense)], packed[len(dense) :]
-    return value, np.concatenate([g.ravel() for g in packed]).astype(np.float64)
+    # the Dense layers' own gradient arrays, which loss_and_gradients filled
+    coef_grads[:] = [layer.grads[0] for layer in dense]
+    intercept_grads[:] = [layer.grads[1] for layer in dense]
+    grad = np.concatenate([g.ravel() for g in coef_grads + intercept_grads])
+    return value, grad.astype(np.float64, copy=False)
 
 
 def warn_not_converged(max_iter: int) -> None:
