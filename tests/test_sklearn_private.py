@@ -146,6 +146,16 @@ def test_no_improvement_count(patience):
     assert never.n_iter_ == 20 and never._no_improvement_count == 19
 
 
+def test_a_fresh_lbfgs_fit_drops_the_stochastic_counters():
+    clf = MLPClassifier(solver="sgd", hidden_layer_sizes=3, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X4, Y4)
+        assert hasattr(clf, "_optimizer") and hasattr(clf, "_no_improvement_count")
+        clf.set_params(solver="lbfgs").fit(X4, Y4)
+    assert not hasattr(clf, "_optimizer") and not hasattr(clf, "_no_improvement_count")
+
+
 @pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_loss_grad_lbfgs_is_the_gradient_of_its_loss(activation, n_classes):

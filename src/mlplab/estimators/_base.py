@@ -312,7 +312,9 @@ class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
         self.validation_loss_curve_ = None
         self._stop_state: dict[str, Any] | None = None
         self._optimizer_state: dict[str, Any] | None = None
-        for attr in ("loss_", "diagnostics_", "loss_curve_", "best_loss_", "_optimizer"):
+        for attr in ("loss_", "diagnostics_", "loss_curve_", "best_loss_"):
+            self.__dict__.pop(attr, None)
+        for attr in ("_optimizer", "_no_improvement_count"):  # a stochastic fit's, if any
             self.__dict__.pop(attr, None)
         for attr in ("validation_scores_", "best_validation_score_"):
             self.__dict__.pop(attr, None)
