@@ -18,6 +18,9 @@ Usage::
 
 The thread count is set through environment variables before NumPy, SciPy or PyTorch
 are imported, then enforced again with threadpoolctl and ``torch.set_num_threads``.
+Each timed fit comes after a short idle and one untimed epoch of the same
+implementation (:data:`SETTLE`), so that no implementation is timed while the threads
+of the one before it still spin.
 """
 
 from __future__ import annotations
@@ -38,6 +41,14 @@ WORKLOADS = {
     "tiny": (4, 2, 2, (8,), 4, 2_000),
 }
 LEARNING_RATE = 1e-3
+#: Seconds of idle before each timed fit, then a one-epoch untimed fit of the same
+#: implementation. Threads that spin-wait after a library's last parallel call (PyTorch's
+#: OpenMP team, OpenBLAS's worker for about 0.1 s) would otherwise still hold the CPUs
+#: while the next implementation's fit is timed: on two cores, mlplab's digits epochs
+#: right after a PyTorch fit took 2.5× their time for the first 10 ms, and PyTorch's
+#: right after scikit-learn's took 1.8×. The untimed epoch then starts the timed fit in
+#: its own steady state (its own threads awake, its caches warm), as later epochs are.
+SETTLE = 0.25
 
 
 def _parse() -> argparse.Namespace:
@@ -235,6 +246,8 @@ def main() -> None:
             for r in range(args.repeats):
                 # interleave implementations so that machine noise hits all alike
                 for name in names:
+                    time.sleep(SETTLE)
+                    IMPLEMENTATIONS[name](X, y, hidden, batch, 1, r)
                     t = IMPLEMENTATIONS[name](X, y, hidden, batch, epochs, r)
                     times[name].append(t / epochs)
             med = {name: statistics.median(ts) for name, ts in times.items()}

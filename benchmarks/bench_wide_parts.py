@@ -1,9 +1,10 @@
-"""Where a wide epoch's time goes: each part of a fast-path step, beside the GEMM floor.
+"""Where an epoch's time goes: each part of a fast-path step, beside the GEMM floor.
 
 Trains the ``wide`` workload of ``bench_training.py`` (20 000 × 784 float32, hidden
-(256, 128), 10 classes, batch 128, Adam) through mlplab's fast path with the compiled
-kernels, running each batch's parts one by one as ``Sequential.train_step`` and
-``TrainingRun._steps`` do (same calls, same order, same results) with a clock around
+(256, 128), 10 classes, batch 128, Adam; ``--workload small``: the digits one) through
+mlplab's fast path with the compiled kernels, running each batch's parts one by one as
+``Sequential.train_step`` and ``TrainingRun._steps`` do (same calls, same order, same
+results) with a clock around
 each: the gather, each Dense layer's product, the fused bias + activation, the loss,
 the backward products and activation backward, the optimizer update. Epochs alternate
 with an epoch of the floor (the same products alone on preallocated arrays, as in
@@ -35,6 +36,12 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="BLAS threads")
     parser.add_argument("--epochs", type=int, default=4, help="measured epochs of each")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    parser.add_argument(
+        "--workload",
+        choices=["wide", "small"],
+        default="wide",
+        help="wide (default), or small: the digits workload of bench_training.py",
+    )
     return parser.parse_args()
 
 
@@ -44,18 +51,18 @@ if ARGS is not None:
         os.environ[var] = str(ARGS.threads)
 
 import numpy as np  # noqa: E402
+from bench_training import WORKLOADS, make_data  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-N, D, HIDDEN, K, BATCH = 20_000, 784, (256, 128), 10, 128
 
-
-def _mlplab_run(X: np.ndarray, Y: np.ndarray):
+def _mlplab_run(X: np.ndarray, Y: np.ndarray, hidden: tuple[int, ...], batch: int):
     from mlplab import mlp
     from mlplab.training import Trainer
 
-    net = mlp([D, *HIDDEN, K], "relu", "softmax", dtype=np.float32, random_state=0)
+    widths = [X.shape[1], *hidden, Y.shape[1]]
+    net = mlp(widths, "relu", "softmax", dtype=np.float32, random_state=0)
     trainer = Trainer("categorical_crossentropy", "adam", learning_rate=1e-3, epochs=10**6,
-                      batch_size=BATCH, shuffle=True, random_state=0)  # fmt: skip
+                      batch_size=batch, shuffle=True, random_state=0)  # fmt: skip
     run = trainer.start(net, X, Y)
     assert run.plan.kernels and run.plan.small is None, "not the path this measures"
     return run
@@ -139,18 +146,19 @@ def main() -> None:
     args = ARGS
     clock = time.thread_time_ns if args.clock == "cpu" else time.perf_counter_ns
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((N, D), dtype=np.float32)
-    Y = np.eye(K, dtype=np.float32)[rng.integers(0, K, N)]
-    widths = [D, *HIDDEN, K]
+    n, _, k, hidden, batch, _ = WORKLOADS[args.workload]
+    X, labels = make_data(args.workload)
+    Y = np.eye(k, dtype=np.float32)[labels]
+    widths = [X.shape[1], *hidden, k]
     Ws = [rng.standard_normal((a, b), dtype=np.float32) for a, b in itertools.pairwise(widths)]
-    sizes = [BATCH] * (N // BATCH) + ([N % BATCH] if N % BATCH else [])
+    sizes = [batch] * (n // batch) + ([n % batch] if n % batch else [])
     bufs = {
         b: tuple([rng.standard_normal((b, w), dtype=np.float32) for w in widths] for _ in "ad")
         for b in set(sizes)
     }
     state = (Ws, sizes, bufs, [np.empty_like(W) for W in Ws])
     with threadpool_limits(limits=args.threads):
-        run = _mlplab_run(X, Y)
+        run = _mlplab_run(X, Y, hidden, batch)
         mlplab_epoch(run, X, Y, clock, collections.defaultdict(list))  # warm-up
         floor_epoch(state, clock, collections.defaultdict(list))
         parts, floor = collections.defaultdict(list), collections.defaultdict(list)
@@ -163,8 +171,8 @@ def main() -> None:
             floor_epoch(state, clock, floor)
             floors.append(clock() - t0)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{args.threads} thread(s), {args.clock} clock, {args.epochs} epochs each, "
-          f"load average {load:.1f}; µs per batch")  # fmt: skip
+    print(f"{args.workload}, {args.threads} thread(s), {args.clock} clock, "
+          f"{args.epochs} epochs each, load average {load:.1f}; µs per batch")  # fmt: skip
     print(f"{'part':32s} {'p10':>8s} {'median':>8s} | {'floor p10':>9s} {'median':>8s}")
 
     def q(v: list[int], p: float) -> float:
