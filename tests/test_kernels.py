@@ -202,13 +202,37 @@ def test_fused_cross_entropy_kernels_give_numpys_bits_for_every_row_length(kind,
             y = rng.dirichlet(np.ones(k), n).astype(dtype) * dtype(1.5)  # rows sum to 1.5
         unit_rows = kind == "categorical_crossentropy" and targets != "soft"
         w = rng.random(n).astype(dtype) + dtype(0.1) if targets == "weighted" else None
-        gb = np.empty(k, dtype)
-        step = loss._kernel_step(b, gb, unit_rows, np.dtype(dtype))
-        value, grad = step(y, z.copy(), w)
-        ref_value, ref_grad = loss._value_and_gradient_from_logits_unchecked(y, z + b, w, unit_rows)
-        assert value == ref_value, (k, value, ref_value)
-        np.testing.assert_array_equal(grad, ref_grad, err_msg=f"{k} columns")
-        np.testing.assert_array_equal(gb, np.add.reduce(ref_grad, axis=0), err_msg=f"{k}")
+        # Targets as the trainer may hand them over: C-ordered rows (gathered batches),
+        # or the caller's Fortran-ordered array (unshuffled batches are views of it).
+        for y_layout in (y, np.asfortranarray(y)):
+            gb = np.empty(k, dtype)
+            step = loss._kernel_step(b, gb, unit_rows, np.dtype(dtype))
+            value, grad = step(y_layout, z.copy(), w)
+            ref_value, ref_grad = loss._value_and_gradient_from_logits_unchecked(
+                y_layout, z + b, w, unit_rows
+            )
+            assert value == ref_value, (k, value, ref_value)
+            np.testing.assert_array_equal(grad, ref_grad, err_msg=f"{k} columns")
+            np.testing.assert_array_equal(gb, np.add.reduce(ref_grad, axis=0), err_msg=f"{k}")
+
+
+@pytest.mark.usefixtures("exact")
+def test_unshuffled_fortran_ordered_soft_targets_train_to_the_same_bits():
+    """Unshuffled batches are views of the caller's targets: Fortran-ordered soft labels
+    with 10 classes (NumPy sums such rows in another order) still give the reference's
+    weights."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 5))
+    Y = np.asfortranarray(rng.dirichlet(np.ones(10), 64) * 1.5)
+    weights = []
+    for jit in (True, False):
+        net = mlp([5, 9, 10], "relu", "softmax", random_state=0)
+        trainer = Trainer("categorical_crossentropy", "adam", epochs=3, batch_size=16,
+                          shuffle=False, random_state=0)  # fmt: skip
+        with _kernels.jit(jit):
+            trainer.fit(net, X, Y)
+        weights.append(net.pack().copy())
+    np.testing.assert_array_equal(weights[0], weights[1])
 
 
 @pytest.mark.usefixtures("exact")

@@ -563,7 +563,9 @@ class _CompiledFusedLoss:
         w = _weights_unchecked(sample_weight, z.dtype)
         scale = inv_n if w is None else w
         k = self._kernels
-        if z.shape[1] > k.MAX_COLUMNS:  # rows NumPy sums in halves: its own form
+        # Rows NumPy sums in halves, or soft targets whose rows are not contiguous (NumPy
+        # then sums y's rows in another order than the kernels'): the loss's own form.
+        if z.shape[1] > k.MAX_COLUMNS or not (self.unit_rows or y.flags.c_contiguous):
             if self.bias.size:
                 z += self.bias
             value, e = self.loss._value_and_gradient_from_logits_unchecked(
