@@ -433,3 +433,23 @@ def test_a_wrong_separator_is_named(capsys, easy_csv):
     code, _, err = run(capsys, "predict", "--model", folder, "--data", path, "--sep", ",")
     line = assert_one_line_error(code, err)
     assert line.endswith("(it was read as one column: is its separator ';'? --sep)")
+
+
+def test_an_empty_header_is_a_data_column_unless_it_holds_a_saved_index(capsys, tmp_path):
+    """A blank header cell over measurements is a feature; pandas' saved index (written
+    under an empty header, shuffled or not) is an ID."""
+    table = easy_table(120)
+    shuffled = table.sample(frac=1.0, random_state=0)  # its index: distinct, not increasing
+    path = tmp_path / "saved_index.csv"
+    shuffled.to_csv(path)  # index=True: the first header cell is empty
+    roles = {r.name: r for r in tabular.guess_roles(pd.read_csv(path), "label")}
+    assert roles["Unnamed: 0"].role == "id", roles["Unnamed: 0"]
+    assert "row index" in roles["Unnamed: 0"].why
+    blank = tmp_path / "blank.csv"
+    lines = ["x1,,label"] + [
+        f"{a},{b},{c}" for a, b, c in zip(table.x1, table.x2, table.label, strict=True)
+    ]
+    blank.write_text("\n".join(lines) + "\n")
+    train(capsys, blank, tmp_path / "runs", "--epochs", "1")
+    report = (only_run(tmp_path / "runs") / "report.md").read_text()
+    assert re.search(r"\| Unnamed: 1 \|[^\n]*numeric", report), report

@@ -66,11 +66,13 @@ MAX_INTEGER_CATEGORIES = 10
 MAX_TEXT_CATEGORIES = 100
 _SNIFF_BYTES = 1 << 16
 _ID_NAME = re.compile(
-    r"^(id|ids|uuid|guid|key|index|row|rowid|row_id|row_number|unnamed: ?\d+)$"
+    r"^(id|ids|uuid|guid|key|index|row|rowid|row_id|row_number)$"
     r"|(^|[\s_\-.])id$|^id[\s_\-.]",
     re.IGNORECASE,
 )
 _CAMEL_ID = re.compile(r"[a-z]I[Dd]$")
+#: The name a column with an empty header gets (pandas' own for its saved index).
+_UNNAMED = re.compile(r"^unnamed: ?\d+$", re.IGNORECASE)
 _MODEL_KIND = "mlplab.tabular"
 _MODEL_FORMAT = 1
 
@@ -630,7 +632,9 @@ def guess_roles(
     """Guess each column's role; the lists name columns whose role is given.
 
     Rules: an ID-like name (``id``, ``Patient ID``, ``customer_id``...), a distinct text
-    value per row or a row number (distinct increasing integers) is an ID; a column with
+    value per row, a row number (distinct increasing integers) or, under an empty header
+    (read as ``Unnamed: 0``), a distinct integer per row (a row index pandas saved) is
+    an ID; a column with
     one value (or none) is dropped as constant; text with more than 100 distinct values
     and more than half the rows distinct is free text and dropped; text, booleans and
     integers with at most 10 distinct values are categorical; other numbers are numeric.
@@ -788,6 +792,11 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
         return ColumnRole(
             name, "id", seen, "a row number (distinct increasing integers)", n_missing
         )
+    if integral and distinct == n and n >= 10 and _UNNAMED.match(name):
+        # pandas' to_csv writes the index under an empty header; shuffled, it is no
+        # longer increasing. An empty header over other values is a data column.
+        why = "no header, a distinct integer in every row: a saved row index"
+        return ColumnRole(name, "id", seen, why, n_missing)
     if integral and distinct <= MAX_INTEGER_CATEGORIES:
         return ColumnRole(
             name,
