@@ -77,6 +77,49 @@ def test_same_loss_curve_as_sklearn(iris, params, target):
     assert b.best_loss_ == min(b.loss_curve_)
 
 
+@pytest.mark.parametrize("params", [_SOLVER_SETTINGS[1], _SOLVER_SETTINGS[3]])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multi_output_regression_trains_as_sklearn(iris, params, weighted):
+    """Several outputs: scikit-learn's steps (its gradient sums the squared error over
+    the outputs), so the weights follow its; the loss mlplab reports is the function of
+    that gradient, n_outputs times scikit-learn's mean over the outputs without alpha."""
+    X, _ = iris
+    Y = np.c_[X[:, 0], -X[:, 1], X[:, 2] * X[:, 3]]
+    kw = {"sample_weight": np.linspace(0.5, 2.0, len(X))} if weighted else {}
+    p = {**params, "alpha": 0.0}
+    a = sknn.MLPRegressor(max_iter=1, warm_start=True, random_state=0, shuffle=False,
+                          hidden_layer_sizes=(7,), **p).fit(X, Y, **kw)  # fmt: skip
+    b = MLPRegressor(max_iter=1, warm_start=True, random_state=0, shuffle=False,
+                     hidden_layer_sizes=(7,), **p).fit(X, Y, **kw)  # fmt: skip
+    b.coefs_, b.intercepts_ = a.coefs_, a.intercepts_
+    a.set_params(max_iter=6).fit(X, Y, **kw)
+    b.set_params(max_iter=6).fit(X, Y, **kw)
+    for cb, ca in zip(b.coefs_ + b.intercepts_, a.coefs_ + a.intercepts_, strict=True):
+        np.testing.assert_allclose(cb, ca, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(b.loss_curve_[1:], 3 * np.asarray(a.loss_curve_[1:]), rtol=1e-10)
+    assert b.t_ == a.t_ and b.n_iter_ == a.n_iter_ == 6
+
+
+def test_multi_output_lbfgs_loss_is_the_function_of_its_gradient(iris):
+    """_loss_grad_lbfgs of a 2-output regressor: its gradient is the derivative of its
+    loss, which is 0.5 * the squared error summed over the outputs, averaged over rows."""
+    X, _ = iris
+    X, Y = X[:12], np.c_[X[:12, 0], X[:12, 1] ** 2]
+    reg = MLPRegressor(solver="lbfgs", hidden_layer_sizes=3, alpha=0.0, max_iter=2)
+    reg.fit(X, Y)
+    theta = np.concatenate([a.ravel() for a in reg.coefs_ + reg.intercepts_])
+    value, grad = reg._loss_grad_lbfgs(theta, X, Y, None, [], [], [], [])
+    assert value == pytest.approx(0.5 * np.sum((Y - reg.predict(X)) ** 2) / len(X), rel=1e-12)
+    eps, numeric = 1e-6, np.empty_like(theta)
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = eps
+        up = reg._loss_grad_lbfgs(theta + step, X, Y, None, [], [], [], [])[0]
+        down = reg._loss_grad_lbfgs(theta - step, X, Y, None, [], [], [], [])[0]
+        numeric[i] = (up - down) / (2 * eps)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
 def test_same_predictions_as_sklearn_for_same_weights(iris):
     X, y = iris
     for yy in (y, y == 2, np.column_stack([y == 0, y == 1])):
