@@ -1,10 +1,10 @@
 """What code written against scikit-learn's MLP reads or sets beyond its public API.
 
 Weights assigned before the first fit, ``_optimizer.learning_rate``,
-``_no_improvement_count`` and ``_loss_grad_lbfgs``: scikit-learn's own tests and
-users' code reach for them, so the drop-in keeps them working. They are checked here
-against formulas written out and against scikit-learn's public results (never its
-private API, which may change).
+``_no_improvement_count`` (and ``best_loss_`` set between fits) and
+``_loss_grad_lbfgs``: scikit-learn's own tests and users' code reach for them, so the
+drop-in keeps them working. They are checked here against formulas written out and
+against scikit-learn's public results (never its private API, which may change).
 """
 
 from __future__ import annotations
@@ -154,6 +154,31 @@ def test_a_fresh_lbfgs_fit_drops_the_stochastic_counters():
         assert hasattr(clf, "_optimizer") and hasattr(clf, "_no_improvement_count")
         clf.set_params(solver="lbfgs").fit(X4, Y4)
     assert not hasattr(clf, "_optimizer") and not hasattr(clf, "_no_improvement_count")
+
+
+def test_best_loss_and_count_set_between_fits_are_where_the_next_one_starts():
+    """scikit-learn keeps its stopping rule's state in ``best_loss_`` and
+    ``_no_improvement_count``; a warm-start fit goes on from what they hold."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((60, 3)), np.arange(60) % 3
+    common = dict(solver="sgd", learning_rate_init=0.01, tol=1e-3, n_iter_no_change=2,
+                  batch_size=32, shuffle=False, random_state=0, warm_start=True)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # No loss is below 0 - tol: every epoch counts one more. From 1, the count passes
+        # n_iter_no_change = 2 at the second epoch: "did not improve", and it stops.
+        clf = MLPClassifier(max_iter=1, learning_rate="constant", **common).fit(X, y)
+        clf.best_loss_, clf._no_improvement_count = 0.0, 1
+        clf.set_params(max_iter=30).fit(X, y)
+        assert clf.n_iter_ == 2 and clf.best_loss_ == 0.0
+        # "adaptive" divides the rate by 5 each time instead (the count starts again at
+        # 0): at epochs 2, 5, 8, ..., 17 (0.01 / 5**6 = 6.4e-7), and stops at epoch 20,
+        # where the rate is already at most 1e-6.
+        clf = MLPClassifier(max_iter=1, learning_rate="adaptive", **common).fit(X, y)
+        clf.best_loss_, clf._no_improvement_count = 0.0, 1
+        clf.set_params(max_iter=30).fit(X, y)
+    assert clf.n_iter_ == 20
+    assert clf._optimizer.learning_rate == pytest.approx(0.01 / 5**6)
 
 
 @pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])

@@ -340,10 +340,11 @@ class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
             return None
         opt_state = self._optimizer_state if incremental else None
         schedule = None
-        if isinstance(trainer.schedule, _schedules.ReduceOnPlateau) and self._stop_state:
+        state = _sklearn.stop_state(self)
+        if isinstance(trainer.schedule, _schedules.ReduceOnPlateau) and state:
             lr = None if opt_state is None else opt_state.get("learning_rate")
             lr = float(self.learning_rate_init) if lr is None else lr
-            schedule = _sklearn.adaptive_state(self._stop_state, bool(self.early_stopping), lr)
+            schedule = _sklearn.adaptive_state(state, bool(self.early_stopping), lr)
         if opt_state is None and schedule is None and not self.t_:
             return None  # a first fit: nothing goes on
         return RunStart(

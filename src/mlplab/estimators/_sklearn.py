@@ -270,6 +270,41 @@ class Stopping(EarlyStopping):
         self.best_buffers = None if buffers is None else dict(buffers)
 
 
+def stop_state(est: Any) -> dict[str, Any] | None:
+    """The stopping rule's state the next stochastic call goes on from, or None.
+
+    The previous call's :meth:`Stopping.state_dict`, with scikit-learn's own attributes
+    read back over it: ``best_loss_`` (or ``best_validation_score_`` with early
+    stopping) and ``_no_improvement_count`` are that state in scikit-learn, and code
+    written against it sets them between calls.
+
+    Parameters
+    ----------
+    est : fitted estimator
+
+    Returns
+    -------
+    dict or None
+        None before a first stochastic call.
+    """
+    state = est._stop_state
+    if state is None:
+        return None
+    state = dict(state)
+    count = est.__dict__.get("_no_improvement_count")
+    if count is not None:
+        state["count"] = int(count)
+    key, attr = (
+        ("best_score", "best_validation_score_")
+        if est.early_stopping
+        else ("best_loss", "best_loss_")
+    )
+    best = est.__dict__.get(attr)
+    if best is not None:
+        state[key] = float(best)
+    return state
+
+
 def adaptive_state(stop_state: dict[str, Any], early_stopping: bool, lr: float) -> dict[str, Any]:
     """The "adaptive" schedule's state that goes on from a previous call's rule.
 
@@ -359,7 +394,7 @@ def make_trainer(
             n_iter_no_change=est.n_iter_no_change,
             adaptive=isinstance(schedule, _schedules.ReduceOnPlateau),
             verbose=lines,
-            state=est._stop_state,
+            state=stop_state(est),
         )
         callbacks.append(stopper)
     for i, cb in enumerate(est.callbacks or ()):
