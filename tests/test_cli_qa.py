@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -453,3 +454,17 @@ def test_an_empty_header_is_a_data_column_unless_it_holds_a_saved_index(capsys, 
     train(capsys, blank, tmp_path / "runs", "--epochs", "1")
     report = (only_run(tmp_path / "runs") / "report.md").read_text()
     assert re.search(r"\| Unnamed: 1 \|[^\n]*numeric", report), report
+
+
+def test_test_rows_whose_classes_were_never_trained_on_still_finish_the_run(capsys, tmp_path):
+    """A label per row (each class once): no test row's class was seen in training, so
+    there is no log-loss to take; the run still writes its report, saying so."""
+    table = easy_table(30)
+    table["label"] = [f"k{i}" for i in range(30)]
+    path = tmp_path / "rare.csv"
+    table.to_csv(path, index=False)
+    out = train(capsys, path, tmp_path / "runs", "--epochs", "2", "--task", "classification")
+    assert "n/a: no test row has a class seen in training" in out
+    folder = only_run(tmp_path / "runs")
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["test log-loss"] is None and metrics["test accuracy"] == 0.0

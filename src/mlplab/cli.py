@@ -792,9 +792,20 @@ def _evaluate(est, task, X_test, y_test, mean, scale):
         proba = _predict_blocks(est, X_test, proba=True)
         pred = est.classes_[np.argmax(proba, axis=1)]
         accuracy = float(accuracy_score(y_test, pred))
+        # The log-loss of a class never seen in training is undefined: it is taken over
+        # the other rows (a table with many rare labels can leave none).
         known = np.isin(y_test, est.classes_)
-        loss = float(log_loss(y_test[known], proba[known], labels=est.classes_))
-        results = [("test accuracy", f"{accuracy:.4f}"), ("test log-loss", f"{loss:.4f}")]
+        loss = None
+        shown = "n/a: no test row has a class seen in training"
+        if known.any():
+            loss = float(log_loss(y_test[known], proba[known], labels=est.classes_))
+            shown = f"{loss:.4f}"
+            if not known.all():
+                n_known = int(known.sum())
+                shown += (
+                    f" (on {n_known} of {known.size} rows: the other classes were not trained on)"
+                )
+        results = [("test accuracy", f"{accuracy:.4f}"), ("test log-loss", shown)]
         return results, {"test accuracy": accuracy, "test log-loss": loss}, pred
     pred = _predict_blocks(est, X_test).astype(np.float64) * scale + mean
     r2 = float(r2_score(y_test, pred))
