@@ -634,10 +634,10 @@ def guess_roles(
     Rules: an ID-like name (``id``, ``Patient ID``, ``customer_id``...), a distinct text
     value per row, a row number (distinct increasing integers) or, under an empty header
     (read as ``Unnamed: 0``), a distinct integer per row (a row index pandas saved) is
-    an ID; a column with
-    one value (or none) is dropped as constant; text with more than 100 distinct values
-    and more than half the rows distinct is free text and dropped; text, booleans and
-    integers with at most 10 distinct values are categorical; other numbers are numeric.
+    an ID; a column with one value (or none) is dropped as constant; text with more than
+    100 distinct values and more than half the rows distinct is free text and dropped;
+    text, booleans and integers with at most 10 distinct values are categorical; other
+    numbers are numeric.
     Text that is mostly numbers (say with ``?`` for missing) is numeric.
     """
     forced = check_role_flags(target, numeric=numeric, categorical=categorical, ids=ids, drop=drop)
