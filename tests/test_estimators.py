@@ -100,26 +100,6 @@ def test_multi_output_regression_trains_as_sklearn(iris, params, weighted):
     assert b.t_ == a.t_ and b.n_iter_ == a.n_iter_ == 6
 
 
-def test_multi_output_lbfgs_loss_is_the_function_of_its_gradient(iris):
-    """_loss_grad_lbfgs of a 2-output regressor: its gradient is the derivative of its
-    loss, which is 0.5 * the squared error summed over the outputs, averaged over rows."""
-    X, _ = iris
-    X, Y = X[:12], np.c_[X[:12, 0], X[:12, 1] ** 2]
-    reg = MLPRegressor(solver="lbfgs", hidden_layer_sizes=3, alpha=0.0, max_iter=2)
-    reg.fit(X, Y)
-    theta = np.concatenate([a.ravel() for a in reg.coefs_ + reg.intercepts_])
-    value, grad = reg._loss_grad_lbfgs(theta, X, Y, None, [], [], [], [])
-    assert value == pytest.approx(0.5 * np.sum((Y - reg.predict(X)) ** 2) / len(X), rel=1e-12)
-    eps, numeric = 1e-6, np.empty_like(theta)
-    for i in range(theta.size):
-        step = np.zeros_like(theta)
-        step[i] = eps
-        up = reg._loss_grad_lbfgs(theta + step, X, Y, None, [], [], [], [])[0]
-        down = reg._loss_grad_lbfgs(theta - step, X, Y, None, [], [], [], [])[0]
-        numeric[i] = (up - down) / (2 * eps)
-    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
-
-
 def test_same_predictions_as_sklearn_for_same_weights(iris):
     X, y = iris
     for yy in (y, y == 2, np.column_stack([y == 0, y == 1])):

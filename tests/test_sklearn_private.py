@@ -181,6 +181,18 @@ def test_best_loss_and_count_set_between_fits_are_where_the_next_one_starts():
     assert clf._optimizer.learning_rate == pytest.approx(0.01 / 5**6)
 
 
+def numeric_gradient(est, theta, X, Y, eps=1e-6):
+    """Central differences of ``est._loss_grad_lbfgs``'s loss at the packed weights."""
+    numeric = np.empty_like(theta)
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = eps
+        up = est._loss_grad_lbfgs(theta + step, X, Y, None, [], [], [], [])[0]
+        down = est._loss_grad_lbfgs(theta - step, X, Y, None, [], [], [], [])[0]
+        numeric[i] = (up - down) / (2 * eps)
+    return numeric
+
+
 @pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_loss_grad_lbfgs_is_the_gradient_of_its_loss(activation, n_classes):
@@ -205,15 +217,7 @@ def test_loss_grad_lbfgs_is_the_gradient_of_its_loss(activation, n_classes):
     np.testing.assert_array_equal(
         grad, np.concatenate([g.ravel() for g in coef_grads + intercept_grads])
     )
-    eps = 1e-6
-    numeric = np.empty_like(theta)
-    for i in range(theta.size):
-        step = np.zeros_like(theta)
-        step[i] = eps
-        up = clf._loss_grad_lbfgs(theta + step, X, Y, None, [], [], [], [])[0]
-        down = clf._loss_grad_lbfgs(theta - step, X, Y, None, [], [], [], [])[0]
-        numeric[i] = (up - down) / (2 * eps)
-    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(grad, numeric_gradient(clf, theta, X, Y), rtol=1e-6, atol=1e-9)
     # its loss is scikit-learn's log-loss of its own predictions at the same weights,
     # plus the L2 penalty 0.5 * alpha * sum(W**2) / n
     theirs = SkClassifier(
@@ -226,6 +230,23 @@ def test_loss_grad_lbfgs_is_the_gradient_of_its_loss(activation, n_classes):
     penalty = 0.5 * 1e-3 * sum(float(np.sum(c**2)) for c in at_theta[:2]) / len(X)
     expected = log_loss(y, theirs.predict_proba(X)) + penalty
     assert value == pytest.approx(expected, rel=1e-10)
+
+
+def test_multi_output_lbfgs_loss_is_the_function_of_its_gradient():
+    """A 2-output regressor: the gradient is the derivative of the loss, which is half
+    the squared error summed over the outputs, averaged over the rows (what
+    scikit-learn's gradient descends; it reports the mean over the outputs)."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((12, 3))
+    Y = np.c_[X[:, 0], X[:, 1] ** 2]
+    reg = MLPRegressor(solver="lbfgs", hidden_layer_sizes=3, alpha=0.0, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, Y)
+    theta = np.concatenate([a.ravel() for a in reg.coefs_ + reg.intercepts_])
+    value, grad = reg._loss_grad_lbfgs(theta, X, Y, None, [], [], [], [])
+    assert value == pytest.approx(0.5 * np.sum((Y - reg.predict(X)) ** 2) / len(X), rel=1e-12)
+    np.testing.assert_allclose(grad, numeric_gradient(reg, theta, X, Y), rtol=1e-6, atol=1e-9)
 
 
 def test_loss_grad_lbfgs_refuses_a_wrong_length():
