@@ -40,7 +40,7 @@
   const page = {
     catalog: null, config: null, state: null, lang: "en", showTest: false, discretize: false,
     hidden: new Set(), hover: null, hoverMap: null, dataVersion: null, points: null,
-    structure: "", inflight: null, queued: false, touched: null, truthSeq: 0,
+    structure: "", inflight: null, queued: false, controls: 0, touched: null, truthSeq: 0,
     uploadText: null, uploadName: "", ready: false,
   };
   window.__playground = page;  // for tests and the curious
@@ -454,15 +454,18 @@
     const a = document.createElement("a"); a.href = url; a.download = ""; document.body.appendChild(a); a.click(); a.remove();
   }
   async function control(action) {
-    if (sendTimer) { clearTimeout(sendTimer); sendTimer = null; await sendConfig(); }
-    if (page.inflight) await page.inflight;
+    page.controls += 1;  // on its way until its reply is drawn (see page.idle)
     try {
+      if (sendTimer) { clearTimeout(sendTimer); sendTimer = null; await sendConfig(); }
+      if (page.inflight) await page.inflight;
       const state = await postJSON(api("control"), { action });
       if (action !== "pause") clearNotice("server");
       accept(state, true);
     } catch (err) {
       if (err.status === 404) { await recreate(); return; }
       showNotice(errorText(err.body || { error: err.message }), "error");
+    } finally {
+      page.controls -= 1;
     }
   }
 
@@ -1087,7 +1090,7 @@
 
   // -- polling ---------------------------------------------------------------------------------
   // Nothing on its way to the server (for tests: then the controls must equal the state).
-  page.idle = () => !sendTimer && !page.inflight && !page.queued && !recreating;
+  page.idle = () => !sendTimer && !page.inflight && !page.queued && !page.controls && !recreating;
   async function poll() {
     const began = performance.now();
     let delay = 100;
