@@ -38,5 +38,5 @@ def test_scikit_learns_own_tests_pass_on_mlplab():
     failed = {m.group(1) for m in re.finditer(r"^FAILED \S+?::(\w+)", out, re.MULTILINE)}
     assert failed <= BY_DESIGN, f"scikit-learn's tests that fail on mlplab:\n{out[-3000:]}"
     assert not re.search(r"\d+ errors?\b", out), out[-3000:]  # a test that could not run
-    passed = int(re.search(r"(\d+) passed", out).group(1))
-    assert passed >= 75, out[-3000:]  # 81 of 84 with scikit-learn 1.9
+    passed = re.search(r"(\d+) passed", out)
+    assert passed and int(passed.group(1)) >= 75, out[-3000:]  # 81 of 84 with scikit-learn 1.9

@@ -71,8 +71,10 @@ _ID_NAME = re.compile(
     re.IGNORECASE,
 )
 _CAMEL_ID = re.compile(r"[a-z]I[Dd]$")
-#: The name a column with an empty header gets (pandas' own for its saved index).
-_UNNAMED = re.compile(r"^unnamed: ?\d+$", re.IGNORECASE)
+#: The name a column with an empty header cell gets, as pandas names it (its saved index
+#: is written under one), and the names of that form.
+_UNNAMED = "Unnamed: {}"
+_UNNAMED_NAME = re.compile(r"Unnamed: \d+")
 _MODEL_KIND = "mlplab.tabular"
 _MODEL_FORMAT = 1
 
@@ -255,7 +257,7 @@ class TableReader:
             )
         header = next(csv.reader([complete[0]], delimiter=self.sep))
         self.estimated_rows = self._estimate_rows(complete)
-        return [h if h.strip() else f"Unnamed: {i}" for i, h in enumerate(header)]
+        return [h if h.strip() else _UNNAMED.format(i) for i, h in enumerate(header)]
 
     def _estimate_rows(self, lines: list[str]) -> int:
         """Rows in the file, from its size and the sample's bytes per line (a guess)."""
@@ -788,15 +790,15 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
         return ColumnRole(name, "categorical", seen, "true/false", n_missing, n_categories=2)
     floats = present.astype(np.float64)
     integral = bool(np.all(floats == np.floor(floats)))
-    if integral and distinct == n and n >= 10 and bool(np.all(np.diff(floats) > 0)):
-        return ColumnRole(
-            name, "id", seen, "a row number (distinct increasing integers)", n_missing
-        )
-    if integral and distinct == n and n >= 10 and _UNNAMED.match(name):
-        # pandas' to_csv writes the index under an empty header; shuffled, it is no
-        # longer increasing. An empty header over other values is a data column.
-        why = "no header, a distinct integer in every row: a saved row index"
-        return ColumnRole(name, "id", seen, why, n_missing)
+    if integral and distinct == n and n >= 10:
+        if bool(np.all(np.diff(floats) > 0)):
+            why = "a row number (distinct increasing integers)"
+            return ColumnRole(name, "id", seen, why, n_missing)
+        if _UNNAMED_NAME.fullmatch(name):
+            # pandas' to_csv writes the index under an empty header; shuffled, it is no
+            # longer increasing. An empty header over other values is a data column.
+            why = "no header, a distinct integer in every row: a saved row index"
+            return ColumnRole(name, "id", seen, why, n_missing)
     if integral and distinct <= MAX_INTEGER_CATEGORIES:
         return ColumnRole(
             name,

@@ -312,11 +312,11 @@ class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
         self.validation_loss_curve_ = None
         self._stop_state: dict[str, Any] | None = None
         self._optimizer_state: dict[str, Any] | None = None
-        for attr in ("loss_", "diagnostics_", "loss_curve_", "best_loss_"):
-            self.__dict__.pop(attr, None)
-        for attr in ("_optimizer", "_no_improvement_count"):  # a stochastic fit's, if any
-            self.__dict__.pop(attr, None)
-        for attr in ("validation_scores_", "best_validation_score_"):
+        # The last fit's results, and scikit-learn's private names a stochastic fit sets.
+        for attr in (
+            "loss_", "diagnostics_", "loss_curve_", "best_loss_", "validation_scores_",
+            "best_validation_score_", "_optimizer", "_no_improvement_count",
+        ):  # fmt: skip
             self.__dict__.pop(attr, None)
         if self.solver not in _sklearn.STOCHASTIC_SOLVERS:
             # As scikit-learn: L-BFGS has no loss curve, best loss or validation scores.
