@@ -47,6 +47,9 @@ ESTIMATORS = [
         activation=["gelu", "tanh"],
         solver="rmsprop",
         learning_rate="cosine",
+        # RMSProp's default rate scores R² 0.1-0.6 on the checks' data after 100 epochs,
+        # by luck of the seed; 0.01 scores 0.91-0.94 (random_state 0..9).
+        learning_rate_init=0.01,
         max_iter=100,
     ),
 ]

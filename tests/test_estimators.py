@@ -68,13 +68,67 @@ def test_same_loss_curve_as_sklearn(iris, params, target):
     a, b = _twin(sk_cls, ml_cls, X, y, shuffle=False, hidden_layer_sizes=(7,), **params, **extra)
     a.set_params(max_iter=6).fit(X, y)
     b.set_params(max_iter=6).fit(X, y)
-    # The first epoch ran from different random weights; the next six from the same.
+    # The next six epochs start from the same weights, whatever the first one drew.
     np.testing.assert_allclose(b.loss_curve_[1:], a.loss_curve_[1:], rtol=1e-10)
     np.testing.assert_allclose(b.loss_, a.loss_, rtol=1e-10)
     for cb, ca in zip(b.coefs_, a.coefs_, strict=True):
         np.testing.assert_allclose(cb, ca, rtol=1e-8, atol=1e-12)
     assert b.t_ == a.t_ and b.n_iter_ == a.n_iter_ == 6
     assert b.best_loss_ == min(b.loss_curve_)
+
+
+@pytest.mark.parametrize(
+    ("target", "params"),
+    [
+        ("multiclass", dict(max_iter=6)),
+        ("multiclass", dict(max_iter=6, early_stopping=True, activation="tanh")),
+        ("binary", dict(solver="sgd", batch_size=16, max_iter=6, early_stopping=True)),
+        ("binary", dict(solver="lbfgs", max_iter=25, activation="logistic")),
+        ("regression", dict(solver="sgd", learning_rate="invscaling", max_iter=6)),
+        ("regression", dict(early_stopping=True, validation_fraction=0.2, max_iter=6)),
+        ("regression", dict(solver="lbfgs", max_iter=25, activation="identity")),
+    ],
+)
+@pytest.mark.parametrize("seed", [0, "RandomState", "global"])
+def test_same_random_state_same_model_as_sklearn(iris, target, params, seed):
+    """Without copying weights: the same random_state draws the same initial weights,
+    early-stopping split and epoch orders, so the fits agree to rounding."""
+    X, y = iris
+    sk_cls, ml_cls = sknn.MLPClassifier, MLPClassifier
+    if target == "binary":
+        y = y == 1
+    elif target == "regression":
+        sk_cls, ml_cls = sknn.MLPRegressor, MLPRegressor
+        y = X[:, 0]
+    fitted = []
+    for cls in (sk_cls, ml_cls):
+        np.random.seed(3)  # noqa: NPY002 (random_state=None draws from this global stream)
+        state = {0: 0, "RandomState": np.random.RandomState(7), "global": None}[seed]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est = cls(hidden_layer_sizes=(9,), random_state=state, **params).fit(X, y)
+            est.fit(X, y)  # a second fit draws on from a RandomState, as scikit-learn's
+        fitted.append(est)
+    a, b = fitted
+    assert b.n_iter_ == a.n_iter_
+    if hasattr(a, "loss_curve_"):
+        np.testing.assert_allclose(b.loss_curve_, a.loss_curve_, rtol=1e-9)
+    if params.get("early_stopping"):
+        np.testing.assert_allclose(b.validation_scores_, a.validation_scores_, rtol=1e-9)
+    for cb, ca in zip(b.coefs_ + b.intercepts_, a.coefs_ + a.intercepts_, strict=True):
+        np.testing.assert_allclose(cb, ca, rtol=1e-7, atol=1e-10)
+
+
+def test_the_early_stopping_split_is_scikit_learns():
+    """Stratified for a binary target on its encoded labels (scikit-learn's error names
+    the rare class as it does), not for a multiclass one (one column per class)."""
+    X = [[1, 2], [2, 3], [3, 4], [4, 5]]
+    with pytest.raises(ValueError, match=r"too few members are: \['True'\]"):
+        MLPClassifier(early_stopping=True).fit(X, [0, 0, 0, 1])
+    X3 = np.arange(40.0).reshape(20, 2)
+    MLPClassifier(early_stopping=True, max_iter=2, validation_fraction=0.2).fit(
+        X3, [0] * 18 + [1, 2]
+    )  # one member of a class: a plain split, as in scikit-learn
 
 
 @pytest.mark.parametrize("params", [_SOLVER_SETTINGS[1], _SOLVER_SETTINGS[3]])
@@ -386,6 +440,7 @@ def test_modern_options(iris):
         clip_value=5.0,
         n_init=2,
         max_iter=80,
+        batch_size=32,  # 5 steps an epoch: 0.96-0.97 over random_state 0..9 (one step: 0.78-0.95)
         random_state=0,
     ).fit(X, y)
     assert clf.score(X, y) > 0.9

@@ -261,7 +261,9 @@ def test_weights_from_before_the_step_that_broke_them():
 
 
 def test_nothing_finite_raises_sklearns_error():
-    X = np.finfo(np.float64).max * np.random.default_rng(0).uniform(0, 1, (50, 3))
+    # 20 features of this size overflow every unit's input, whatever the initial weights
+    # (with 3, some draws of weights keep a finite, if useless, classifier).
+    X = np.finfo(np.float64).max * np.random.default_rng(0).uniform(0, 1, (50, 20))
     y = np.arange(50.0)
     with pytest.raises(ValueError, match=f"^{re.escape(NON_FINITE_WEIGHTS)}$"):
         MLPRegressor(max_iter=5, random_state=0).fit(X, y)

@@ -195,7 +195,9 @@ def test_early_stopping_restores_the_best_epoch():
     assert final == pytest.approx(history["val_loss"][best], rel=1e-12)
 
 
-def test_resume_from_checkpoint_is_bit_identical(tmp_path):
+@pytest.mark.parametrize("seed", [2, "RandomState"])
+def test_resume_from_checkpoint_is_bit_identical(tmp_path, seed):
+    """A RandomState's orders carry over epochs (scikit-learn's), so its checkpoint holds them."""
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(64, 4)), rng.normal(size=(64, 2))
     Xv, yv = rng.normal(size=(16, 4)), rng.normal(size=(16, 2))
@@ -208,7 +210,7 @@ def test_resume_from_checkpoint_is_bit_identical(tmp_path):
             learning_rate=StepDecay(0.01, step_size=3, gamma=0.5),
             epochs=epochs,
             batch_size=10,
-            random_state=2,
+            random_state=np.random.RandomState(2) if seed == "RandomState" else seed,
             callbacks=callbacks,
         )
         history = trainer.fit(net, X, y, validation_data=(Xv, yv), resume_from=resume_from)
@@ -222,6 +224,33 @@ def test_resume_from_checkpoint_is_bit_identical(tmp_path):
     for a, b in zip(resumed.buffers().values(), uninterrupted.buffers().values(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert history["loss"] == full_history["loss"]
+
+
+def test_a_random_state_draws_scikit_learns_epoch_orders():
+    """Each epoch's order is the last one shuffled again by the RandomState, as in
+    scikit-learn's ``sample_idx = shuffle(sample_idx, random_state=...)``."""
+    from sklearn.utils import shuffle
+
+    X, y = np.arange(14.0).reshape(7, 2), np.zeros((7, 1))
+    net = mlp([2, 3, 1], "tanh", random_state=0)
+    seen = []
+
+    class Orders(Callback):
+        def on_epoch_end(self, run, logs):
+            seen.append(run._order.copy())
+
+    rs = np.random.RandomState(4)
+    trainer = Trainer(
+        "squared_error", "sgd", epochs=3, batch_size=3, random_state=rs, callbacks=[Orders()]
+    )
+    trainer.fit(net, X, y)
+    expected, reference = [], np.random.RandomState(4)
+    sample_idx = np.arange(7)
+    for _ in range(3):
+        sample_idx = shuffle(sample_idx, random_state=reference)
+        expected.append(sample_idx)
+    np.testing.assert_array_equal(np.array(seen), np.array(expected))
+    assert rs.randint(10**9) == reference.randint(10**9)  # its stream is the orders alone
 
 
 def test_huge_learning_rate_ends_with_a_clear_message_and_finite_weights():

@@ -390,9 +390,12 @@ class Trainer:
         turns this test off). NaN or infinite losses and weights always end a run.
     max_fun, tol
         L-BFGS only: maximum loss evaluations and tolerance.
-    random_state : int, Generator or None
+    random_state : int, Generator, RandomState or None
         Seeds the shuffles, the training-time randomness and, with ``n_init > 1``, the
-        re-initializations.
+        re-initializations. A legacy ``numpy.random.RandomState`` draws the epochs'
+        orders as scikit-learn's MLP does (each epoch shuffles the last epoch's order
+        again with it, so the same RandomState gives scikit-learn's batches); the rest
+        is then seeded from a copy of it, leaving its stream to the orders.
     fast : bool
         Take the fast path where the network, loss and callbacks allow it
         (:meth:`FitPlan.choose`); False trains through the reference path, the
@@ -442,7 +445,7 @@ class Trainer:
         divergence_patience: int = 3,
         max_fun: int = 15000,
         tol: float = 1e-4,
-        random_state: int | np.random.Generator | None = None,
+        random_state: int | np.random.Generator | np.random.RandomState | None = None,
         fast: bool = True,
     ) -> None:
         self.loss = _losses.get(loss)
@@ -750,7 +753,9 @@ class TrainingRun:
         self.callbacks = trainer.callbacks
         self._data = data
         shuffle_seed, train_seed = seeds.spawn(2)
-        self._shuffle_rng = np.random.default_rng(shuffle_seed)
+        legacy = isinstance(trainer.random_state, np.random.RandomState)
+        self._shuffle_rng = trainer.random_state if legacy else np.random.default_rng(shuffle_seed)
+        self._order: np.ndarray | None = None
         network.reseed(np.random.default_rng(train_seed))
         self.optimizer = copy.deepcopy(trainer.optimizer)
         self.optimizer.reset()
@@ -984,8 +989,8 @@ class TrainingRun:
         kept = self._kept
         kept.start, kept.before = kept.before, kept.start
         kept.start.save(self.epoch)
-        self._order = (
-            self._shuffle_rng.permutation(self.n_samples) if self.trainer.shuffle else None
+        self._order = _epoch_order(
+            self._shuffle_rng, self._order, self.n_samples, self.trainer.shuffle
         )
         self._lr = self._rate()
         self._total = 0.0
@@ -1257,7 +1262,8 @@ def _checkpoint_state(run: TrainingRun) -> dict[str, Any]:
         "buffers": {k: v.copy() for k, v in net.buffers().items()},
         "optimizer": run.optimizer.state_dict(),
         "schedule": None if run.schedule is None else run.schedule.state_dict(),
-        "shuffle_rng": run._shuffle_rng.bit_generator.state,
+        "shuffle_rng": _rng_state(run._shuffle_rng),
+        "order": run._order,
         "train_rng": net.rng.bit_generator.state,
         "history": run.history.records,
         "callbacks": [cb.state_dict() for cb in run.callbacks],
@@ -1280,7 +1286,11 @@ def _resume(run: TrainingRun, state: dict[str, Any]) -> None:
     run.optimizer.load_state_dict(state["optimizer"])
     if run.schedule is not None and state["schedule"] is not None:
         run.schedule.load_state_dict(state["schedule"])
-    run._shuffle_rng.bit_generator.state = state["shuffle_rng"]
+    if isinstance(run._shuffle_rng, np.random.RandomState):
+        run._shuffle_rng.set_state(state["shuffle_rng"])
+        run._order = state.get("order")  # older checkpoints have none: a fresh order
+    else:
+        run._shuffle_rng.bit_generator.state = state["shuffle_rng"]
     net.rng.bit_generator.state = state["train_rng"]
     run.epoch = state["epoch"]
     run.step = state["step"]
@@ -1514,10 +1524,43 @@ def _optimizer_rate(optimizer: Any) -> float:
     return float(lr)
 
 
-def _entropy(random_state: int | np.random.Generator | None) -> int | None:
-    """A SeedSequence entropy from an int seed, a Generator (drawn from it) or None."""
+def _epoch_order(
+    rng: np.random.Generator | np.random.RandomState,
+    last: np.ndarray | None,
+    n_samples: int,
+    shuffle: bool,
+) -> np.ndarray | None:
+    """The rows of the next epoch, in order (None: as they are).
+
+    A Generator draws a fresh permutation; a RandomState reorders the last epoch's
+    order with its own permutation, which is scikit-learn's ``shuffle(sample_idx)``.
+    """
+    if not shuffle:
+        return None
+    if isinstance(rng, np.random.RandomState):
+        return (np.arange(n_samples) if last is None else last)[rng.permutation(n_samples)]
+    return rng.permutation(n_samples)
+
+
+def _rng_state(rng: np.random.Generator | np.random.RandomState) -> dict[str, Any]:
+    """The state of a shuffle generator, as its ``set_state``/``state`` takes it back."""
+    if isinstance(rng, np.random.RandomState):
+        return rng.get_state(legacy=False)
+    return rng.bit_generator.state
+
+
+def _entropy(random_state: int | np.random.Generator | np.random.RandomState | None) -> int | None:
+    """A SeedSequence entropy from an int seed, a Generator (drawn from it) or None.
+
+    A RandomState gives a draw from a copy of it: its own stream is left to the
+    epochs' orders (:func:`_epoch_order`).
+    """
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(2**63))
+    if isinstance(random_state, np.random.RandomState):
+        return int(copy.deepcopy(random_state).randint(2**63 - 1, dtype=np.int64))
     if random_state is None or isinstance(random_state, (int, np.integer)):
         return None if random_state is None else int(random_state)
-    raise TypeError(f"random_state must be an int, a Generator or None, got {random_state!r}")
+    raise TypeError(
+        f"random_state must be an int, a Generator, a RandomState or None, got {random_state!r}"
+    )

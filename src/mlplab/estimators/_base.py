@@ -11,6 +11,7 @@ and scores.
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from numbers import Integral, Real
@@ -223,13 +224,15 @@ class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
         Y = self._encode_targets(y, reset=first_pass, incremental=incremental)
         w = self._prepare_sample_weight(y, sample_weight, X.shape[0])
         val = self._validation_set(validation_data, Y.shape[1])
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        init_seed, train_seed, split_seed = np.random.SeedSequence(seed).spawn(3)
+        # scikit-learn's stream: its Glorot weights, then its split, drawn in its order
+        # from the object it would use, so the same random_state gives the same start.
+        # mlplab's own streams are seeded from a copy, leaving that order untouched.
+        sk_rng = check_random_state(self.random_state)
+        init_seed = np.random.SeedSequence(int(copy.deepcopy(sk_rng).randint(2**31 - 1)))
         presets = _take_presets(self, keep=incremental or self.warm_start)
         if first_pass:
-            rng = np.random.default_rng(init_seed)
             self.network_ = _network.build_network(
-                self, X.shape[1], hidden, Y.shape[1], X.dtype, rng
+                self, X.shape[1], hidden, Y.shape[1], X.dtype, init_seed, sk_rng
             )
             self._init_fit_state()
             for name, values in presets.items():
@@ -239,16 +242,14 @@ class BaseMLP(_persistence.Savable, _summary.SummaryMixin, BaseEstimator):
         w = None if w is None else w.astype(dtype, copy=False)
         stochastic = self.solver in _sklearn.STOCHASTIC_SOLVERS
         if stochastic and self.early_stopping and val is None:
-            single = self._LABELS and self._y_type in ("binary", "multiclass")
-            stratify = np.asarray(y) if single else None
             (X, Y, w), val = _sklearn.split_validation(
-                [X, Y, w], stratify, self.validation_fraction, split_seed
+                [X, Y, w], self._LABELS, self.validation_fraction, sk_rng
             )
             _check_split_weights(w, val[2], self.validation_fraction)
         if val is not None:
             val = [val[0].astype(dtype, copy=False), val[1].astype(dtype), val[2]]
         trainer, stopper, diagnostics = _sklearn.make_trainer(
-            self, X.shape[0], incremental, val, train_seed
+            self, X.shape[0], incremental, val, sk_rng
         )
         history = trainer.fit(
             self.network_,

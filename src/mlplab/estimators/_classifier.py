@@ -82,10 +82,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum with SGD.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified for
-        classifiers), score it each epoch and stop when the score has not improved by
-        ``tol`` for ``n_iter_no_change`` epochs; the best weights are restored. With
-        ``fit(..., validation_data=...)`` that set is scored instead of a split.
+        Hold out ``validation_fraction`` of the training data (stratified for a
+        binary classifier, as scikit-learn), score it each epoch and stop when the
+        score has not improved by ``tol`` for ``n_iter_no_change`` epochs; the best
+        weights are restored. With ``fit(..., validation_data=...)`` that set is
+        scored instead of a split.
         Stochastic solvers only.
     validation_fraction : float, default=0.1
         Share of the training data held out by ``early_stopping``.

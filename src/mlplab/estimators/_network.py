@@ -77,7 +77,8 @@ def build_network(
     hidden: list[int],
     n_outputs: int,
     dtype: Any,
-    rng: np.random.Generator,
+    rng: np.random.Generator | np.random.SeedSequence,
+    sklearn_rng: np.random.RandomState | None = None,
 ) -> Sequential:
     """The network of `est`'s parameters, initialized from `rng`.
 
@@ -91,8 +92,12 @@ def build_network(
         Widths of the hidden layers (:func:`hidden_sizes`).
     dtype : float32 or float64
         The network's dtype.
-    rng : numpy.random.Generator
-        Draws the initial weights.
+    rng : numpy.random.Generator or SeedSequence
+        Draws the initial weights of the layers scikit-learn has no rule for.
+    sklearn_rng : numpy.random.RandomState, optional
+        Draws scikit-learn's Glorot weights (``kernel_initializer="auto"``), in its
+        order: the same ``random_state`` then starts from scikit-learn's weights. By
+        default `rng` draws them.
 
     Returns
     -------
@@ -118,9 +123,12 @@ def build_network(
         batch_norm=bool(est.batch_norm),
         dropout=list(dropout) if isinstance(dropout, tuple) else dropout,
         dtype=dtype,
-        random_state=rng,
+        random_state=np.random.default_rng(rng),
     )
     if est.kernel_initializer == "auto":
         names = [_activations.get(a).name for a in acts]
-        _sklearn.draw_glorot_weights(net, names, rng, biases=est.bias == "auto")
+        if not names and isinstance(est.activation, str):
+            names = [_activations.get(est.activation).name]  # no hidden layer: its rule
+        glorot = net.random_state if sklearn_rng is None else sklearn_rng
+        _sklearn.draw_glorot_weights(net, names, glorot, biases=est.bias == "auto")
     return net

@@ -352,7 +352,11 @@ class VerboseLines(Callback):
 
 
 def make_trainer(
-    est: Any, n_samples: int, incremental: bool, validation: list[Any] | None, seed: Any
+    est: Any,
+    n_samples: int,
+    incremental: bool,
+    validation: list[Any] | None,
+    random_state: np.random.RandomState,
 ) -> tuple[Trainer, Stopping | None, Any]:
     """The trainer of one fit call: the estimator's parameters, scikit-learn's rules.
 
@@ -366,8 +370,9 @@ def make_trainer(
         A ``partial_fit`` call: one epoch, going on with the optimizer's rate.
     validation : list or None
         ``[X_val, Y_val, w_val]`` when there is a validation set.
-    seed : numpy.random.SeedSequence
-        The call's training seed.
+    random_state : numpy.random.RandomState
+        scikit-learn's stream of this fit: it draws the epochs' orders as scikit-learn
+        does (:class:`~mlplab.training.Trainer`), and seeds the rest from a copy.
 
     Returns
     -------
@@ -439,7 +444,7 @@ def make_trainer(
         divergence_patience=int(est.divergence_patience),
         max_fun=int(est.max_fun),
         tol=float(est.tol),
-        random_state=np.random.default_rng(seed),
+        random_state=random_state,
     )
     return trainer, stopper, diagnostics
 
@@ -457,27 +462,34 @@ def batch_size(est: Any, n_samples: int, stochastic: bool) -> int:
 
 
 def split_validation(
-    arrays: list[np.ndarray | None], stratify: np.ndarray | None, fraction: float, seed: Any
+    arrays: list[np.ndarray | None], labels: bool, fraction: float, random_state: Any
 ) -> tuple[list[Any], list[Any]]:
     """scikit-learn's early-stopping split of `arrays` (X, Y, weights or None).
+
+    The rows are drawn as scikit-learn draws them: ``train_test_split`` from the fit's
+    RandomState (after the initial weights), stratified when the encoded target is one
+    column of labels (a binary classifier; scikit-learn's multiclass targets are one
+    column per class and its split does not stratify them), on the same boolean labels.
 
     Parameters
     ----------
     arrays : list of ndarray or None
-        Row-aligned arrays to split; a None stays None on both sides.
-    stratify : ndarray of shape (n_samples,) or None
-        Labels to stratify on (single-output classification).
+        Row-aligned arrays to split, the encoded targets second; a None stays None on
+        both sides.
+    labels : bool
+        The targets are classes (the classifier).
     fraction : float
         ``validation_fraction``.
-    seed : numpy.random.SeedSequence
-        The fit's split seed.
+    random_state : numpy.random.RandomState
+        scikit-learn's stream of this fit, advanced by the split.
 
     Returns
     -------
     train, validation : list
         The parts of each array, in order.
     """
-    random_state = int(seed.generate_state(1)[0] % np.iinfo(np.int32).max)
+    Y = arrays[1]
+    stratify = Y.astype(bool) if labels and Y is not None and Y.shape[1] == 1 else None
     present = [a for a in arrays if a is not None]
     parts = iter(
         train_test_split(*present, random_state=random_state, test_size=fraction, stratify=stratify)
@@ -509,8 +521,9 @@ def draw_glorot_weights(net: Sequential, names: list[str], rng: Any, biases: boo
         The built network, changed in place.
     names : list of str
         The catalog names of the hidden activations, one per hidden layer.
-    rng : numpy.random.Generator
-        The generator the network was initialized from.
+    rng : numpy.random.RandomState or Generator
+        Draws the weights, each layer's weights then its biases, as scikit-learn does
+        from its RandomState.
     biases : bool
         Draw the biases too (``bias="auto"``).
     """
