@@ -125,10 +125,15 @@ def test_the_early_stopping_split_is_scikit_learns():
     X = [[1, 2], [2, 3], [3, 4], [4, 5]]
     with pytest.raises(ValueError, match=r"too few members are: \['True'\]"):
         MLPClassifier(early_stopping=True).fit(X, [0, 0, 0, 1])
-    X3 = np.arange(40.0).reshape(20, 2)
-    MLPClassifier(early_stopping=True, max_iter=2, validation_fraction=0.2).fit(
-        X3, [0] * 18 + [1, 2]
-    )  # one member of a class: a plain split, as in scikit-learn
+    # One member of a class: a plain split, which would fail stratified; the same rows as
+    # scikit-learn's, so the same validation scores.
+    X3, y3 = np.arange(40.0).reshape(20, 2) / 40, [0] * 18 + [1, 2]
+    a, b = (
+        cls(early_stopping=True, max_iter=3, validation_fraction=0.2, random_state=1).fit(X3, y3)
+        for cls in (sknn.MLPClassifier, MLPClassifier)
+    )
+    np.testing.assert_allclose(b.validation_scores_, a.validation_scores_)
+    np.testing.assert_allclose(b.loss_curve_, a.loss_curve_, rtol=1e-10)
 
 
 @pytest.mark.parametrize("params", [_SOLVER_SETTINGS[1], _SOLVER_SETTINGS[3]])

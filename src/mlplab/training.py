@@ -1286,11 +1286,8 @@ def _resume(run: TrainingRun, state: dict[str, Any]) -> None:
     run.optimizer.load_state_dict(state["optimizer"])
     if run.schedule is not None and state["schedule"] is not None:
         run.schedule.load_state_dict(state["schedule"])
-    if isinstance(run._shuffle_rng, np.random.RandomState):
-        run._shuffle_rng.set_state(state["shuffle_rng"])
-        run._order = state.get("order")  # older checkpoints have none: a fresh order
-    else:
-        run._shuffle_rng.bit_generator.state = state["shuffle_rng"]
+    _set_rng_state(run._shuffle_rng, state["shuffle_rng"])
+    run._order = state.get("order")  # a RandomState's next order builds on it
     net.rng.bit_generator.state = state["train_rng"]
     run.epoch = state["epoch"]
     run.step = state["step"]
@@ -1547,6 +1544,14 @@ def _rng_state(rng: np.random.Generator | np.random.RandomState) -> dict[str, An
     if isinstance(rng, np.random.RandomState):
         return rng.get_state(legacy=False)
     return rng.bit_generator.state
+
+
+def _set_rng_state(rng: np.random.Generator | np.random.RandomState, state: dict[str, Any]) -> None:
+    """Put a shuffle generator back in a state :func:`_rng_state` took."""
+    if isinstance(rng, np.random.RandomState):
+        rng.set_state(state)
+    else:
+        rng.bit_generator.state = state
 
 
 def _entropy(random_state: int | np.random.Generator | np.random.RandomState | None) -> int | None:

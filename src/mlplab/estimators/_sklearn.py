@@ -462,7 +462,10 @@ def batch_size(est: Any, n_samples: int, stochastic: bool) -> int:
 
 
 def split_validation(
-    arrays: list[np.ndarray | None], labels: bool, fraction: float, random_state: Any
+    arrays: list[np.ndarray | None],
+    labels: bool,
+    fraction: float,
+    random_state: np.random.RandomState,
 ) -> tuple[list[Any], list[Any]]:
     """scikit-learn's early-stopping split of `arrays` (X, Y, weights or None).
 
@@ -474,8 +477,8 @@ def split_validation(
     Parameters
     ----------
     arrays : list of ndarray or None
-        Row-aligned arrays to split, the encoded targets second; a None stays None on
-        both sides.
+        Row-aligned arrays to split: X, the encoded targets, then the weights or None
+        (a None stays None on both sides).
     labels : bool
         The targets are classes (the classifier).
     fraction : float
@@ -489,7 +492,7 @@ def split_validation(
         The parts of each array, in order.
     """
     Y = arrays[1]
-    stratify = Y.astype(bool) if labels and Y is not None and Y.shape[1] == 1 else None
+    stratify = Y.astype(bool) if labels and Y.shape[1] == 1 else None
     present = [a for a in arrays if a is not None]
     parts = iter(
         train_test_split(*present, random_state=random_state, test_size=fraction, stratify=stratify)
