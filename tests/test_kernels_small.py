@@ -54,6 +54,8 @@ RELU_SET, PIECEWISE_SET, ALL_SET = _small.CODE_SETS
         ("tanh", "sigmoid", "binary_crossentropy", "sgd", "sgd", ALL_SET, _small.SIGMOID_CE),
         (["leaky_relu", "logistic"], "identity", "squared_error", "rmsprop", "rmsprop",
          ALL_SET, _small.SQUARED),
+        ("relu", "identity", losses._MeanValueSummedGradient(3), "adam", "adam", RELU_SET,
+         _small.SQUARED_SUMMED),
     ],
 )  # fmt: skip
 def test_the_kernel_is_chosen_by_family_activations_and_loss(
@@ -82,7 +84,7 @@ def test_activations_without_a_whole_step_form_take_the_reference_kernels():
 
 def _fit(jit, hidden, out, loss, opt, dtype=np.float64, l2=0.0):
     X, Y = _data(dtype=dtype)
-    if loss == "squared_error":
+    if isinstance(losses.get(loss), losses.SquaredError):
         Y = Y * 2.0 - 0.5
     net = mlp([4, 9, 7, 3], hidden, out, dtype=dtype, random_state=0)
     trainer = Trainer(loss, optimizers.get(opt, learning_rate=0.01), epochs=4, batch_size=16,
@@ -100,6 +102,8 @@ def _fit(jit, hidden, out, loss, opt, dtype=np.float64, l2=0.0):
         (["relu", "identity"], "identity", "squared_error", "adagrad", 0.0),
         (["leaky_relu", "tanh"], "identity", "squared_error", "rmsprop", 0.01),
         (["identity", "logistic"], "softmax", "categorical_crossentropy", "nadam", 0.0),
+        # scikit-learn's multi-output loss: the mean over outputs, the gradient of the sum
+        (["relu", "tanh"], "identity", losses._MeanValueSummedGradient(3), "adam", 0.01),
     ],
 )
 def test_mixed_activations_agree_with_the_reference_to_rounding(hidden, out, loss, opt, l2):

@@ -397,3 +397,19 @@ def test_loss_specific_checks():
         losses.get("hinge")(np.array([[0.0, 2.0]]), np.array([[1.0, 1.0]]))
     with pytest.raises(ValueError, match="y_true"):
         losses.get("hinge")(np.array([[-1.0, 0.0]]), np.array([[1.0, 1.0]]))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sklearns_multi_output_squared_error(weighted):
+    """The estimators' private loss: the value averages over the outputs, the gradient is
+    that of the sum over them (scikit-learn's MLPRegressor), k times the value's own."""
+    rng = np.random.default_rng(5)
+    y, p = rng.normal(size=(N_SAMPLES, 3)), rng.normal(size=(N_SAMPLES, 3))
+    w = weights(rng) if weighted else None
+    loss = losses._MeanValueSummedGradient(3)
+    mean_w = np.ones(N_SAMPLES) / N_SAMPLES if w is None else w / w.sum()
+    assert loss(y, p, w) == pytest.approx(0.5 * np.sum(mean_w[:, None] * (y - p) ** 2) / 3)
+    numeric = finite_difference(lambda q: loss(y, q, w), p)
+    np.testing.assert_allclose(loss.gradient(y, p, w), 3 * numeric, rtol=1e-6, atol=1e-10)
+    assert losses._MeanValueSummedGradient(1) == losses._MeanValueSummedGradient(1)
+    assert "_MeanValueSummedGradient" not in str(losses.names())

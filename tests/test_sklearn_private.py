@@ -16,6 +16,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from sklearn.neural_network import MLPClassifier as SkClassifier
+from sklearn.neural_network import MLPRegressor as SkRegressor
 
 from mlplab import MLPClassifier, MLPRegressor
 
@@ -232,21 +233,33 @@ def test_loss_grad_lbfgs_is_the_gradient_of_its_loss(activation, n_classes):
     assert value == pytest.approx(expected, rel=1e-10)
 
 
-def test_multi_output_lbfgs_loss_is_the_function_of_its_gradient():
-    """A 2-output regressor: the gradient is the derivative of the loss, which is half
-    the squared error summed over the outputs, averaged over the rows (what
-    scikit-learn's gradient descends; it reports the mean over the outputs)."""
+def test_multi_output_loss_grad_lbfgs_is_sklearns():
+    """A 2-output regressor: the value and gradient scikit-learn's own method gives at
+    the same weights. The value is half the squared error averaged over the rows and
+    outputs plus the L2 term; the gradient is that of the squared error summed over the
+    outputs (scikit-learn issue 8349), so without the L2 term it is n_outputs times
+    the value's own gradient."""
     rng = np.random.default_rng(4)
     X = rng.standard_normal((12, 3))
     Y = np.c_[X[:, 0], X[:, 1] ** 2]
     reg = MLPRegressor(solver="lbfgs", hidden_layer_sizes=3, alpha=0.0, max_iter=2)
+    theirs = SkRegressor(solver="lbfgs", hidden_layer_sizes=3, alpha=0.0, max_iter=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         reg.fit(X, Y)
+        theirs.fit(X, Y)
     theta = np.concatenate([a.ravel() for a in reg.coefs_ + reg.intercepts_])
     value, grad = reg._loss_grad_lbfgs(theta, X, Y, None, [], [], [], [])
-    assert value == pytest.approx(0.5 * np.sum((Y - reg.predict(X)) ** 2) / len(X), rel=1e-12)
-    np.testing.assert_allclose(grad, numeric_gradient(reg, theta, X, Y), rtol=1e-6, atol=1e-9)
+    assert value == pytest.approx(0.5 * np.mean((Y - reg.predict(X)) ** 2), rel=1e-12)
+    np.testing.assert_allclose(grad, 2 * numeric_gradient(reg, theta, X, Y), rtol=1e-6, atol=1e-9)
+    shapes = [c.shape for c in theirs.coefs_ + theirs.intercepts_]
+    grads = [np.empty(s) for s in shapes]
+    sk_value, sk_grad = theirs._loss_grad_lbfgs(
+        theta, X, Y, None, [X] + [None] * (len(shapes) // 2), [None] * (len(shapes) // 2),
+        grads[: len(shapes) // 2], grads[len(shapes) // 2 :],
+    )  # fmt: skip
+    assert value == pytest.approx(sk_value, rel=1e-12)
+    np.testing.assert_allclose(grad, sk_grad, rtol=1e-10, atol=1e-14)
 
 
 def test_loss_grad_lbfgs_refuses_a_wrong_length():

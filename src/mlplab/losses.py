@@ -308,6 +308,29 @@ class SquaredError(Loss):
         return (2 * self.factor / p.shape[1]) * (p - y)
 
 
+class _MeanValueSummedGradient(SquaredError):
+    """scikit-learn's ``MLPRegressor`` loss: half the squared error, stepped along its sum.
+
+    Per sample the value is ``0.5 * mean_k (y_k - p_k)²``, but the gradient is that of
+    the sum over the `k` outputs, ``p - y``: `k` times the value's own gradient
+    (scikit-learn issue 8349). With one output it is ``SquaredError(factor=0.5)``.
+    Private (not in the registry): only the estimators use it, to report and stop on
+    scikit-learn's value while taking its steps.
+
+    Parameters
+    ----------
+    n_outputs : int
+        Number of outputs `k`.
+    """
+
+    def __init__(self, n_outputs: int = 1) -> None:
+        super().__init__(factor=0.5 * n_outputs)  # the gradient: (p - y) per output
+        self.n_outputs = n_outputs
+
+    def _per_sample(self, y, p):
+        return 0.5 * np.mean((y - p) ** 2, axis=1)
+
+
 class AbsoluteError(Loss):
     """Per sample, ``mean_k |y_k - p_k|``.
 

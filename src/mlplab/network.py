@@ -830,6 +830,8 @@ def small_step_layout(network: Sequential, loss: _losses.Loss) -> tuple[Any, ...
         spec = (_small.SIGMOID_CE, 1.0)
     elif type(loss) is _losses.SquaredError and not fused:
         spec = (_small.SQUARED, loss.factor)
+    elif type(loss) is _losses._MeanValueSummedGradient and not fused:
+        spec = (_small.SQUARED_SUMMED, loss.factor)
     else:
         return None
     rows, codes, slopes, offset, i = [], [], [], 0, 0

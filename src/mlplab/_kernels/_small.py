@@ -48,7 +48,7 @@ MAX_WORK = 1 << 17
 
 # Activation codes (hidden layers) and loss codes.
 IDENTITY, RELU, LEAKY, TANH, SIGMOID = 0, 1, 2, 3, 4
-SOFTMAX_CE, SIGMOID_CE, SQUARED = 0, 1, 2
+SOFTMAX_CE, SIGMOID_CE, SQUARED, SQUARED_SUMMED = 0, 1, 2, 3
 # Where the kernel finds a layer's activation code (a column of the layout) and the
 # slopes (in its `spec`, after the loss kind, its factor and l2).
 CODE, SLOPES = 5, 3
@@ -181,7 +181,9 @@ def step_kernel(family: str, codes: frozenset[int], loss: int) -> Any:
         The activation codes to compile (:data:`FAMILIES`' values): one of
         :data:`CODE_SETS` as fits choose them; any set runs the networks within it.
     loss : int
-        The loss code (:data:`SOFTMAX_CE`, :data:`SIGMOID_CE` or :data:`SQUARED`).
+        The loss code (:data:`SOFTMAX_CE`, :data:`SIGMOID_CE`, :data:`SQUARED` or
+        :data:`SQUARED_SUMMED`, whose value is :data:`SQUARED`'s divided by the number
+        of outputs: ``losses._MeanValueSummedGradient``).
 
     Returns
     -------
@@ -197,6 +199,7 @@ def step_kernel(family: str, codes: frozenset[int], loss: int) -> Any:
     # function: that is never found again, nor a kernel that takes one as an argument).
     relu, leaky, tanh, sigmoid = (c in codes for c in (RELU, LEAKY, TANH, SIGMOID))
     softmax_ce, sigmoid_ce = loss == SOFTMAX_CE, loss == SIGMOID_CE
+    summed = loss == SQUARED_SUMMED
     use_sgd, use_adagrad, use_rmsprop, use_adam = (
         family == name for name in ("sgd", "adagrad", "rmsprop", "adam")
     )
@@ -251,9 +254,11 @@ def step_kernel(family: str, codes: frozenset[int], loss: int) -> Any:
                         dz[j] = (p - t[j]) * inv
                 else:
                     c = w.dtype.type(2 * factor / k)
+                    # SQUARED_SUMMED: the same gradient, the value averaged over outputs
+                    value_factor = factor / k if summed else factor
                     for j in range(k):
                         diff = z[j] - t[j]
-                        total += factor * float(diff) * float(diff) / k
+                        total += value_factor * float(diff) * float(diff) / k
                         dz[j] = c * diff * inv
             value = total / nb
 

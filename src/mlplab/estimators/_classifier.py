@@ -14,10 +14,49 @@ from sklearn.utils.validation import column_or_1d
 
 from .. import losses as _losses
 from .._validation import check_sample_weight
+from ..activations import sigmoid, softmax
 from ._base import BaseMLP, stochastic_only
 from ._persistence import savable
 
 __all__ = ["MLPClassifier"]
+
+
+# scikit-learn computes its log-loss from the output probabilities, clipped to
+# [eps, 1 - eps]; mlplab's losses compute it from the logits, exactly. The two agree
+# until a probability saturates (a logit beyond about ±17 in float64): there
+# scikit-learn's value stops growing at -log(eps), and 1 - p is rounded to a multiple of
+# eps/2. L-BFGS's line search tries such points and decides on the value, so with
+# 'lbfgs' the classifier computes the value as scikit-learn does and takes its path
+# (the stochastic solvers keep the compiled exact form: their steps do not depend on the
+# value). The gradient stays p - y from the logits, which is scikit-learn's too.
+class _LogLoss(_losses.CategoricalCrossentropy):
+    """scikit-learn's log-loss of a softmax output: the value from clipped probabilities.
+
+    The gradient from the logits is :class:`~mlplab.losses.CategoricalCrossentropy`'s,
+    ``softmax(z) - y``. Not compiled (no ``_kernel_step``).
+    """
+
+    def _per_sample_from_logits(self, y, z):
+        return self._per_sample(y, softmax(z))
+
+    def _fused_value_and_gradient(self, y, z, w, unit_rows=False):
+        p = softmax(z)
+        value = _losses._reduce(self._per_sample(y, p), w)
+        if not unit_rows:
+            p *= np.sum(y, axis=1, keepdims=True)
+        p -= y
+        return value, _losses._scale(p, w)
+
+
+class _BinaryLogLoss(_losses.BinaryCrossentropy):
+    """scikit-learn's log-loss of sigmoid outputs: the value from clipped probabilities.
+
+    The gradient from the logits is :class:`~mlplab.losses.BinaryCrossentropy`'s,
+    ``sigmoid(z) - y``. Not compiled (no ``_kernel_step``).
+    """
+
+    def _per_sample_from_logits(self, y, z):
+        return self._per_sample(y, sigmoid(z))
 
 
 @savable
@@ -410,9 +449,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return "softmax" if self._y_type == "multiclass" else "sigmoid"
 
     def _make_loss(self) -> _losses.Loss:
-        if self._y_type == "multiclass":
-            return _losses.CategoricalCrossentropy()
-        return _losses.BinaryCrossentropy()
+        multiclass = self._y_type == "multiclass"
+        if self.solver == "lbfgs":
+            return _LogLoss() if multiclass else _BinaryLogLoss()
+        return _losses.CategoricalCrossentropy() if multiclass else _losses.BinaryCrossentropy()
 
     def _correct(self, Y: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Per sample, whether the decoded prediction equals the encoded target."""

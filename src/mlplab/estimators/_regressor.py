@@ -55,10 +55,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     ----------
     loss : {'squared_error', 'poisson', 'absolute_error', 'huber'} or Loss, \
 default='squared_error'
-        'squared_error' is half the squared error, summed over the outputs and averaged
-        over the samples (``0.5 * mean((y - p)²)`` for one output), and 'poisson' the
-        half Poisson deviance with an exp output (y >= 0), summed over the outputs: the
-        gradients scikit-learn trains with. mlplab adds the mean
+        'squared_error' is scikit-learn's: half the squared error averaged over the
+        samples and outputs (``0.5 * mean((y - p)²)``), stepping along the gradient of
+        its sum over the outputs as scikit-learn does; 'poisson' the half Poisson
+        deviance with an exp output (y >= 0), summed over the outputs. mlplab adds the mean
         absolute error, the Huber loss (delta=1) and any :class:`~mlplab.losses.Loss`.
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
         Width of each hidden layer.
@@ -367,11 +367,15 @@ default='squared_error'
         loss = self.loss
         if isinstance(loss, _losses.Loss):
             return loss
-        # Summed over the outputs, as scikit-learn's gradient is (its reported loss is
-        # the mean over outputs, n_outputs times smaller: scikit-learn issue 8349).
         n_outputs = getattr(self, "n_outputs_", 1)
         return {
-            "squared_error": lambda: _losses.SquaredError(factor=0.5 * n_outputs),
+            # scikit-learn's value (the mean over outputs) and steps (the gradient of
+            # their sum); with one output the plain loss.
+            "squared_error": lambda: (
+                _losses._MeanValueSummedGradient(n_outputs)
+                if n_outputs > 1
+                else _losses.SquaredError(factor=0.5)
+            ),
             "poisson": _HalfPoissonDeviance,
             "absolute_error": _losses.AbsoluteError,
             "huber": _losses.Huber,
