@@ -119,14 +119,34 @@ def test_a_row_with_too_many_fields_is_refused(capsys, tmp_path):
     assert "ragged.csv" in line and "Expected 3 fields in line 7, saw 4" in line
 
 
-def test_decimal_commas_read_without_the_flag_are_named(capsys, tmp_path):
+def test_decimal_commas_are_sniffed_or_named(capsys, tmp_path):
+    """Excel's European CSV (";" and "1,5") is read as numbers without a flag, with a
+    note; the predict of that model reads the same mark. Told "--decimal .", the
+    columns are left out with the hint to give "--decimal ,"."""
     path = tmp_path / "semi.csv"
     table = easy_table(60)
     table.to_csv(path, index=False, sep=";", decimal=",")
     out = train(capsys, path, tmp_path / "first", "--epochs", "2")
+    assert "note: the numbers are written with a decimal comma (1,5) and read so" in out
+    assert re.search(r"x1\s+numbers\s+numeric", out)
+    status, predicted, err = run(
+        capsys, "predict", "--model", only_run(tmp_path / "first"), "--data", path
+    )
+    assert status == 0 and "warning" not in err, err
+    assert len(predicted.splitlines()) == 61
+    out = train(capsys, path, tmp_path / "point", "--decimal", ".", "--epochs", "2")
     assert "'x1', 'x2' (numbers with a decimal comma: read with --decimal ,)" in out
     out = train(capsys, path, tmp_path / "runs", "--decimal", ",", "--epochs", "2")
-    assert re.search(r"x1\s+numbers\s+numeric", out)
+    assert re.search(r"x1\s+numbers\s+numeric", out) and "note: the numbers are" not in out
+
+
+def test_the_decimal_mark_is_sniffed_only_where_it_is_plain():
+    lines = ["1,5;2;a", "-0,25;3;b"]
+    assert tabular.sniff_decimal(lines, ";") == ","
+    assert tabular.sniff_decimal([*lines, "2.5;1;c"], ";") == "."  # a decimal point too
+    assert tabular.sniff_decimal(["1,234;2", "5,678;3"], ";") == "."  # thousands, perhaps
+    assert tabular.sniff_decimal(["1,5\t2"], "\t") == ","
+    assert tabular.sniff_decimal(['"1,5",2'], ",") == "."  # a comma-separated file: never
 
 
 def test_a_header_only_table_predicts_nothing(capsys, tmp_path, easy_csv):

@@ -206,6 +206,19 @@ def test_numeric_row_numbers_and_free_text():
     assert roles["words"].role == "dropped" and "free text" in roles["words"].why
 
 
+def test_infinities_count_as_missing():
+    """An inf cell (pandas reads "inf") is imputed like a blank one, so the report counts it."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=40), "y": np.arange(40) % 2})
+    frame.loc[[3, 7], "x"] = [np.inf, -np.inf]
+    frame.loc[9, "x"] = np.nan
+    roles = {r.name: r for r in guess_roles(frame, "y")}
+    assert roles["x"].role == "numeric" and roles["x"].missing == 3
+    assert "3 missing" in roles["x"].action()
+    frame["x"] = np.inf
+    assert {r.name: r for r in guess_roles(frame, "y")}["x"].role == "dropped"
+
+
 def test_flags_override_the_guesses():
     frame = messy_frame()
     roles = guess_roles(

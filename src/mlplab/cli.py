@@ -393,6 +393,10 @@ def _load_training_table(args: argparse.Namespace):
                 lists[flag] = [_resolve(n, columns, where) for n in names]
             print(f"Reading {args.data} ...", flush=True)
             table = tabular.read_table(reader, exact=[target])
+            if reader.decimal_sniffed and reader.decimal == ",":
+                print("note: the numbers are written with a decimal comma (1,5) and read so "
+                      "(--decimal . reads them otherwise)")  # fmt: skip
+            args.decimal = reader.decimal  # the mark the model's predict reads by default
     except tabular.TableError as exc:
         raise CLIError(str(exc)) from None
     tabular.release_memory()  # the parser's freed buffers
@@ -720,7 +724,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if record.diverged:
         print(f"warning: training diverged: {stopped}", file=sys.stderr)
     model = tabular.TabularModel(
-        data.prep, est, task, data.target, data.roles, data.mean, data.scale, args.decimal
+        data.prep, est, task, data.target, data.roles, data.mean, data.scale, args.decimal or "."
     )
     metrics |= {
         "task": task,
@@ -1412,7 +1416,11 @@ def _add_train_command(sub: Any) -> None:
     )
     g.add_argument("--sep", type=_char, metavar="C", help="CSV separator (default: sniffed)")
     g.add_argument(
-        "--decimal", type=_char, default=".", metavar="C", help="decimal mark (default: .), e.g. ,"
+        "--decimal",
+        type=_char,
+        metavar="C",
+        help="decimal mark, e.g. , (default: sniffed: , where the numbers are written 1,5 "
+        "and the separator is not a comma, else .)",
     )
     g.add_argument(
         "--encoding", type=_encoding, default="utf-8", help="CSV text encoding (default: utf-8)"

@@ -154,6 +154,33 @@ def column_not_found(name: str, columns: Sequence[str], where: str) -> TableErro
     return TableError(f"no column {name!r} in {where}; its columns are {shown}{more}")
 
 
+_COMMA_NUMBER = re.compile(r"[+-]?\d+,(\d+)(?:[eE][+-]?\d+)?")
+_POINT_NUMBER = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def sniff_decimal(lines: Sequence[str], sep: str) -> str:
+    """The decimal mark of CSV data `lines` separated by `sep`: ``","`` or ``"."``.
+
+    ``","`` when some fields are numbers with a decimal comma (``1,5``) and none are
+    numbers with a decimal point, on a file whose separator is not a comma (Excel's
+    CSV in most European locales: ``;`` and ``1,5``). Commas followed by exactly three
+    digits everywhere (``1,234``) could be thousands separators: ``"."`` then, and the
+    column report says to give ``--decimal ,``.
+    """
+    if sep == ",":
+        return "."
+    decimals, points = set(), 0
+    for row in csv.reader(lines, delimiter=sep):
+        for value in row:
+            value = value.strip()
+            comma = _COMMA_NUMBER.fullmatch(value)
+            if comma:
+                decimals.add(len(comma.group(1)))
+            elif _POINT_NUMBER.fullmatch(value):
+                points += 1
+    return "," if decimals and not points and decimals != {3} else "."
+
+
 class TableReader:
     """One pass over a CSV or Parquet table, in chunks of rows.
 
@@ -162,8 +189,10 @@ class TableReader:
     path : str or Path
     sep : str, optional
         CSV field separator; sniffed from the first 64 KiB among ``, ; tab |`` when None.
-    decimal : str
-        CSV decimal mark (``","`` for ``1,5``).
+    decimal : str or None
+        CSV decimal mark (``","`` for ``1,5``). None: ``","`` when the first 64 KiB
+        write numbers with a decimal comma and none with a point, on a file whose
+        separator is not a comma (see :func:`sniff_decimal`), else ``"."``.
     encoding : str
         CSV text encoding; UTF-8 also accepts a byte-order mark.
     decimal_fallback : bool
@@ -178,6 +207,10 @@ class TableReader:
         About how many data rows there are (exact for Parquet).
     sep : str or None
         The separator used (CSV).
+    decimal : str
+        The decimal mark used.
+    decimal_sniffed : bool
+        Whether `decimal` was sniffed (None given).
     """
 
     def __init__(
@@ -185,14 +218,15 @@ class TableReader:
         path: str | Path,
         *,
         sep: str | None = None,
-        decimal: str = ".",
+        decimal: str | None = ".",
         encoding: str = "utf-8",
         decimal_fallback: bool = False,
     ) -> None:
         self.path = Path(path)
         self.decimal_fallback = decimal_fallback
         self.kind = check_table_path(self.path)
-        self.decimal = decimal
+        self.decimal_sniffed = decimal is None
+        self.decimal = "." if decimal is None else decimal
         self.encoding = (
             "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
         )
@@ -247,6 +281,8 @@ class TableReader:
                 self.sep = dialect.delimiter
             except csv.Error:
                 self.sep = "\t" if self.path.name.lower().endswith((".tsv", ".tsv.gz")) else ","
+        if self.decimal_sniffed:
+            self.decimal = sniff_decimal(complete[1:], self.sep)
         if self.sep == self.decimal and self.decimal_fallback:
             self.decimal = "."
         if self.sep == self.decimal:
@@ -736,6 +772,8 @@ def _describe(values: np.ndarray) -> str:
 
 def _guess(name: str, values: np.ndarray) -> ColumnRole:
     missing = _missing(values)
+    if values.dtype.kind == "f":
+        missing |= np.isinf(values)  # imputed like a blank cell (to_float32), so counted
     n_missing = int(missing.sum())
     present = values[~missing]
     seen = _describe(values)
