@@ -488,3 +488,24 @@ def test_test_rows_whose_classes_were_never_trained_on_still_finish_the_run(caps
     folder = only_run(tmp_path / "runs")
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["test log-loss"] is None and metrics["test accuracy"] == 0.0
+
+
+@pytest.mark.parametrize("figures", ["png", "none"])
+def test_the_training_callbacks_keep_the_fast_path(figures):
+    """The run's callbacks read no layer values, so the fit works in place (the compiled
+    activations); the unit-health statistics come from a fixed set of training rows."""
+    from mlplab.diagnostics import Diagnostics
+
+    args = cli.build_parser().parse_args(["train", "--figures", figures])
+    record = cli._TrainingRecord()
+    monitor = np.zeros((8, 3), dtype=np.float32)
+    settings = cli._check_train_args(args)
+    cli._apply_size_defaults(args, 5000, False, True)
+    est = cli._estimator(args, settings, "classification", 32, 2, True, record, monitor)
+    assert est.callbacks and not any(cb.reads_layer_values for cb in est.callbacks)
+    assert est.diagnostics is False
+    if figures == "none":
+        assert record.diagnostics is None
+    else:
+        assert isinstance(record.diagnostics, Diagnostics)
+        assert record.diagnostics.monitor_X is monitor
