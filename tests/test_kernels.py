@@ -361,3 +361,50 @@ def test_cache_goes_to_a_user_folder_when_the_package_is_read_only(tmp_path):
     env = {"XDG_CACHE_HOME": str(tmp_path), "NUMBA_CACHE_DIR": ""}
     assert _python(code, **env) == str(tmp_path / "mlplab" / "numba")
     assert _python(code, **{**env, "NUMBA_CACHE_DIR": "/elsewhere"}) == "/elsewhere"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(64, 128), (7, 3), (200, 2), (2, 5)])
+def test_batch_norm_kernels_give_the_layers_bits(shape, dtype):
+    """Outputs, the normalized values kept, the running averages and every gradient."""
+    import copy
+
+    from mlplab._kernels._batchnorm import BatchNormStep
+    from mlplab.layers import BatchNorm
+
+    rng = np.random.default_rng(sum(shape))
+    ref = BatchNorm(momentum=0.3, eps=1e-3)
+    ref.build(shape[1], rng, dtype)
+    for a in (*ref.params, ref.running_mean):
+        a[:] = rng.normal(size=shape[1])
+    fast = copy.deepcopy(ref)
+    step = BatchNormStep(fast)
+    for _ in range(2):  # the second time through reused buffers
+        x = (rng.normal(size=shape) * 3 + 1).astype(dtype)
+        g = rng.normal(size=shape).astype(dtype)
+        np.testing.assert_array_equal(step.forward(x), ref.forward(x, training=True))
+        np.testing.assert_array_equal(step.backward(g.copy()), ref.backward(g.copy()))
+        for a, b in [(fast._xhat, ref._xhat), (fast._inv_std, ref._inv_std),
+                     (fast.running_mean, ref.running_mean), (fast.running_var, ref.running_var),
+                     *zip(fast.grads, ref.grads, strict=True)]:  # fmt: skip
+            np.testing.assert_array_equal(a, b)
+    assert step._own  # the kernels ran
+
+
+def test_a_batch_norm_fit_runs_its_kernels():
+    net = mlp([4, 6, 3], "relu", "softmax", batch_norm=True, random_state=0)
+    trainer = Trainer("categorical_crossentropy", "adam", epochs=1, batch_size=16)
+    with _kernels.jit(True):
+        run = trainer.start(net, *_data())
+    steps = [getattr(f, "__self__", None) for f in run.plan.step.forward]
+    assert any(type(s).__name__ == "BatchNormStep" for s in steps)
+
+
+@pytest.mark.usefixtures("exact")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "hidden", ["relu", "elu", "selu", "leaky_relu", "tanh", "sigmoid", "gelu", "swish",
+               "softplus", "identity", "mish"]  # mish has no kernel: in place after the norm
+)  # fmt: skip
+def test_batch_norm_fused_with_each_activation_is_bit_exact(hidden, dtype):
+    _same({"hidden": hidden, "batch_norm": True, "dtype": dtype})

@@ -764,11 +764,15 @@ def _kernel_steps(
 
     A Dense layer and an activation after it that has a kernel become one fused step
     (:class:`mlplab._kernels._layers.DenseActivation`); when the fused loss has a
-    kernel, the last Dense layer leaves its bias add and bias gradient to it. Returns
-    the forward steps, the backward steps (last layer first) and the loss's step.
+    kernel, the last Dense layer leaves its bias add and bias gradient to it; batch
+    normalization runs its kernels (:class:`mlplab._kernels._batchnorm.BatchNormStep`),
+    fused with the activation after it as Dense is (its beta as the bias), or followed
+    by that activation in place when it has no kernel. Returns the forward steps, the backward
+    steps (last layer first) and the loss's step.
     """
     from ._kernels import _layers as fused_layers
     from ._kernels._activations import Family
+    from ._kernels._batchnorm import BatchNormStep
 
     loss_kernel = fused and "_kernel_step" in type(loss).__dict__
     forward, backward = [], []
@@ -786,7 +790,15 @@ def _kernel_steps(
             step = fused_layers.DenseLogits(layer)
             forward.append(step.forward)
             backward.append(step.backward)
-        elif i and type(layer) is Activation and type(layers[i - 1]) is Dense:
+        elif type(layer) is BatchNorm:
+            spec = _activation_kernel(after)
+            step = BatchNormStep(layer, *((after, Family(*spec)) if spec else ()))
+            forward.append(step.forward)
+            backward.append(step.backward)
+            i += 2 if spec else 1
+            continue
+        elif i and type(layer) is Activation and type(layers[i - 1]) in (Dense, BatchNorm):
+            # the layer before owns its output buffer, which nothing reads again
             forward.append(layer._forward_train_inplace)
             backward.append(layer.backward)
         else:

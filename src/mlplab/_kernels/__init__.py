@@ -12,6 +12,8 @@ beside a comment naming the reference it replaces:
   activation that follows it, and the activation's backward;
 * :mod:`mlplab._kernels._losses` — the softmax and sigmoid cross-entropies, value and
   gradient row by row;
+* :mod:`mlplab._kernels._batchnorm` — batch normalization's training forward and
+  backward in two passes each, fused with the activation after it;
 * :mod:`mlplab._kernels._batches` — the mini-batch gather;
 * :mod:`mlplab._kernels._small` — every step of an epoch of a small network (gather,
   forward, backward, update) in one call.

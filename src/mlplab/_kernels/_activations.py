@@ -25,12 +25,14 @@ listed in :data:`FAMILIES` keep the NumPy path.
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import Any
 
 import numpy as np
 from scipy.special import erfc
 
-from ._numba import jit, jit_inline
+from ._numba import jit
 
 __all__ = ["FAMILIES", "Family"]
 
@@ -310,57 +312,58 @@ def _relu_backward(g, y, gb, k):
         _add_row(gb, g, i)
 
 
-@jit_inline
-def _scale_row(g, s, i, kind, a, c, one, zero, six):
-    # g[i] *= f'(s[i]) for one kind (see _scaled_backward), in a loop of its own: the
-    # kind and constants are invariant, so each loop is a plain select and multiply that
-    # LLVM vectorizes (with the kind tested inside the loop, it did not: 4-7x slower).
-    m = g.shape[1]
-    if kind == 1:
-        for j in range(m):
-            g[i, j] = g[i, j] * (one if s[i, j] > 0 else a)
-    elif kind == 2:
-        for j in range(m):
-            v = s[i, j]
-            g[i, j] = g[i, j] * (one if (v > zero and v < six) else zero)
-    elif kind == 3:
-        for j in range(m):
-            v = s[i, j]
-            g[i, j] = g[i, j] * (one - v * v)
-    elif kind == 4:
-        for j in range(m):
-            v = s[i, j]
-            g[i, j] = g[i, j] * (v * (one - v))
-    elif kind == 5:
-        for j in range(m):
-            v = s[i, j]
-            g[i, j] = g[i, j] * (one if v > 0 else v + a)
-    elif kind == 6:
-        for j in range(m):
-            v = s[i, j]
-            g[i, j] = g[i, j] * (a if v > 0 else v + c)
-    elif kind == 7:
-        for j in range(m):
-            v = s[i, j]
-            g[i, j] = g[i, j] * (one if v > 0 else v / a + one)
+@functools.cache
+def scaled_backward(kind: int) -> Any:
+    """The kernel ``(g, s, gb, k)``: g *= f'(s) and gb = the column sums of g, for `kind`.
 
+    The kinds are the functions whose derivative is a cheap formula of s (the output, or
+    the pre-activation for a negative leaky slope): 0 identity; 1 sloped ReLU:
+    where(s > 0, 1, slope); 2 relu6: (0 < s < 6); 3 tanh: 1 - s²; 4 sigmoid: s (1 - s);
+    5 ELU: where(s > 0, 1, s + alpha); 6 SELU: where(s > 0, scale, s + scale alpha);
+    7 CELU: where(s > 0, 1, s / alpha + 1) (``_derivative_from_output`` of each; `k` as
+    :meth:`Family.constants` gives it). One kernel per kind: `kind` is a constant of the
+    closure, so Numba compiles that kind's loop alone (a third of the time of all eight),
+    and the loop, a plain select and multiply, vectorizes (with the kind tested inside
+    it, it did not: 4-7x slower).
+    """
 
-@jit
-def _scaled_backward(g, s, gb, k, kind):
-    # g *= f'(.) for the functions whose derivative is a cheap formula of s (the output,
-    # or the pre-activation for a negative leaky slope):
-    # 0 identity; 1 sloped ReLU: where(s > 0, 1, slope); 2 relu6: (0 < s < 6);
-    # 3 tanh: 1 - s²; 4 sigmoid: s (1 - s); 5 ELU: where(s > 0, 1, s + alpha);
-    # 6 SELU: where(s > 0, scale, s + scale alpha); 7 CELU: where(s > 0, 1, s / alpha + 1).
-    # (_derivative_from_output of each; k as Family.constants gives it.)
-    one, zero, six = g.dtype.type(1), g.dtype.type(0), g.dtype.type(6)
-    # The constants each kind reads: k[0] (slope, alpha), and SELU's scale and scale alpha.
-    a = k[1] if kind == 6 else k[0]
-    c = k[3] if kind == 6 else k[0]
-    for i in range(g.shape[0]):
-        if kind != 0:
-            _scale_row(g, s, i, kind, a, c, one, zero, six)
-        _add_row(gb, g, i)
+    @jit
+    def kernel(g, s, gb, k):
+        one, zero, six = g.dtype.type(1), g.dtype.type(0), g.dtype.type(6)
+        a = k[1] if kind == 6 else k[0]  # the slope or alpha; SELU's scale
+        c = k[3] if kind == 6 else k[0]  # SELU's scale * alpha
+        n, m = g.shape
+        for i in range(n):
+            if kind == 1:
+                for j in range(m):
+                    g[i, j] = g[i, j] * (one if s[i, j] > 0 else a)
+            elif kind == 2:
+                for j in range(m):
+                    v = s[i, j]
+                    g[i, j] = g[i, j] * (one if (v > zero and v < six) else zero)
+            elif kind == 3:
+                for j in range(m):
+                    v = s[i, j]
+                    g[i, j] = g[i, j] * (one - v * v)
+            elif kind == 4:
+                for j in range(m):
+                    v = s[i, j]
+                    g[i, j] = g[i, j] * (v * (one - v))
+            elif kind == 5:
+                for j in range(m):
+                    v = s[i, j]
+                    g[i, j] = g[i, j] * (one if v > 0 else v + a)
+            elif kind == 6:
+                for j in range(m):
+                    v = s[i, j]
+                    g[i, j] = g[i, j] * (a if v > 0 else v + c)
+            elif kind == 7:
+                for j in range(m):
+                    v = s[i, j]
+                    g[i, j] = g[i, j] * (one if v > 0 else v / a + one)
+            _add_row(gb, g, i)
+
+    return kernel
 
 
 @jit
@@ -552,7 +555,7 @@ class Family:
             _relu_backward(g, y, gb, k)
         elif name in _SCALED:
             source = y if self.inplace else u
-            _scaled_backward(g, source, gb, k, _SCALED[name])
+            scaled_backward(_SCALED[name])(g, source, gb, k)
         elif name == "swish":
             _negabs(u, t[0], k)
             np.exp(t[0], out=t[0])
