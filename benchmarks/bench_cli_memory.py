@@ -4,9 +4,10 @@ The script writes a CSV of 200 000 rows × 30 random numeric features and a 3-cl
 ``label`` column (about 55 MB), then runs, each in a fresh Python process, and reads that
 process's peak resident set size (``ru_maxrss``):
 
-- ``idle``: the interpreter with the libraries both commands load before any data
-  (``import mlplab.estimators, pandas``: ``import mlplab`` alone no longer loads
-  scikit-learn and pandas), and nothing else: the baseline;
+- ``idle``: the interpreter with what both commands load before they read any data
+  (``import mlplab.cli, mlplab.tabular, mlplab.estimators, pandas``: the command's own
+  modules, the preprocessing's scikit-learn modules, the estimators and pandas;
+  ``import mlplab`` alone loads none of them), and nothing else: the baseline;
 - ``pandas.read_csv``: pandas' own one-shot read of the file, for comparison;
 - ``mlplab train --data FILE --target label --epochs 2``, and the same with
   ``--figures none`` (matplotlib's import alone is about 26 MiB);
@@ -103,7 +104,10 @@ def main() -> None:
         fixed = [*quiet[:2], str(small), *quiet[3:-3], str(runs) + "-small", *quiet[-2:]]
         no_jit = [*quiet[:-3], str(runs) + "-nojit", *quiet[-2:]]
         cases = [
-            ("idle (import mlplab.estimators, pandas)", "import mlplab.estimators, pandas"),
+            (
+                "idle (import mlplab.cli, mlplab.tabular, mlplab.estimators, pandas)",
+                "import mlplab.cli, mlplab.tabular, mlplab.estimators, pandas",
+            ),
             ("pandas.read_csv", f"import mlplab, pandas; pandas.read_csv({str(data)!r})"),
             (
                 f"mlplab train --epochs {args.epochs}",

@@ -508,4 +508,4 @@ def test_the_training_callbacks_keep_the_fast_path(figures):
         assert record.diagnostics is None
     else:
         assert isinstance(record.diagnostics, Diagnostics)
-        assert record.diagnostics.monitor_X is monitor
+        assert record.diagnostics.monitor_X is monitor  # the callback keeps what it is given

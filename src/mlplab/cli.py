@@ -724,7 +724,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     batch = min(args.batch_size, train.size)
     epochs = args.epochs or _auto_epochs(train.size, batch, lbfgs)
     record = _TrainingRecord()
-    monitor = data.X["train"][:MONITOR_ROWS]  # a view: the split's rows are in random order
+    # The split's rows are in random order; a copy, so that the training matrix can be
+    # freed after the fit (a view of it would keep all of it alive).
+    monitor = data.X["train"][:MONITOR_ROWS].copy()
     est = _estimator(args, settings, data.task, batch, epochs, early, record, monitor)
     what = f"{train.size} rows for training, {val.size} for validation, {test.size} for testing"
     print(f"Training on {data.source}: {what}.", flush=True)
