@@ -408,3 +408,30 @@ def test_a_batch_norm_fit_runs_its_kernels():
 )  # fmt: skip
 def test_batch_norm_fused_with_each_activation_is_bit_exact(hidden, dtype):
     _same({"hidden": hidden, "batch_norm": True, "dtype": dtype})
+
+
+def test_batch_norm_step_takes_the_reference_for_other_layouts():
+    """A Fortran-ordered gradient (NumPy sums it in another order) goes to the layer's
+    own backward, fused with an activation or not: the reference's bits."""
+    import copy
+
+    from mlplab._kernels._activations import Family
+    from mlplab._kernels._batchnorm import BatchNormStep
+    from mlplab.layers import Activation, BatchNorm
+
+    rng = np.random.default_rng(1)
+    for fused in (False, True):
+        ref_bn, ref_act = BatchNorm(), Activation("elu")
+        ref_bn.build(5, rng, np.float64)
+        ref_act.build(5, rng, np.float64)
+        bn, act = copy.deepcopy(ref_bn), copy.deepcopy(ref_act)
+        step = BatchNormStep(bn, *((act, Family("elu", (1.0,))) if fused else ()))
+        x, g = rng.normal(size=(9, 5)), np.asfortranarray(rng.normal(size=(9, 5)))
+        y = ref_bn.forward(x, training=True)
+        if fused:
+            y = ref_act.forward(y, training=True)
+        np.testing.assert_array_equal(step.forward(x), y)
+        gr = ref_act.backward(g.copy(order="F")) if fused else g.copy(order="F")
+        np.testing.assert_array_equal(step.backward(g.copy(order="F")), ref_bn.backward(gr))
+        for a, b in zip(bn.grads, ref_bn.grads, strict=True):
+            np.testing.assert_array_equal(a, b)

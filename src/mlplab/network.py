@@ -767,8 +767,8 @@ def _kernel_steps(
     kernel, the last Dense layer leaves its bias add and bias gradient to it; batch
     normalization runs its kernels (:class:`mlplab._kernels._batchnorm.BatchNormStep`),
     fused with the activation after it as Dense is (its beta as the bias), or followed
-    by that activation in place when it has no kernel. Returns the forward steps, the backward
-    steps (last layer first) and the loss's step.
+    by that activation in place when it has no kernel. Returns the forward steps, the
+    backward steps (last layer first) and the loss's step.
     """
     from ._kernels import _layers as fused_layers
     from ._kernels._activations import Family

@@ -195,7 +195,9 @@ class BatchNormStep:
             # for a Dense layer's bias (grad is this step's own: the next layer's output)
             self.family.backward(grad, self._u, self._y, beta_grad, self._t, self._k(grad.dtype))
             beta_grad = self._empty
-        elif not (self._takes(grad) and grad.shape == layer._xhat.shape):
+        if not (self._takes(grad) and grad.shape == layer._xhat.shape):
+            # another layout sums in another order: the layer's own backward (from the
+            # kernel forward's _xhat and _inv_std; beta's gradient comes out the same)
             return layer.backward(grad)
         n, m = grad.shape
         out = layer._buffer("_bn_gin", (n, m))
