@@ -241,3 +241,42 @@ def test_validation():
         Diagnostics(every=0)
     with pytest.raises(ValueError, match="monitor_X"):
         Diagnostics(monitor_X=np.ones(3))
+
+
+def _records_equal(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        assert x.keys() == y.keys()
+        for key in x:
+            u, v = x[key], y[key]
+            same = u == v or (isinstance(u, float) and math.isnan(u) and math.isnan(v))
+            assert same, (x["epoch"], x["layer"], key, u, v)
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "elu", "tanh", "sigmoid", "gelu",
+                                        "swish", "mish", "softplus", "hard_sigmoid"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("head", "loss", "extra"),
+    [("softmax", "categorical_crossentropy", {}),
+     ("sigmoid", "binary_crossentropy", {"batch_norm": True, "dtype": np.float32}),
+     ("identity", "squared_error", {"batch_norm": True, "dropout": 0.2})],
+)  # fmt: skip
+def test_the_fast_path_gives_the_same_records(activation, head, loss, extra):
+    """Diagnostics reads only what the fast path keeps (activation outputs, the
+    pre-activations that are kept, Dense outputs with no activation after them): with
+    the fast path on, the fit and its records are the reference path's, bit for bit."""
+    rng = np.random.default_rng(0)
+    dtype = extra.get("dtype", np.float64)
+    X, Y = rng.normal(size=(150, 5)).astype(dtype), np.eye(3, dtype=dtype)[rng.integers(0, 3, 150)]
+    fitted = []
+    for fast in (True, False):
+        net = mlp([5, 8, 6, 3], activation, head, random_state=0, **extra)
+        diagnostics = Diagnostics(max_steps=None)
+        trainer = Trainer(loss, "adam", epochs=3, batch_size=32, random_state=0,
+                          callbacks=[diagnostics], fast=fast)  # fmt: skip
+        trainer.fit(net, X, Y)
+        fitted.append((net.pack().copy(), diagnostics.records, trainer.last_run.plan))
+    (w_fast, r_fast, plan), (w_ref, r_ref, _) = fitted
+    assert plan.step.inplace_activations  # the fast path ran
+    np.testing.assert_array_equal(w_fast, w_ref)
+    _records_equal(r_fast, r_ref)

@@ -300,6 +300,14 @@ class Diagnostics(Callback):
     gradient and activations are used, and the update is the iteration's.
     """
 
+    # What it reads of a training step survives the fast path: each activation's output
+    # (kept until the next step), the pre-activation where the function needs it for its
+    # derivative (in-place functions have it from their output, which is what is read
+    # then), and a Dense layer's output when no activation follows it. So the fit keeps
+    # its fast path, and the records are the same bits either way
+    # (tests/test_diagnostics.py::test_the_fast_path_gives_the_same_records).
+    reads_layer_values = False
+
     def __init__(
         self, monitor_X: np.ndarray | None = None, every: int = 1, *, max_steps: int | None = 4
     ) -> None:
@@ -311,9 +319,6 @@ class Diagnostics(Callback):
         self.records: list[dict[str, Any]] = []
         self.runs: list[list[dict[str, Any]]] = []
         self._network: Sequential | None = None
-        # With monitor_X, the statistics come from an inference pass of their own: the
-        # layers' training-mode values are never read, and the fast path may overwrite them.
-        self.reads_layer_values = monitor_X is None
 
     # -- hooks ------------------------------------------------------------------------
     def on_train_begin(self, run: RunState) -> None:
