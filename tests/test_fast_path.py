@@ -247,8 +247,11 @@ def test_estimator_fits_take_the_fast_path(iris, monkeypatch):
     MLPRegressor(hidden_layer_sizes=(5, 4), batch_size=50, max_iter=2, random_state=0).fit(X, y)
     assert len(calls) == 2 * 3 * 2
     calls.clear()
-    # Callbacks that read (or may read) the layers' values get them intact.
+    # Diagnostics reads only what the fast path keeps (tests/test_diagnostics.py pins it).
     MLPClassifier((5,), batch_size=50, max_iter=2, diagnostics=True, random_state=0).fit(X, y)
+    assert len(calls) == 2 * 3
+    calls.clear()
+    # Callbacks that read (or may read) the layers' values get them intact.
     MLPClassifier((5,), batch_size=50, max_iter=2, callbacks=[_Reads()], random_state=0).fit(X, y)
     assert calls == []
     MLPClassifier((5,), batch_size=50, max_iter=2, callbacks=[_Blind()], random_state=0).fit(X, y)
