@@ -9,8 +9,8 @@ exactly as an uninterrupted one, and so that the trainer can put back the state 
 run it kept among ``n_init`` restarts.
 
 A callback also declares what it reads: :attr:`Callback.reads_layer_values` says whether
-it looks at the layers' training-mode values (pre-activations, activation outputs),
-which the trainer's fast path overwrites in place when no callback does.
+it looks at the layers' training-mode values that the trainer's fast path overwrites in
+place when no callback does (the pre-activations of in-place activations).
 """
 
 from __future__ import annotations
@@ -112,10 +112,14 @@ class Callback:
     order : int
         Callbacks run in increasing order after each epoch (checkpoints last).
     reads_layer_values : bool
-        Whether the callback reads the layers' training-mode values (``Dense._x``,
-        ``Activation.last_output``...). While no callback of a fit does, the trainer's
-        fast path lets activations overwrite their input in place, so those values are
-        gone. True by default: a callback written without knowing this may read them,
+        Whether the callback reads the layers' training-mode values that the fast
+        path overwrites. While no callback of a fit does, the trainer's fast path lets
+        activations overwrite their input in place: a Dense layer's output
+        (``Dense.last_output``) becomes the activation's, and an in-place activation
+        keeps no input (``Activation._x`` is None). Activation outputs
+        (``Activation.last_output``) and the inputs the activations keep stay intact
+        until the next step, which is all :class:`~mlplab.diagnostics.Diagnostics`
+        reads. True by default: a callback written without knowing this may read them,
         and then must see them intact, so only a callback that says False gives the
         fast path up to nobody. Every callback of this module says False.
     """
