@@ -633,7 +633,6 @@ def _estimator(
     from .estimators import MLPClassifier, MLPRegressor
 
     callbacks: list[Callback] = [record]
-    record.diagnostics = None
     if args.figures != "none":
         from .diagnostics import Diagnostics
 

@@ -483,6 +483,7 @@ class Family:
         inplace, self.n_scratch = _LAYOUT[name]
         # A leaky slope >= 0: the derivative is a function of the output.
         self.inplace = inplace or (name == "sloped" and params[0] >= 0)
+        self._scaled = scaled_backward(_SCALED[name]) if name in _SCALED else None
 
     def constants(self, dtype: np.dtype) -> np.ndarray:
         """The parameters the kernels read, rounded to `dtype` (at least one entry)."""
@@ -553,9 +554,8 @@ class Family:
         name = self.name
         if name == "relu":
             _relu_backward(g, y, gb, k)
-        elif name in _SCALED:
-            source = y if self.inplace else u
-            scaled_backward(_SCALED[name])(g, source, gb, k)
+        elif self._scaled is not None:
+            self._scaled(g, y if self.inplace else u, gb, k)
         elif name == "swish":
             _negabs(u, t[0], k)
             np.exp(t[0], out=t[0])

@@ -12,7 +12,8 @@ outputs, gradients and running averages are the reference's bits. One-column bat
 and other layouts keep the reference (NumPy sums one column pairwise).
 
 Arguments: ``x`` and ``g`` of shape (n, m); ``gamma``, ``beta`` and the per-unit
-vectors of length m; ``k`` the constants in the layer's dtype (see :func:`constants`).
+vectors of length m; ``k`` the constants in the layer's dtype (see
+:meth:`BatchNormStep._arrays`).
 """
 
 from __future__ import annotations
@@ -22,22 +23,17 @@ from typing import Any
 
 import numpy as np
 
+from ._layers import activation_arrays, activation_forward
 from ._numba import jit, jit_inline
 
 __all__ = ["BatchNormStep"]
 
 
 @jit_inline
-def _column_means(a, out):
-    # out = a.mean(axis=0): the rows added in order, then / n in float64, rounded back
-    n, m = a.shape
-    for j in range(m):
-        out[j] = a[0, j]
-    for i in range(1, n):
-        for j in range(m):
-            out[j] += a[i, j]
-    for j in range(m):
-        out[j] = out.dtype.type(float(out[j]) / n)
+def _to_means(sums, n):
+    # np.mean's division: each column sum (in the dtype) / n in float64, rounded back
+    for j in range(sums.shape[0]):
+        sums[j] = sums.dtype.type(float(sums[j]) / n)
 
 
 @jit
@@ -51,7 +47,13 @@ def _forward(x, gamma, beta, k, xhat, mean, var, inv_std, rm, rv, out):
     n, m = x.shape
     eps, keep, new, unbias = k[0], k[1], k[2], k[3]
     one = x.dtype.type(1)
-    _column_means(x, mean)
+    # mean: the rows added in order, then the mean's division
+    for j in range(m):
+        mean[j] = x[0, j]
+    for i in range(1, n):
+        for j in range(m):
+            mean[j] += x[i, j]
+    _to_means(mean, n)
     for i in range(n):
         for j in range(m):
             xhat[i, j] = x[i, j] - mean[j]
@@ -62,8 +64,8 @@ def _forward(x, gamma, beta, k, xhat, mean, var, inv_std, rm, rv, out):
     for i in range(1, n):
         for j in range(m):
             var[j] += xhat[i, j] * xhat[i, j]
+    _to_means(var, n)
     for j in range(m):
-        var[j] = var.dtype.type(float(var[j]) / n)
         inv_std[j] = one / math.sqrt(var[j] + eps)
         rm[j] = rm[j] * keep
         rm[j] = rm[j] + new * mean[j]
@@ -99,9 +101,8 @@ def _backward(g, xhat, gamma, inv_std, ggamma, gbeta, s1, s2, out):
             d = g[i, j] * gamma[j]
             s1[j] += d
             s2[j] += d * xhat[i, j]
-    for j in range(m):
-        s1[j] = s1.dtype.type(float(s1[j]) / n)
-        s2[j] = s2.dtype.type(float(s2[j]) / n)
+    _to_means(s1, n)
+    _to_means(s2, n)
     for i in range(n):
         for j in range(m):
             d = g[i, j] * gamma[j]
@@ -135,7 +136,9 @@ class BatchNormStep:
         self.layer = layer
         self.activation = activation
         self.family = family
+        self.k = None if family is None else family.constants(layer.dtype)
         self._empty = np.empty(0, dtype=layer.dtype)
+        self._shape: tuple[int, int] | None = None
         self._own = False  # whether the last forward went through the kernel
 
     def _takes(self, a: np.ndarray) -> bool:
@@ -147,6 +150,27 @@ class BatchNormStep:
             and a.flags.c_contiguous
         )
 
+    def _arrays(self, shape: tuple[int, int]) -> None:
+        """The buffers and constants for batches of `shape` (the layer's scratch).
+
+        The kernels' constants: eps, 1 - momentum, momentum and n / (n - 1), in the
+        layer's dtype, as the reference's scalars are rounded to it.
+        """
+        layer = self.layer
+        n, m = shape
+        self.xhat, self.out, self.gin = (
+            layer._buffer(f"_bn_{v}", shape) for v in ("xhat", "out", "gin")
+        )
+        self.mean, self.var, self.inv_std, self.s1, self.s2 = (
+            layer._buffer(f"_bn_{v}", (m,)) for v in ("mean", "var", "inv", "s1", "s2")
+        )
+        self.constants = np.array(
+            [layer.eps, 1 - layer.momentum, layer.momentum, n / (n - 1)], dtype=layer.dtype
+        )
+        if self.activation is not None:
+            self.y, self.t = activation_arrays(self.activation, self.family, self.out)
+        self._shape = shape
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Training forward of `x`, shape (n_batch, units) (and of the activation)."""
         layer, activation = self.layer, self.activation
@@ -154,33 +178,16 @@ class BatchNormStep:
         if not self._own:
             out = layer.forward(x, training=True)
             return out if activation is None else activation._forward_train_inplace(out)
-        n, m = x.shape
-        dtype = layer.dtype
-        k = np.array([layer.eps, 1 - layer.momentum, layer.momentum, n / (n - 1)], dtype=dtype)
-        xhat = layer._buffer("_bn_xhat", (n, m))
-        out = layer._buffer("_bn_out", (n, m))
-        mean, var, inv_std = (layer._buffer(f"_bn_{v}", (m,)) for v in ("mean", "var", "inv"))
+        if x.shape != self._shape:
+            self._arrays(x.shape)
         gamma, beta = layer.params
-        fused = activation is not None
-        _forward(x, gamma, self._empty if fused else beta, k, xhat, mean, var, inv_std,
-                 layer.running_mean, layer.running_var, out)  # fmt: skip
-        layer._xhat, layer._inv_std = xhat, inv_std
-        if not fused:
-            return out
-        family = self.family
-        y = out if family.inplace else activation._buffer("_fused_y", (n, m))
-        t = tuple(activation._buffer(f"_fused_t{i}", (n, m)) for i in range(family.n_scratch))
-        family.forward(out, beta, y, t, self._k(dtype))
-        self._u, self._y, self._t = out, y, t
-        activation._x = None if family.inplace else out
-        activation._y = y
-        return y
-
-    def _k(self, dtype: np.dtype) -> np.ndarray:
-        k = self.__dict__.get("_k_cache")
-        if k is None or k.dtype != dtype:
-            k = self._k_cache = self.family.constants(dtype)
-        return k
+        _forward(x, gamma, beta if activation is None else self._empty, self.constants, self.xhat,
+                 self.mean, self.var, self.inv_std, layer.running_mean, layer.running_var,
+                 self.out)  # fmt: skip
+        layer._xhat, layer._inv_std = self.xhat, self.inv_std
+        if activation is None:
+            return self.out
+        return activation_forward(activation, self.family, self.out, beta, self.y, self.t, self.k)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """dLoss/dx from dLoss/d(output) `grad`; fills the layer's gradients."""
@@ -193,15 +200,12 @@ class BatchNormStep:
         if activation is not None:
             # g *= f' and beta's gradient, its column sums, as the activation kernel does
             # for a Dense layer's bias (grad is this step's own: the next layer's output)
-            self.family.backward(grad, self._u, self._y, beta_grad, self._t, self._k(grad.dtype))
+            self.family.backward(grad, self.out, self.y, beta_grad, self.t, self.k)
             beta_grad = self._empty
-        if not (self._takes(grad) and grad.shape == layer._xhat.shape):
+        if not (self._takes(grad) and grad.shape == self._shape):
             # another layout sums in another order: the layer's own backward (from the
             # kernel forward's _xhat and _inv_std; beta's gradient comes out the same)
             return layer.backward(grad)
-        n, m = grad.shape
-        out = layer._buffer("_bn_gin", (n, m))
-        s1, s2 = layer._buffer("_bn_s1", (m,)), layer._buffer("_bn_s2", (m,))
-        _backward(grad, layer._xhat, layer.params[0], layer._inv_std, gamma_grad, beta_grad,
-                  s1, s2, out)  # fmt: skip
-        return out
+        _backward(grad, self.xhat, layer.params[0], self.inv_std, gamma_grad, beta_grad,
+                  self.s1, self.s2, self.gin)  # fmt: skip
+        return self.gin

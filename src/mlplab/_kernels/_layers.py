@@ -15,7 +15,39 @@ import numpy as np
 
 from ._activations import Family
 
-__all__ = ["DenseActivation", "DenseLogits"]
+__all__ = ["DenseActivation", "DenseLogits", "activation_arrays", "activation_forward"]
+
+
+def activation_arrays(activation: Any, family: Family, u: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """The fused activation's output and its family's scratch, of `u`'s shape.
+
+    The output is `u` itself for a family that works in place, else the activation
+    layer's buffer; the scratch arrays are the activation layer's buffers too.
+    """
+    shape = u.shape
+    y = u if family.inplace else activation._buffer("_fused_y", shape)
+    t = tuple(activation._buffer(f"_fused_t{i}", shape) for i in range(family.n_scratch))
+    return y, t
+
+
+def activation_forward(
+    activation: Any,
+    family: Family,
+    u: np.ndarray,
+    b: np.ndarray,
+    y: np.ndarray,
+    t: tuple,
+    k: np.ndarray,
+) -> np.ndarray:
+    """The family's forward of ``u + b`` into `y`, setting what the layer's own sets.
+
+    The activation layer keeps its output and, for a family that does not work in
+    place, its input ``u + b`` (which the kernel leaves in `u`).
+    """
+    family.forward(u, b, y, t, k)
+    activation._x = None if family.inplace else u
+    activation._y = y
+    return y
 
 
 class DenseActivation:
@@ -48,10 +80,7 @@ class DenseActivation:
         dense = self.dense
         shape = (n, dense.units)
         self.u = dense._buffer("_out", shape)
-        self.y = self.u if self.family.inplace else self.activation._buffer("_fused_y", shape)
-        self.t = tuple(
-            self.activation._buffer(f"_fused_t{i}", shape) for i in range(self.family.n_scratch)
-        )
+        self.y, self.t = activation_arrays(self.activation, self.family, self.u)
         self._shape = shape
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -62,10 +91,7 @@ class DenseActivation:
             self._arrays(x.shape[0])
         dense._x = x
         np.matmul(x, W, out=self.u)
-        self.family.forward(self.u, b, self.y, self.t, self.k)
-        self.activation._x = None if self.family.inplace else self.u
-        self.activation._y = self.y
-        return self.y
+        return activation_forward(self.activation, self.family, self.u, b, self.y, self.t, self.k)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """Fill both layers' gradients from dLoss/d(activation output); return dLoss/dx."""

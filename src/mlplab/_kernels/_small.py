@@ -208,6 +208,10 @@ def step_kernel(family: str, codes: frozenset[int], loss: int) -> Any:
     def run(X, y, order, bounds, w, g, s0, s1, s2, kind, consts, layout, spec, S, values):
         n_layers, k = layout.shape[0], y.shape[1]
         factor, l2 = spec[1], spec[2]
+        # the squared error's gradient and value factors (SQUARED_SUMMED: the same
+        # gradient, the value averaged over the outputs)
+        c = w.dtype.type(2 * factor / k)
+        value_factor = factor / k if summed else factor
         top = 2 * n_layers  # S[top]: the logits, S[top + 1]: their gradient, then targets
         for step in range(bounds.shape[0]):
             start, nb = bounds[step, 0], bounds[step, 1] - bounds[step, 0]
@@ -253,9 +257,6 @@ def step_kernel(family: str, codes: frozenset[int], loss: int) -> Any:
                         p = one / (one + e) if v >= 0 else e / (one + e)
                         dz[j] = (p - t[j]) * inv
                 else:
-                    c = w.dtype.type(2 * factor / k)
-                    # SQUARED_SUMMED: the same gradient, the value averaged over outputs
-                    value_factor = factor / k if summed else factor
                     for j in range(k):
                         diff = z[j] - t[j]
                         total += value_factor * float(diff) * float(diff) / k
