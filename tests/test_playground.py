@@ -497,6 +497,20 @@ def test_a_session_nobody_polls_pauses_itself():
         assert not s["playing"] and (s["notice"] or {}).get("code") == "unwatched", s["notice"]
 
 
+def test_a_pause_shows_its_reason_before_it_shows_the_pause(client, monkeypatch):
+    """The state is answered without the session's lock: from the moment a poll can see
+    a session paused (and during the refresh that follows), it sees why."""
+    post_config(client, dataset="xor")
+    session = client.app.state.manager.sessions[SID]
+    session.play()
+    seen = []
+    monkeypatch.setattr(session, "_refresh", lambda: seen.append((session.playing, session.notice)))
+    # trained since the last snapshot, so the pause refreshes it
+    monkeypatch.setattr(type(session), "steps", property(lambda self: self.snapshot.step + 1))
+    session.pause({"code": "unwatched", "epoch": 0})
+    assert seen == [(False, {"code": "unwatched", "epoch": 0})]
+
+
 def test_fair_share_between_playing_sessions():
     """Round robin: a session whose slice costs ten times more gets no more turns."""
     from mlplab.playground.pool import TrainingPool

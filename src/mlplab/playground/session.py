@@ -382,12 +382,14 @@ class TrainingSession:
 
         Training goes on from there at the next play or step.
         """
+        # The reason first: a poll that sees the session paused also sees why (the state
+        # is answered without the lock, and the refresh below can take a while).
+        if notice is not None and self.notice is None:
+            self.notice = notice
         self.playing = False  # a training slice stops at its next piece, before the lock
         with self.lock:
             if self.steps != self.snapshot.step:
                 self._refresh()
-            if notice is not None and self.notice is None:
-                self.notice = notice
 
     def step(self) -> None:
         """Train to the end of an epoch (the rest of the one under way, or a new one), paused."""
