@@ -227,6 +227,75 @@ def test_validation_scores_record_the_diverged_epoch_as_measured(iris):
     assert np.isfinite(est.predict(X[:, 1:])).all() and math.isfinite(est.loss_)
 
 
+def test_a_diverged_early_stopping_fit_says_which_weights_it_keeps():
+    """scikit-learn's test_mlp_diverging_loss setting: early stopping has the last word.
+
+    The guard restores the weights the run started from, then early stopping puts back
+    those of its best validation score, as scikit-learn does: the warning must say so
+    (it named only the first), point at the caller's line, and ``loss_`` describe them.
+    """
+    X, y = load_iris(return_X_y=True)
+    params = dict(
+        hidden_layer_sizes=100, activation="identity", solver="sgd", learning_rate_init=1,
+        max_iter=20, early_stopping=True, n_iter_no_change=10, random_state=0,
+    )  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("always", DivergenceWarning)
+        est = MLPRegressor(**params).fit(X, y)
+    (warning,) = [w for w in caught if w.category is DivergenceWarning]
+    assert warning.filename == __file__
+    message = str(warning.message)
+    assert "weights of the start of the run were restored" in message
+    assert "and then early stopping put back those of its best epoch, 0 (val_score" in message
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = sknn.MLPRegressor(**params).fit(X, y)
+    for ours, theirs in zip(
+        est.coefs_ + est.intercepts_, ref.coefs_ + ref.intercepts_, strict=True
+    ):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    assert est.best_validation_score_ == est.validation_scores_[0]
+    # loss_ is that of the weights kept (measured on the 90 % trained on), not the 0.8
+    # of the weights the guard restored first.
+    restored = float(re.search(r"restored \(training loss ([0-9.e+-]+)\)", message).group(1))
+    loss = 0.5 * np.mean((est.predict(X) - y) ** 2) + _penalty(est, len(X))
+    assert est.loss_ > 1e3 * restored and est.loss_ == pytest.approx(loss, rel=0.1)
+
+
+@pytest.mark.parametrize("restore", [True, False])
+def test_divergence_warning_names_what_early_stopping_puts_back(restore):
+    from mlplab.callbacks import EarlyStopping
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), rng.normal(size=(60, 1))
+    stopper = EarlyStopping("loss", patience=100, restore_best_weights=restore)
+    trainer = Trainer(
+        "squared_error", optimizers.SGD(0.05), learning_rate=None, epochs=40,
+        callbacks=[stopper], random_state=0,
+    )  # fmt: skip
+    net = mlp([3, 8, 1], "relu", random_state=0)
+    run = trainer.start(net, X, y)
+    for _ in range(3):  # three sane epochs, then a rate that blows the weights up
+        run.run_epoch()
+    run.optimizer.learning_rate = 1e6
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.warns(DivergenceWarning) as record:
+            while not run.done:
+                run.run_epoch()
+    history = run.finish()
+    message = str(record[0].message)
+    assert history.diverged and record[0].filename == __file__
+    if restore:
+        assert f"early stopping put back those of its best epoch, {stopper.best_epoch}" in message
+        np.testing.assert_array_equal(
+            net.pack(), np.concatenate([w.ravel() for w in stopper.best_weights])
+        )
+    else:
+        assert "early stopping" not in message
+
+
 def test_partial_fit_after_a_divergence_starts_a_fresh_optimizer(iris):
     X, _ = iris
     est = MLPRegressor(solver="sgd", learning_rate_init=1e7, batch_size=16, random_state=0)

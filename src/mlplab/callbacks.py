@@ -11,6 +11,8 @@ run it kept among ``n_init`` restarts.
 A callback also declares what it reads: :attr:`Callback.reads_layer_values` says whether
 it looks at the layers' training-mode values that the trainer's fast path overwrites in
 place when no callback does (the pre-activations of in-place activations).
+And one that puts weights of its own back at the end of a run (early stopping) says
+so in :meth:`Callback.weights_put_back`, which a diverged run's warning quotes.
 """
 
 from __future__ import annotations
@@ -147,6 +149,15 @@ class Callback:
     def on_train_end(self, run: RunState) -> None:
         """Called once after the last epoch of each run."""
 
+    def weights_put_back(self) -> str | None:
+        """The weights :meth:`on_train_end` will put in the network, in words, or None.
+
+        None (the default) for a callback that leaves the weights as they are. A run
+        that diverges names them in its warning: they replace the weights its guard
+        restored.
+        """
+        return None
+
     def state_dict(self) -> dict[str, Any]:
         """What the callback carries between epochs (empty by default)."""
         return {}
@@ -248,6 +259,16 @@ class EarlyStopping(AppliesPlateau, Callback):
         """Copy the network's weights and buffers as the best ones."""
         self.best_weights = [p.copy() for p in network.params]
         self.best_buffers = {k: v.copy() for k, v in network.buffers().items()}
+
+    def weights_put_back(self) -> str | None:
+        if not self.restore_best_weights or self.best_weights is None:
+            return None
+        if self.best_epoch < 0:  # kept before the first epoch (scikit-learn's rule does)
+            return "early stopping put back the weights the run started from"
+        return (
+            f"early stopping put back those of its best epoch, {self.best_epoch} "
+            f"({self.monitor} {self.best:.6g})"
+        )
 
     def on_train_end(self, run: RunState) -> None:
         if self.restore_best_weights and self.best_weights is not None:

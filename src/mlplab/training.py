@@ -26,10 +26,12 @@ import copy
 import itertools
 import math
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -415,7 +417,11 @@ class Trainer:
     diverged epoch, at the start of the epoch before it, at the end of the epoch with
     the lowest loss and at the start of the run, measured again on the whole training
     set in inference mode (``History.final_loss``); weights whose forward pass
-    overflows do not count. The copies are taken once per epoch, not per step. When
+    overflows do not count. A callback that puts back weights of its own at the end
+    (:class:`~mlplab.callbacks.EarlyStopping` with ``restore_best_weights``, as the
+    estimators' early stopping does) still has the last word, and the warning says so
+    (:meth:`~mlplab.callbacks.Callback.weights_put_back`); ``final_loss`` is measured
+    after it. The copies are taken once per epoch, not per step. When
     none of them has a finite loss, as when not even the first steps stay finite,
     ``fit`` raises scikit-learn's ``ValueError("Solver produced non-finite parameter
     weights...")``; L-BFGS raises a ValueError when the loss at its starting point is
@@ -1119,12 +1125,8 @@ class TrainingRun:
             # network as the run found it.
             self.stop_reason = f"training diverged: {what}, and no weights had a finite loss"
             return
-        self.stop_reason = (
-            f"training diverged: {what}. The weights of {kept.label} were restored "
-            f"(training loss {kept_loss:.6g}). Try a lower learning rate, gradient "
-            "clipping (clip_norm / clip_global_norm), or standardized inputs."
-        )
-        warnings.warn(self.stop_reason, DivergenceWarning, stacklevel=6)
+        self.stop_reason = _divergence_message(what, kept.label, kept_loss, self.callbacks)
+        warnings.warn(self.stop_reason, DivergenceWarning, stacklevel=_outside_stacklevel())
 
     # -- helpers ------------------------------------------------------------------------
     @property
@@ -1395,6 +1397,39 @@ def _monitored_key(schedule: Any, has_validation: bool, metric: Any) -> str:
     if key == "val_score" and metric is None:
         raise ValueError("the schedule monitors 'val_score', which needs a metric")
     return key
+
+
+def _divergence_message(
+    what: str, kept: str, kept_loss: float, callbacks: Sequence[Callback]
+) -> str:
+    """A diverged run's stop reason: what broke, the weights restored, what to try."""
+    # A callback that puts back weights of its own at the end (early stopping) has the
+    # last word: say so, or the warning would describe weights the fit discards.
+    later = [w for cb in callbacks if (w := cb.weights_put_back()) is not None]
+    then = f", and then {later[-1]}" if later else ""
+    return (
+        f"training diverged: {what}. The weights of {kept} were restored (training loss "
+        f"{kept_loss:.6g}){then}. Try a lower learning rate, gradient clipping "
+        "(clip_norm / clip_global_norm), or standardized inputs."
+    )
+
+
+def _outside_stacklevel() -> int:
+    """The ``stacklevel`` of the first caller outside mlplab and scikit-learn.
+
+    A fit reaches :meth:`TrainingRun._diverged` through a depth that depends on the
+    path (estimator, trainer, incremental run, whole-epoch kernel); the warning should
+    name the user's line, whichever it was.
+    """
+    folders = [Path(__file__).resolve().parent]
+    sklearn = sys.modules.get("sklearn")  # its fit wrapper, when an estimator fits
+    if sklearn is not None and getattr(sklearn, "__file__", None):
+        folders.append(Path(sklearn.__file__).resolve().parent)
+    libraries = tuple(f"{folder}{os.sep}" for folder in folders)
+    frame, level = sys._getframe(1), 1  # the caller's frame is stacklevel 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(libraries):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _gather_kernel() -> Callable[..., None]:
