@@ -324,6 +324,25 @@ def test_parquet_nullable_and_date_columns_are_described_plainly(capsys, tmp_pat
     assert re.search(r"when\s+dates or times\s+dropped\s+dates and times are not used", out)
 
 
+def test_csv_date_columns_are_dropped_as_dates_not_ids(capsys, tmp_path):
+    """In a CSV, dates are text: a date per row was reported as an ID and repeated
+    dates became one-hot categories that no later date belongs to."""
+    table = easy_table(90)
+    table["signup"] = pd.date_range("2024-01-01", periods=90, freq="D").strftime("%Y-%m-%d")
+    table["week"] = [f"2024-W{i // 7:02d}" for i in range(90)]  # not a date shape: text
+    table["month"] = [f"{1 + i % 12:02d}/01/2024" for i in range(90)]  # 12 repeated dates
+    table.to_csv(tmp_path / "t.csv", index=False)
+    out = train(capsys, tmp_path / "t.csv", tmp_path / "runs", "--epochs", "2")
+    for name in ("signup", "month"):
+        pattern = rf"{name}\s+dates or times \(text\)\s+dropped\s+dates and times are not used"
+        assert re.search(pattern, out), out
+    assert re.search(r"week\s+text\s+categorical", out), out
+    status, predicted, err = run(
+        capsys, "predict", "--model", only_run(tmp_path / "runs"), "--data", tmp_path / "t.csv"
+    )
+    assert status == 0 and err == "" and len(predicted.splitlines()) == 91
+
+
 @pytest.mark.parametrize("command", ["train", "predict"])
 def test_an_unknown_encoding_is_a_flag_error(capsys, monkeypatch, easy_csv, command):
     no_reading(monkeypatch)

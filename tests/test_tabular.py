@@ -206,6 +206,50 @@ def test_numeric_row_numbers_and_free_text():
     assert roles["words"].role == "dropped" and "free text" in roles["words"].why
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2024-01-{day:02d}",  # ISO 8601
+        "2024-01-{day:02d}T08:30:00Z",
+        "{day:02d}/01/2024",  # day/month/year
+        "01/{day:02d}/2024",  # month/day/year
+        "{day}.3.24",
+        "08:{day:02d}",  # clock times
+    ],
+)
+def test_dates_written_as_text_are_not_ids_or_categories(written):
+    """As text, a date per row passed for an ID, and repeated dates for categories."""
+    n = 120
+    frame = pd.DataFrame(
+        {
+            "once": [written.format(day=i % 28 + 1) for i in range(n)],
+            "x": np.arange(n) * 0.5 % 7,
+            "y": np.arange(n) % 2,
+        }
+    )
+    frame.loc[[4, 9], "once"] = ["", "n/a"]  # a few blanks or markers still leave dates
+    roles = {r.name: r for r in guess_roles(frame, "y")}
+    assert roles["once"].role == "dropped"
+    assert roles["once"].why == "dates and times are not used as features"
+    assert roles["once"].seen == "dates or times (text)"
+
+
+def test_text_that_only_looks_like_dates_keeps_its_role():
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "phone": [f"12-34-{5600 + i}" for i in range(n)],  # no such month or day
+            "size": ["10/20/30", "13/14/15"] * (n // 2),  # a shape, not a date
+            "version": [f"v1.{i % 3}" for i in range(n)],
+            "y": np.arange(n) % 2,
+        }
+    )
+    roles = {r.name: r for r in guess_roles(frame, "y")}
+    assert roles["phone"].role == "id"
+    assert roles["size"].role == "categorical"
+    assert roles["version"].role == "categorical"
+
+
 def test_infinities_count_as_missing():
     """An inf cell (pandas reads "inf") is imputed like a blank one, so the report counts it."""
     rng = np.random.default_rng(0)

@@ -75,6 +75,14 @@ _CAMEL_ID = re.compile(r"[a-z]I[Dd]$")
 #: is written under one), and the names of that form.
 _UNNAMED = "Unnamed: {}"
 _UNNAMED_NAME = re.compile(r"Unnamed: \d+")
+#: How dates and times are written in text: ISO 8601 (``2024-03-01``, ``2024-03-01
+#: 12:30``, ``2024-03-01T12:30:00Z``), day/month/year or month/day/year with ``/``, ``.``
+#: or ``-`` (``01/03/2024``), and clock times (``12:30``, ``12:30:15``).
+_DATE_TEXT = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{1,2}(?P<sep>[/.-])\d{1,2}(?P=sep)\d{2,4}(?: \d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+)
 _MODEL_KIND = "mlplab.tabular"
 _MODEL_FORMAT = 1
 
@@ -676,7 +684,9 @@ def guess_roles(
     100 distinct values and more than half the rows distinct is free text and dropped;
     text, booleans and integers with at most 10 distinct values are categorical; other
     numbers are numeric.
-    Text that is mostly numbers (say with ``?`` for missing) is numeric.
+    Text that is mostly numbers (say with ``?`` for missing) is numeric. Dates and times,
+    as Parquet types or written as text (``2024-03-01``, ``01/03/2024``, ``12:30``), are
+    dropped: neither a number nor a category describes a date the model has not seen.
     """
     forced = check_role_flags(target, numeric=numeric, categorical=categorical, ids=ids, drop=drop)
     roles = []
@@ -806,6 +816,11 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
                 "numbers with a decimal comma: read with --decimal ,",
                 n_missing,
             )
+        elif _text_dates(text):
+            # As text they would pass for IDs (a distinct date per row) or for categories
+            # that no later date belongs to.
+            why = "dates and times are not used as features"
+            return ColumnRole(name, "dropped", "dates or times (text)", why, n_missing)
         else:
             distinct = pd.unique(text).shape[0]
             if distinct <= 1:
@@ -854,6 +869,20 @@ def _dates(values: np.ndarray, present: np.ndarray) -> bool:
     if values.dtype.kind in "mM":
         return True
     return values.dtype.kind == "O" and isinstance(present[0], (datetime.date, datetime.timedelta))
+
+
+def _text_dates(text: np.ndarray) -> bool:
+    """Whether nearly all values (90 % of the first 1 000) are written dates or times.
+
+    A value counts when it has the shape of :data:`_DATE_TEXT` and pandas reads it as a
+    real date or time (not ``2024-13-45``).
+    """
+    sample = [v.strip() for v in text[:1000] if isinstance(v, str)]
+    shaped = [v for v in sample if _DATE_TEXT.fullmatch(v)]
+    if not sample or len(shaped) < 0.9 * len(sample):
+        return False
+    read = pd.to_datetime(pd.Series(shaped), errors="coerce", format="mixed")
+    return bool(read.notna().sum() >= 0.9 * len(sample))
 
 
 def _mostly_numbers(text: np.ndarray, parsed: np.ndarray, present: np.ndarray) -> str:
