@@ -385,3 +385,28 @@ def test_no_warning_leaks_from_a_normal_run():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Trainer("squared_error", epochs=3).fit(mlp([2, 3, 1], random_state=0), X, y)
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [
+        ("learning_rate", -1),  # was refused as "lr", the schedule's own name for it
+        ("learning_rate", float("nan")),
+        ("schedule_unit", "week"),
+        ("epochs", 0),
+        ("batch_size", 0),
+        ("l2", -1.0),
+        ("l1", -1.0),
+        ("weight_decay", -1.0),
+        ("clip_value", 0.0),
+        ("clip_norm", -1.0),
+        ("clip_global_norm", 0.0),
+        ("divergence_factor", 1.0),
+        ("divergence_patience", 0),
+        ("max_fun", 0),
+        ("tol", -1.0),
+    ],
+)
+def test_a_bad_trainer_argument_is_refused_by_its_name(argument, value):
+    with pytest.raises(ValueError, match=rf"^{argument} must be"):
+        Trainer("squared_error", "adam", **{argument: value})

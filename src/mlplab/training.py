@@ -44,6 +44,7 @@ from ._validation import (
     check_int,
     check_non_negative,
     check_optional_positive,
+    check_positive,
     check_sample_weight,
 )
 from .callbacks import Callback, ProgressBar
@@ -460,7 +461,7 @@ class Trainer:
         if learning_rate is None:
             self.schedule = None
         elif isinstance(learning_rate, (int, float)) and not isinstance(learning_rate, bool):
-            self.schedule = _schedules.get(float(learning_rate))
+            self.schedule = _schedules.get(check_positive(learning_rate, "learning_rate"))
         else:
             self.schedule = _schedules.get(learning_rate)
         if schedule_unit not in _SCHEDULE_UNITS:
