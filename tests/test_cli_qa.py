@@ -343,6 +343,41 @@ def test_csv_date_columns_are_dropped_as_dates_not_ids(capsys, tmp_path):
     assert status == 0 and err == "" and len(predicted.splitlines()) == 91
 
 
+@pytest.mark.parametrize(
+    ("value", "needle"), [("1", "expected at least 2"), ("many", "expected a whole number")]
+)
+def test_a_bad_max_categories_is_a_flag_error(capsys, monkeypatch, easy_csv, value, needle):
+    no_reading(monkeypatch)
+    argv = ["--data", easy_csv, "--target", "label", "--max-categories", value]
+    code, _, err = run(capsys, "train", *argv)
+    assert f"--max-categories: {needle}" in assert_one_line_error(code, err, expected_status=2)
+
+
+def test_rare_categories_share_one_column_in_train_and_predict(capsys, tmp_path):
+    """A column with more categories than --max-categories gets that many one-hot
+    columns: the most frequent and one for all the others, new ones at predict too."""
+    table = easy_table(200)
+    table["shop"] = [f"shop{i % 40:02d}" if i % 4 else "shop00" for i in range(200)]  # 31 shops
+    table.to_csv(tmp_path / "t.csv", index=False)
+    out = train(capsys, tmp_path / "t.csv", tmp_path / "runs", "--epochs", "2",
+                "--max-categories", "5")  # fmt: skip
+    line = "one-hot (31 categories: the 4 most frequent, the others as one column '(other)')"
+    assert re.search(r"shop\s+text\s+categorical\s+" + re.escape(line), out), out
+    folder = only_run(tmp_path / "runs")
+    assert line in (folder / "report.md").read_text()
+    model = tabular.TabularModel.load(folder / "model")
+    assert len(model.preprocessor.state["categories"][1]) == 5  # colour has 3
+    new = table.head(4).assign(shop=["shop00", "shop39", "a new shop", None])
+    new.to_csv(tmp_path / "new.csv", index=False)
+    status, predicted, err = run(
+        capsys, "predict", "--model", folder, "--data", tmp_path / "new.csv", "--proba"
+    )
+    assert status == 0 and err == "" and len(predicted.splitlines()) == 5
+    # the default keeps all 31
+    out = train(capsys, tmp_path / "t.csv", tmp_path / "all", "--epochs", "2")
+    assert re.search(r"shop\s+text\s+categorical\s+one-hot \(31 categories\)$", out, re.M)
+
+
 @pytest.mark.parametrize("command", ["train", "predict"])
 def test_an_unknown_encoding_is_a_flag_error(capsys, monkeypatch, easy_csv, command):
     no_reading(monkeypatch)

@@ -329,6 +329,62 @@ def test_stored_preprocessor_gives_identical_outputs(tmp_path):
     np.testing.assert_array_equal(loaded.transform(shuffled), prep.transform(new))
 
 
+def test_rare_categories_share_one_column():
+    """A column of 3 000 cities used to make 3 000 dense columns (1.2 GB for 100 000 rows).
+
+    Past `max_categories`, the most frequent keep a column each (ties in sorted order)
+    and every other value, rare in training or new, counts as one more category.
+    """
+    rng = np.random.default_rng(0)
+    counts = {"a": 9, "b": 7, "c": 7, "d": 5, "e": 2, "f": 2, "g": 1}
+    city = np.array([c for c, k in counts.items() for _ in range(k)], dtype=object)
+    city[3] = None  # imputed with the most frequent ("a"): one more "a"
+    frame = pd.DataFrame({"x": rng.normal(size=city.size), "city": city}).sample(
+        frac=1.0, random_state=0
+    )
+    prep = Preprocessor.fit(frame, ["x"], ["city"], max_categories=4)
+    assert prep.state["categories"] == [["(other)", "a", "b", "c"]] and prep.others == ["(other)"]
+    assert prep.output_names() == ["x", "city=(other)", "city=a", "city=b", "city=c"]
+    new = pd.DataFrame({"x": [0.0] * 5, "city": ["a", "c", "d", "g", "Faro"]})
+    one_hot = prep.transform(new)[:, 1:]
+    expected = np.zeros((5, 4), dtype=np.float32)
+    expected[[0, 1, 2, 3, 4], [1, 3, 0, 0, 0]] = 1  # d, g (rare) and Faro (new) are "other"
+    np.testing.assert_array_equal(one_hot, expected)
+    # stored and loaded: the same outputs; the whole fit equals scikit-learn's own
+    # transformer given the grouped column
+    loaded = Preprocessor.from_tree(prep.to_tree())
+    np.testing.assert_array_equal(loaded.transform(new), prep.transform(new))
+    imputed = frame["city"].fillna("a")
+    grouped = frame.assign(city=imputed.where(imputed.isin(["a", "b", "c"]), "(other)"))
+    reference = build_column_transformer(["x"], ["city"]).fit(grouped)
+    np.testing.assert_array_equal(prep.transform(frame), reference.transform(grouped))
+    # a column within the limit is not grouped: an unseen value is all zeros
+    plain = Preprocessor.fit(frame, ["x"], ["city"], max_categories=7)
+    assert plain.others == [""] and "(other)" not in plain.state["categories"][0]
+    assert plain.transform(new.iloc[[4]])[0, 1:].sum() == 0
+
+
+def test_the_other_category_never_takes_a_real_ones_name():
+    frame = pd.DataFrame({"c": ["(other)", "(other)", "x", "y", "z", "w"]})
+    prep = Preprocessor.fit(frame, [], ["c"], max_categories=2)
+    assert prep.others == ["(other)*"] and prep.state["categories"] == [["(other)", "(other)*"]]
+    out = prep.transform(pd.DataFrame({"c": ["(other)", "x"]}))
+    np.testing.assert_array_equal(out, [[1, 0], [0, 1]])
+
+
+def test_older_models_without_grouping_and_tampered_groups(tmp_path):
+    frame = messy_frame(200)
+    numeric, categorical = split_roles(frame)
+    tree = Preprocessor.fit(frame, numeric, categorical).to_tree()
+    old = {k: v for k, v in tree.items() if k != "others"}  # a model saved before grouping
+    np.testing.assert_array_equal(
+        Preprocessor.from_tree(old).transform(frame), Preprocessor.from_tree(tree).transform(frame)
+    )
+    for bad in (["nowhere"] * len(categorical), [""], "x"):
+        with pytest.raises(ModelFileError, match="others"):
+            Preprocessor.from_tree({**tree, "others": bad})
+
+
 def test_categories_are_canonical_across_types():
     # 3 read as int in one file and as 3.0 (with blanks) in another is the same category
     a = pd.DataFrame({"g": [1, 2, 3, 1, 2, 3], "y": 0})

@@ -53,6 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "dropout": 0.0,
     "batch_norm": True,
     "seed": 0,
+    "max_categories": 100,  # mlplab.tabular.MAX_ONE_HOT
 }
 #: Below this many training rows, the small-table defaults apply: smaller steps and
 #: dropout keep a network of this size from overfitting a few hundred rows, and more
@@ -178,6 +179,15 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _category_count(text: str) -> int:
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(
+            f"expected at least 2 (a category and the others' column), got {text!r}"
+        )
     return value
 
 
@@ -572,13 +582,16 @@ def _training_data(args: argparse.Namespace, lbfgs: bool) -> _TrainingData:
     for role in roles:
         if role.name == target:
             role.seen, role.why = f"{role.seen}; {task}", f"--target ({task})"
+        role.max_categories = args.max_categories
     _print_roles(roles, args.data is not None)
     numeric = [r.name for r in roles if r.role == "numeric"]
     categorical = [r.name for r in roles if r.role == "categorical"]
     if not numeric and not categorical:
         raise CLIError("no feature columns are left to train on (see the column table above)")
     rows = _split(y_all, task, args.seed, args.validation_fraction, lbfgs)
-    prep = tabular.Preprocessor.fit(table, numeric, categorical, rows=rows[0])
+    prep = tabular.Preprocessor.fit(
+        table, numeric, categorical, rows=rows[0], max_categories=args.max_categories
+    )
     tabular.release_memory()  # the split's and the fit's temporaries
     X: dict[str, np.ndarray | None] = {}
     for part, idx in zip(("train", "val", "test"), rows, strict=True):
@@ -1460,6 +1473,14 @@ def _add_train_command(sub: Any) -> None:
             metavar="COL[,COL...]",
             help=f"{what} (the flag may be repeated)",
         )
+    g.add_argument(
+        "--max-categories",
+        type=_category_count,
+        default=DEFAULTS["max_categories"],
+        metavar="N",
+        help="one-hot columns per categorical column at most: past N, the N-1 most frequent "
+        f"categories keep theirs and the others share one (default: {DEFAULTS['max_categories']})",
+    )
     _add_training_flags(p.add_argument_group("network and training"))
     g = p.add_argument_group("output")
     g.add_argument(
