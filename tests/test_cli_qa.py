@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -341,6 +342,39 @@ def test_csv_date_columns_are_dropped_as_dates_not_ids(capsys, tmp_path):
         capsys, "predict", "--model", only_run(tmp_path / "runs"), "--data", tmp_path / "t.csv"
     )
     assert status == 0 and err == "" and len(predicted.splitlines()) == 91
+
+
+def test_formatted_numbers_train_and_predict_as_numbers(capsys, tmp_path):
+    """A spreadsheet export: "1,234.50" was an ID, "$3,203" and "12.5%" free text, and
+    a "$" target could not be regressed."""
+    rng = np.random.default_rng(0)
+    area = rng.uniform(40, 400, 300)
+    table = pd.DataFrame(
+        {
+            "area": [f"{x:,.1f}" for x in area * 10],
+            "tax": [f"{x:.1f}%" for x in rng.uniform(1, 5, 300)],
+            "price": [f"${x:,.0f}" for x in 2_000 * area + rng.normal(0, 5_000, 300)],
+        }
+    )
+    table.to_csv(tmp_path / "homes.csv", index=False)
+    status, out, err = run(
+        capsys, "train", "--data", tmp_path / "homes.csv", "--target", "price",
+        "--out", tmp_path / "runs", "--figures", "none",
+    )  # fmt: skip
+    assert status == 0, err
+    assert re.search(r"area\s+formatted numbers: 1,234\s+numeric", out), out
+    assert re.search(r"tax\s+formatted numbers: %\s+numeric", out), out
+    report = (only_run(tmp_path / "runs") / "report.md").read_text()
+    assert "| price | formatted numbers: 1,234 $; regression | target |" in report
+    r2 = float(re.search(r"test R²\s+(-?[\d.]+)", out).group(1))
+    assert r2 > 0.9, out  # the price is 2 000 × the area, plus noise
+    status, predicted, err = run(
+        capsys, "predict", "--model", only_run(tmp_path / "runs"), "--data", tmp_path / "homes.csv"
+    )
+    assert status == 0 and err == ""
+    prices = pd.read_csv(io.StringIO(predicted))["predicted_price"]  # in dollars
+    truth = table["price"].str.replace(r"[$,]", "", regex=True).astype(float)
+    assert float(np.corrcoef(prices, truth)[0, 1]) > 0.95
 
 
 @pytest.mark.parametrize(

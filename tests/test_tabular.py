@@ -250,6 +250,60 @@ def test_text_that_only_looks_like_dates_keeps_its_role():
     assert roles["version"].role == "categorical"
 
 
+def test_numbers_as_spreadsheets_export_them():
+    values = np.array(
+        ["1,234.50", "1,234,567", "$1,385", "-$5", "12 €", "£7.25", "12.5%", " 42 ", 7, 2.5,
+         None, "1,23", "12,34,567", "1.234,5", "abc", "$", "5%%"],
+        dtype=object,
+    )  # fmt: skip
+    expected = [1234.5, 1234567, 1385, -5, 12, 7.25, 12.5, 42, 7, 2.5] + [np.nan] * 7
+    np.testing.assert_array_equal(
+        tabular.parse_formatted_numbers(values), np.asarray(expected, dtype=np.float32)
+    )
+
+
+def test_formatted_number_columns_are_numeric_and_transform_alike():
+    """A spreadsheet's "32,029.60", "$3,203" and "32.0%" were an ID and free text."""
+    rng = np.random.default_rng(0)
+    v = rng.uniform(500, 50_000, 200)
+    frame = pd.DataFrame(
+        {
+            "income": [f"{x:,.2f}" for x in v],
+            "price": [f"${x:,.0f}" for x in v / 10],
+            "share": [f"{x:.1f}%" for x in v / 500],
+            "ambiguous": [f"{i % 9 + 1},{i % 7}00" for i in range(200)],  # 1,500: 1.5 or 1500?
+            "y": (v > 20_000).astype(int),
+        }
+    )
+    frame.loc[5, "income"] = "n/a"
+    roles = {r.name: r for r in guess_roles(frame, "y")}
+    assert roles["income"].role == "numeric" and roles["income"].missing == 1
+    assert roles["income"].seen == "formatted numbers: 1,234"
+    assert roles["price"].seen == "formatted numbers: 1,234 $"
+    assert roles["share"].seen == "formatted numbers: %" and roles["share"].role == "numeric"
+    # a decimal comma is as likely as a thousands separator there: the old hint stands
+    assert roles["ambiguous"].role == "dropped" and "--decimal ," in roles["ambiguous"].why
+    assert [roles[c].formatted for c in ("income", "price", "share")] == [True] * 3
+    prep = Preprocessor.fit(
+        frame, ["income", "price", "share"], [], formatted=["income", "price", "share"]
+    )
+    X = prep.transform(frame)
+    expected = np.c_[v, np.round(v / 10), np.round(v / 500, 1)].astype(np.float32)
+    expected[5, 0] = np.median(np.delete(expected[:, 0], 5))
+    expected = (expected - prep.state["mean"]) / prep.state["scale"]
+    np.testing.assert_allclose(X, expected, rtol=1e-5, atol=1e-5)
+    loaded = Preprocessor.from_tree(prep.to_tree())
+    assert loaded.formatted == [True] * 3
+    np.testing.assert_array_equal(loaded.transform(frame), X)
+    # a plain numeric column keeps reading "1,234" as not a number: in a file written
+    # with a decimal comma it is 1.234
+    plain = Preprocessor.fit(frame.assign(n=np.arange(200.0)), ["n"], [])
+    assert plain.formatted == [False]
+    assert np.isnan(tabular.to_float32(pd.DataFrame({"n": ["1,234"]}), plain.formatted)).all()
+    assert tabular.infer_task(frame["price"].to_numpy()) == "regression"
+    assert tabular.infer_task(frame["ambiguous"].to_numpy()) == "classification"
+
+
 def test_infinities_count_as_missing():
     """An inf cell (pandas reads "inf") is imputed like a blank one, so the report counts it."""
     rng = np.random.default_rng(0)
@@ -372,17 +426,20 @@ def test_the_other_category_never_takes_a_real_ones_name():
     np.testing.assert_array_equal(out, [[1, 0], [0, 1]])
 
 
-def test_older_models_without_grouping_and_tampered_groups(tmp_path):
+def test_older_models_and_tampered_groups_or_formats(tmp_path):
     frame = messy_frame(200)
     numeric, categorical = split_roles(frame)
     tree = Preprocessor.fit(frame, numeric, categorical).to_tree()
-    old = {k: v for k, v in tree.items() if k != "others"}  # a model saved before grouping
+    old = {k: v for k, v in tree.items() if k not in ("others", "formatted")}  # saved before
     np.testing.assert_array_equal(
         Preprocessor.from_tree(old).transform(frame), Preprocessor.from_tree(tree).transform(frame)
     )
     for bad in (["nowhere"] * len(categorical), [""], "x"):
         with pytest.raises(ModelFileError, match="others"):
             Preprocessor.from_tree({**tree, "others": bad})
+    for bad in ([1] * len(numeric), [True], "x"):
+        with pytest.raises(ModelFileError, match="formatted"):
+            Preprocessor.from_tree({**tree, "formatted": bad})
 
 
 def test_categories_are_canonical_across_types():

@@ -447,11 +447,11 @@ def _target_values(table, target: str, task_flag: str | None):
         raise CLIError(f"the target column {target!r} has no values")
     task = task_flag or infer_task(values)
     if task == "regression":
-        from .tabular import _parse_numbers
+        from .tabular import target_numbers
 
         numbers = values.astype(np.float64) if values.dtype.kind in "biuf" else None
         if numbers is None:
-            numbers = _parse_numbers(values).astype(np.float64)
+            numbers = target_numbers(values).astype(np.float64)
             if not np.isfinite(numbers).all():
                 bad = values[~np.isfinite(numbers)][0]
                 raise CLIError(
@@ -590,7 +590,12 @@ def _training_data(args: argparse.Namespace, lbfgs: bool) -> _TrainingData:
         raise CLIError("no feature columns are left to train on (see the column table above)")
     rows = _split(y_all, task, args.seed, args.validation_fraction, lbfgs)
     prep = tabular.Preprocessor.fit(
-        table, numeric, categorical, rows=rows[0], max_categories=args.max_categories
+        table,
+        numeric,
+        categorical,
+        rows=rows[0],
+        max_categories=args.max_categories,
+        formatted=[r.name for r in roles if r.role == "numeric" and r.formatted],
     )
     tabular.release_memory()  # the split's and the fit's temporaries
     X: dict[str, np.ndarray | None] = {}
@@ -1129,7 +1134,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                 if len(chunk) == 0:  # a file with a header only: nothing to predict
                     continue
                 frame = pd.DataFrame({c: chunk[c].to_numpy() for c in ids})
-                _count_non_numbers(chunk, model.preprocessor.numeric, not_numbers)
+                _count_non_numbers(chunk, model.preprocessor, not_numbers)
                 X = model.preprocessor.transform(chunk)
                 if model.task == "classification":
                     proba = model.estimator.predict_proba(X)
@@ -1194,7 +1199,7 @@ def _note_non_numbers(not_numbers: dict[str, list]) -> None:
     )
 
 
-def _count_non_numbers(chunk, numeric: list[str], counts: dict[str, list]) -> None:
+def _count_non_numbers(chunk, prep: Any, counts: dict[str, list]) -> None:
     """Count the values of numeric columns that are text, not numbers ('?', '1,5').
 
     The preprocessing imputes them like blanks; said once at the end, since a file
@@ -1202,12 +1207,12 @@ def _count_non_numbers(chunk, numeric: list[str], counts: dict[str, list]) -> No
     """
     from .tabular import to_float32
 
-    for column in numeric:
+    for column, formatted in zip(prep.numeric, prep.formatted, strict=True):
         values = chunk[column]
         if values.dtype.kind != "O":  # pandas parsed every value as a number
             continue
         present = values.notna().to_numpy()
-        bad = present & np.isnan(to_float32(values.to_frame())[:, 0])
+        bad = present & np.isnan(to_float32(values.to_frame(), [formatted])[:, 0])
         if bad.any():
             entry = counts.setdefault(column, [0, str(values.to_numpy()[bad][0])])
             entry[0] += int(bad.sum())

@@ -92,6 +92,9 @@ _DATE_TEXT = re.compile(
     r"|\d{1,2}(?P<sep>[/.-])\d{1,2}(?P=sep)\d{2,4}(?: \d{1,2}:\d{2}(?::\d{2})?)?"
     r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
 )
+#: A number as spreadsheets export it: a sign, a currency sign before or after, digits
+#: grouped by thousands with commas (or not), a decimal point, a percent sign.
+_FORMATTED_NUMBER = re.compile(r"[-+]?[$€£¥]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?[%$€£¥]?")
 _MODEL_KIND = "mlplab.tabular"
 _MODEL_FORMAT = 1
 
@@ -558,8 +561,21 @@ def _value_text(v: Any) -> Any:
     return text if text else np.nan
 
 
-def to_float32(X: Any) -> np.ndarray:
-    """Numeric columns as float32; text that is not a number, and ±inf, become NaN."""
+def to_float32(X: Any, formatted: Sequence[bool] | None = None) -> np.ndarray:
+    """Numeric columns as float32; text that is not a number, and ±inf, become NaN.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_rows, n_columns)
+    formatted : sequence of bool, optional
+        Per column, whether its text numbers are read with thousands separators, a
+        currency or a percent sign (:func:`parse_formatted_numbers`); only where
+        training found them, since in a file with a decimal comma ``1,234`` is 1.234.
+
+    Returns
+    -------
+    ndarray of shape (n_rows, n_columns), float32
+    """
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
     out = np.empty((frame.shape[0], frame.shape[1]), dtype=np.float32)
     for j in range(frame.shape[1]):
@@ -569,7 +585,8 @@ def to_float32(X: Any) -> np.ndarray:
         elif pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
             out[:, j] = col.to_numpy(dtype=np.float32, na_value=np.nan)
         else:
-            out[:, j] = _parse_numbers(col.to_numpy(dtype=object, na_value=np.nan))
+            parse = parse_formatted_numbers if formatted and formatted[j] else _parse_numbers
+            out[:, j] = parse(col.to_numpy(dtype=object, na_value=np.nan))
     with np.errstate(invalid="ignore"):
         out[~np.isfinite(out)] = np.nan
     return out
@@ -596,6 +613,33 @@ def _parse_numbers(values: np.ndarray) -> np.ndarray:
     return numbers.to_numpy(dtype=np.float32, na_value=np.nan)
 
 
+def parse_formatted_numbers(values: np.ndarray) -> np.ndarray:
+    """:func:`_parse_numbers`, and also numbers written as spreadsheets export them.
+
+    Thousands separators (``1,234.50``, ``1,234,567``), a currency sign before or
+    after (``$1,385``, ``-$5``, ``12 €``) and a percent sign (``12.5%`` reads 12.5).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,), object
+        Cell values: numbers, text or missing.
+
+    Returns
+    -------
+    ndarray of shape (n,), float32
+        The numbers; NaN for anything else.
+    """
+    out = _parse_numbers(values)
+    rest = np.flatnonzero(np.isnan(out))
+    if rest.size:
+        text = pd.Series(values[rest], dtype=object)
+        text = text[text.map(lambda v: isinstance(v, str))].str.strip()
+        shaped = text[text.str.fullmatch(_FORMATTED_NUMBER)]
+        digits = shaped.str.replace(r"[\s,%$€£¥]", "", regex=True)
+        out[rest[shaped.index]] = pd.to_numeric(digits, errors="coerce").to_numpy(np.float32)
+    return out
+
+
 def release_memory() -> None:
     """Hand freed heap memory back to the operating system (glibc's ``malloc_trim``).
 
@@ -617,13 +661,25 @@ def release_memory() -> None:
     trim(0)
 
 
+def target_numbers(values: np.ndarray) -> np.ndarray:
+    """A text target's numbers, float32 (NaN where a value is not one).
+
+    Formatted ones (``$1,385``) count, unless the column reads as numbers with a decimal
+    comma (``1,500`` alone would be ambiguous), as for the features.
+    """
+    text = _as_text_values(values)
+    if _decimal_commas(text):
+        return _parse_numbers(values)
+    return parse_formatted_numbers(values)
+
+
 def infer_task(values: Any) -> str:
     """'regression' for numbers with more than 20 distinct values or fractions, else
     'classification' (text, booleans, integers with few values)."""
     values = np.asarray(values)
     values = values[~_missing(values)]
     if values.dtype.kind == "O":
-        parsed = _parse_numbers(values)
+        parsed = target_numbers(values)
         if not np.isfinite(parsed).all():
             return "classification"
         values = parsed.astype(np.float64)
@@ -652,6 +708,7 @@ class ColumnRole:
     n_categories: int | None = None
     forced: bool = False
     max_categories: int | None = None
+    formatted: bool = False
 
     def action(self) -> str:
         """What preprocessing does with the column, in words."""
@@ -673,7 +730,12 @@ class ColumnRole:
     def to_dict(self) -> dict[str, Any]:
         """The role as plain JSON values (for the run report and the model file)."""
         # the fields as they are, but the counts and flags as Python's own int and bool
-        return {**asdict(self), "missing": int(self.missing), "forced": bool(self.forced)}
+        return {
+            **asdict(self),
+            "missing": int(self.missing),
+            "forced": bool(self.forced),
+            "formatted": bool(self.formatted),
+        }
 
 
 _ROLES = ("numeric", "categorical", "id", "dropped", "target")
@@ -697,7 +759,9 @@ def guess_roles(
     100 distinct values and more than half the rows distinct is free text and dropped;
     text, booleans and integers with at most 10 distinct values are categorical; other
     numbers are numeric.
-    Text that is mostly numbers (say with ``?`` for missing) is numeric. Dates and times,
+    Text that is mostly numbers (say with ``?`` for missing), plain or as spreadsheets
+    export them (``1,234.50``, ``$1,385``, ``12.5%``: :func:`parse_formatted_numbers`),
+    is numeric. Dates and times,
     as Parquet types or written as text (``2024-03-01``, ``01/03/2024``, ``12:30``), are
     dropped: neither a number nor a category describes a date the model has not seen.
     """
@@ -706,7 +770,7 @@ def guess_roles(
     for name in table.columns:
         values = table[name].to_numpy()
         if name == target:
-            roles.append(ColumnRole(name, "target", _describe(values), "--target"))
+            roles.append(ColumnRole(name, "target", _describe_target(values), "--target"))
             continue
         role = _guess(name, values)
         if name in forced:
@@ -769,6 +833,11 @@ def _force(role: ColumnRole, given: str, values: np.ndarray) -> None:
         raise TableError(f"{flag} {role.name}: the column is empty (every value is missing)")
     if given == "numeric":
         parsed = to_float32(pd.DataFrame({role.name: present}))[:, 0]
+        text = _as_text_values(present)
+        if np.isfinite(parsed).sum() < 0.9 * present.size and not _decimal_commas(text):
+            found = _formatted(text, present)
+            if found is not None:
+                (role.seen, parsed), role.formatted = found, True
         bad = present[~np.isfinite(parsed)]
         if bad.size == present.size:
             raise TableError(
@@ -793,6 +862,18 @@ def _describe(values: np.ndarray) -> str:
     return "text"
 
 
+def _describe_target(values: np.ndarray) -> str:
+    """:func:`_describe`, naming formatted numbers as the features' table does."""
+    if values.dtype.kind != "O":
+        return _describe(values)
+    present = values[~_missing(values)]
+    text = _as_text_values(present)
+    if not present.size or np.isfinite(_parse_numbers(present)).all() or _decimal_commas(text):
+        return _describe(values)
+    formatted = _formatted(text, present)
+    return _describe(values) if formatted is None else formatted[0]
+
+
 def _guess(name: str, values: np.ndarray) -> ColumnRole:
     missing = _missing(values)
     if values.dtype.kind == "f":
@@ -800,53 +881,67 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
     n_missing = int(missing.sum())
     present = values[~missing]
     seen = _describe(values)
-    n = present.shape[0]
-    if n == 0:
+    if present.shape[0] == 0:
         return ColumnRole(name, "dropped", seen, "empty: every value is missing", n_missing)
     if _ID_NAME.search(name) or _CAMEL_ID.search(name):
         return ColumnRole(name, "id", seen, "its name says it is an ID", n_missing)
-    kind = values.dtype.kind
     if _dates(values, present):
         # Parquet dates and times: as numbers they would pass for a row number
         why = "dates and times are not used as features"
         return ColumnRole(name, "dropped", "dates or times", why, n_missing)
+    kind, formatted = values.dtype.kind, False
     if kind == "O":
-        text = _as_text_values(present)
-        parsed = _parse_numbers(present)
-        n_numbers = int(np.isfinite(parsed).sum())
-        if n_numbers >= 0.9 * n and n_numbers > 0:
-            seen = _mostly_numbers(text, parsed, present)
-            values = parsed
-            kind = "f"
-            present = parsed[np.isfinite(parsed)]
-            n_missing += n - n_numbers
-            n = present.shape[0]
-        elif _decimal_commas(text):
-            return ColumnRole(
-                name,
-                "dropped",
-                seen,
-                "numbers with a decimal comma: read with --decimal ,",
-                n_missing,
-            )
-        elif _text_dates(text):
-            # As text they would pass for IDs (a distinct date per row) or for categories
-            # that no later date belongs to.
-            why = "dates and times are not used as features"
-            return ColumnRole(name, "dropped", "dates or times (text)", why, n_missing)
-        else:
-            distinct = pd.unique(text).shape[0]
-            if distinct <= 1:
-                return ColumnRole(name, "dropped", seen, f"constant: always {text[0]!r}", n_missing)
-            if distinct == n and n >= 10:
-                return ColumnRole(
-                    name, "id", seen, "an ID: a distinct value in every row", n_missing
-                )
-            if distinct > MAX_TEXT_CATEGORIES and distinct > n / 2:
-                return ColumnRole(
-                    name, "dropped", seen, f"free text ({distinct} distinct values)", n_missing
-                )
-            return ColumnRole(name, "categorical", seen, "text", n_missing, n_categories=distinct)
+        guessed = _guess_text(name, present, seen, n_missing)
+        if isinstance(guessed, ColumnRole):
+            return guessed
+        (present, seen, n_missing, formatted), kind = guessed, "f"
+    return _guess_numbers(name, present, kind, seen, n_missing, formatted)
+
+
+def _guess_text(
+    name: str, present: np.ndarray, seen: str, n_missing: int
+) -> ColumnRole | tuple[np.ndarray, str, int, bool]:
+    """A text column's role; or, when it holds numbers, what :func:`_guess_numbers` needs.
+
+    That is (the numbers, what the column holds, its missing values counting the text
+    that is not a number, whether the numbers are formatted).
+    """
+    n = present.shape[0]
+    text = _as_text_values(present)
+    parsed = _parse_numbers(present)
+    n_numbers = int(np.isfinite(parsed).sum())
+    if n_numbers >= 0.9 * n and n_numbers > 0:
+        seen = _mostly_numbers(text, parsed, present)
+        return parsed[np.isfinite(parsed)], seen, n_missing + n - n_numbers, False
+    if _decimal_commas(text):
+        why = "numbers with a decimal comma: read with --decimal ,"
+        return ColumnRole(name, "dropped", seen, why, n_missing)
+    found = _formatted(text, present)
+    if found is not None:
+        seen, parsed = found
+        numbers = parsed[np.isfinite(parsed)]
+        return numbers, seen, n_missing + n - numbers.shape[0], True
+    if _text_dates(text):
+        # As text they would pass for IDs (a distinct date per row) or for categories
+        # that no later date belongs to.
+        why = "dates and times are not used as features"
+        return ColumnRole(name, "dropped", "dates or times (text)", why, n_missing)
+    distinct = pd.unique(text).shape[0]
+    if distinct <= 1:
+        return ColumnRole(name, "dropped", seen, f"constant: always {text[0]!r}", n_missing)
+    if distinct == n and n >= 10:
+        return ColumnRole(name, "id", seen, "an ID: a distinct value in every row", n_missing)
+    if distinct > MAX_TEXT_CATEGORIES and distinct > n / 2:
+        why = f"free text ({distinct} distinct values)"
+        return ColumnRole(name, "dropped", seen, why, n_missing)
+    return ColumnRole(name, "categorical", seen, "text", n_missing, n_categories=distinct)
+
+
+def _guess_numbers(
+    name: str, present: np.ndarray, kind: str, seen: str, n_missing: int, formatted: bool
+) -> ColumnRole:
+    """The role of a column of numbers or booleans (`present`: its values, none missing)."""
+    n = present.shape[0]
     distinct_values = np.unique(present)
     distinct = distinct_values.shape[0]
     if distinct <= 1:
@@ -866,15 +961,9 @@ def _guess(name: str, values: np.ndarray) -> ColumnRole:
             why = "no header, a distinct integer in every row: a saved row index"
             return ColumnRole(name, "id", seen, why, n_missing)
     if integral and distinct <= MAX_INTEGER_CATEGORIES:
-        return ColumnRole(
-            name,
-            "categorical",
-            seen,
-            f"integers with {distinct} values",
-            n_missing,
-            n_categories=distinct,
-        )
-    return ColumnRole(name, "numeric", seen, "numbers", n_missing)
+        why = f"integers with {distinct} values"
+        return ColumnRole(name, "categorical", seen, why, n_missing, n_categories=distinct)
+    return ColumnRole(name, "numeric", seen, "numbers", n_missing, formatted=formatted)
 
 
 def _dates(values: np.ndarray, present: np.ndarray) -> bool:
@@ -882,6 +971,25 @@ def _dates(values: np.ndarray, present: np.ndarray) -> bool:
     if values.dtype.kind in "mM":
         return True
     return values.dtype.kind == "O" and isinstance(present[0], (datetime.date, datetime.timedelta))
+
+
+def _formatted(text: np.ndarray, present: np.ndarray) -> tuple[str, np.ndarray] | None:
+    """(what the column holds, its numbers) when 90 % of it are formatted numbers, else None.
+
+    Formatted as :func:`parse_formatted_numbers` reads them: ``1,234.5``, ``$1,385``,
+    ``12.5%``. Called after the decimal-comma test, so that ``1,500`` alone is not read
+    as a thousand and a half.
+    """
+    parsed = parse_formatted_numbers(present)
+    if not np.isfinite(parsed).sum() >= 0.9 * present.shape[0]:
+        return None
+    sample = [v for v in text[:1000] if isinstance(v, str)]
+    marks = [
+        shown
+        for shown, signs in (("1,234", ","), ("$", "$€£¥"), ("%", "%"))
+        if any(c in v for v in sample for c in signs)
+    ]
+    return f"formatted numbers: {' '.join(marks)}", parsed
 
 
 def _text_dates(text: np.ndarray) -> bool:
@@ -921,10 +1029,15 @@ def _decimal_commas(text: np.ndarray) -> bool:
 
 
 # -- preprocessing --------------------------------------------------------------------------
-def _numeric_pipeline() -> Pipeline:
+def _numeric_pipeline(formatted: Sequence[bool] | None = None) -> Pipeline:
+    """Numbers (formatted ones where `formatted` says), median imputation, standardization."""
+    args = {"formatted": list(formatted)} if formatted is not None and any(formatted) else None
     return Pipeline(
         [
-            ("to_float", FunctionTransformer(to_float32, feature_names_out="one-to-one")),
+            (
+                "to_float",
+                FunctionTransformer(to_float32, kw_args=args, feature_names_out="one-to-one"),
+            ),
             ("impute", SimpleImputer(strategy="median")),
             ("scale", StandardScaler(copy=False)),
         ]
@@ -978,15 +1091,17 @@ def build_column_transformer(
     categorical: Sequence[str],
     categories: Sequence[Sequence[str]] | None = None,
     others: Sequence[str] | None = None,
+    formatted: Sequence[bool] | None = None,
 ) -> ColumnTransformer:
     """The unfitted ColumnTransformer of the given columns (numeric block first).
 
-    `categories` and `others` (per categorical column) are a fitted
-    :class:`Preprocessor`'s; None: the pipelines learn their categories in fit.
+    `categories` and `others` (per categorical column) and `formatted` (per numeric
+    column) are a fitted :class:`Preprocessor`'s; None: the pipelines learn their
+    categories in fit, and read plain numbers.
     """
     parts = []
     if numeric:
-        parts.append(("numeric", _numeric_pipeline(), list(numeric)))
+        parts.append(("numeric", _numeric_pipeline(formatted), list(numeric)))
     if categorical:
         pipe = _categorical_pipeline(categories, others)
         parts.append(("categorical", pipe, list(categorical)))
@@ -1022,6 +1137,7 @@ class Preprocessor:
         categorical: Sequence[str],
         rows: np.ndarray | None = None,
         max_categories: int = MAX_ONE_HOT,
+        formatted: Sequence[str] = (),
     ) -> Preprocessor:
         """Fit on `table`'s training rows (`rows`, default all), one column at a time.
 
@@ -1030,7 +1146,9 @@ class Preprocessor:
         ColumnTransformer fitted on the whole table (medians, means, variances and
         categories are per column). A categorical column with more than
         `max_categories` categories keeps the ``max_categories - 1`` most frequent (ties:
-        the first in sorted order) and counts the others as one, :data:`OTHER`.
+        the first in sorted order) and counts the others as one, :data:`OTHER`. The
+        numeric columns named in `formatted` read text numbers with thousands
+        separators, currency and percent signs (:func:`parse_formatted_numbers`).
         """
         if not numeric and not categorical:
             raise TableError("no feature columns are left to train on")
@@ -1043,9 +1161,10 @@ class Preprocessor:
             "most_frequent": [],
             "categories": [],
             "others": [],
+            "formatted": [name in formatted for name in numeric],
         }
         for name in numeric:
-            pipe = _numeric_pipeline().fit(_rows_of(table, name, rows))
+            pipe = _numeric_pipeline([name in formatted]).fit(_rows_of(table, name, rows))
             state["median"].append(pipe["impute"].statistics_[0])
             state["mean"].append(pipe["scale"].mean_[0])
             state["var"].append(pipe["scale"].var_[0])
@@ -1078,7 +1197,8 @@ class Preprocessor:
         ``n_samples_seen_``) are set to the saved ones.
         """
         others = state.get("others") or [""] * len(categorical)
-        ct = build_column_transformer(numeric, categorical, state["categories"], others)
+        formatted = state.get("formatted") or [False] * len(numeric)
+        ct = build_column_transformer(numeric, categorical, state["categories"], others, formatted)
         row: dict[str, Any] = {}
         for j, name in enumerate(numeric):
             row[name] = np.asarray([state["median"][j]], dtype=np.float64)
@@ -1095,6 +1215,11 @@ class Preprocessor:
             scaler.scale_ = np.asarray(state["scale"], dtype=np.float64).copy()
             scaler.n_samples_seen_ = int(state["n_samples_seen"])
         return cls(list(numeric), list(categorical), state, ct)
+
+    @property
+    def formatted(self) -> list[bool]:
+        """Per numeric column, whether it reads formatted text numbers (``$1,385``)."""
+        return [bool(f) for f in self.state.get("formatted") or [False] * len(self.numeric)]
 
     @property
     def others(self) -> list[str]:
@@ -1145,6 +1270,7 @@ class Preprocessor:
             "most_frequent": list(s["most_frequent"]),
             "categories": [list(c) for c in s["categories"]],
             "others": self.others,
+            "formatted": self.formatted,
         }
 
     @classmethod
@@ -1190,6 +1316,14 @@ class Preprocessor:
             o and o not in c for o, c in zip(state["others"], state["categories"], strict=True)
         ):
             raise ModelFileError("the preprocessing entry 'others' is malformed")
+        formatted = tree.get("formatted", [False] * len(numeric))  # absent from older models
+        if (
+            not isinstance(formatted, list)
+            or len(formatted) != len(numeric)
+            or not all(isinstance(f, bool) for f in formatted)
+        ):
+            raise ModelFileError("the preprocessing entry 'formatted' is malformed")
+        state["formatted"] = formatted
         if len(set(numeric + categorical)) != len(numeric) + len(categorical):
             raise ModelFileError("the preprocessing names a column twice")
         return cls.from_state(numeric, categorical, state)
@@ -1373,7 +1507,7 @@ def _role_from_dict(d: Any) -> ColumnRole:
     name, seen, why = d.get("name"), d.get("seen"), d.get("why")
     if not all(isinstance(v, str) for v in (name, seen, why)):
         raise ModelFileError("a column role is malformed")
-    k = d.get("n_categories")
+    k, most = d.get("n_categories"), d.get("max_categories")
     return ColumnRole(
         name,
         d["role"],
@@ -1382,6 +1516,8 @@ def _role_from_dict(d: Any) -> ColumnRole:
         int(d.get("missing", 0)),
         None if k is None else int(k),
         bool(d.get("forced", False)),
+        None if most is None else int(most),
+        bool(d.get("formatted", False)),
     )
 
 
