@@ -761,9 +761,9 @@ def guess_roles(
     numbers are numeric.
     Text that is mostly numbers (say with ``?`` for missing), plain or as spreadsheets
     export them (``1,234.50``, ``$1,385``, ``12.5%``: :func:`parse_formatted_numbers`),
-    is numeric. Dates and times,
-    as Parquet types or written as text (``2024-03-01``, ``01/03/2024``, ``12:30``), are
-    dropped: neither a number nor a category describes a date the model has not seen.
+    is numeric. Dates and times, as Parquet types or written as text (``2024-03-01``,
+    ``01/03/2024``, ``12:30``), are dropped: neither a number nor a category describes a
+    date the model has not seen.
     """
     forced = check_role_flags(target, numeric=numeric, categorical=categorical, ids=ids, drop=drop)
     roles = []
@@ -977,8 +977,8 @@ def _formatted(text: np.ndarray, present: np.ndarray) -> tuple[str, np.ndarray] 
     """(what the column holds, its numbers) when 90 % of it are formatted numbers, else None.
 
     Formatted as :func:`parse_formatted_numbers` reads them: ``1,234.5``, ``$1,385``,
-    ``12.5%``. Called after the decimal-comma test, so that ``1,500`` alone is not read
-    as a thousand and a half.
+    ``12.5%``. Called after the decimal-comma test: a column of ``1,500`` alone (1.5 or
+    1 500?) keeps that test's hint rather than being read as thousands.
     """
     parsed = parse_formatted_numbers(present)
     if not np.isfinite(parsed).sum() >= 0.9 * present.shape[0]:
