@@ -407,7 +407,8 @@ def test_rare_categories_share_one_column_in_train_and_predict(capsys, tmp_path)
         capsys, "predict", "--model", folder, "--data", tmp_path / "new.csv", "--proba"
     )
     assert status == 0 and err == "" and len(predicted.splitlines()) == 5
-    # the default keeps all 31
+    # the default keeps all 31; it is the library's own
+    assert cli.DEFAULTS["max_categories"] == tabular.MAX_ONE_HOT
     out = train(capsys, tmp_path / "t.csv", tmp_path / "all", "--epochs", "2")
     assert re.search(r"shop\s+text\s+categorical\s+one-hot \(31 categories\)$", out, re.M)
 
