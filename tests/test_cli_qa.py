@@ -344,6 +344,26 @@ def test_csv_date_columns_are_dropped_as_dates_not_ids(capsys, tmp_path):
     assert status == 0 and err == "" and len(predicted.splitlines()) == 91
 
 
+def test_a_wide_table_prints_a_folded_column_table(capsys, tmp_path):
+    """500 numeric columns printed 500 lines; runs of alike columns fold, the report keeps all."""
+    table = easy_table(60)
+    rng = np.random.default_rng(0)
+    for j in range(45):
+        table[f"f{j}"] = rng.normal(size=60).round(3)
+    table.to_csv(tmp_path / "wide.csv", index=False)
+    out = train(capsys, tmp_path / "wide.csv", tmp_path / "runs", "--epochs", "1")
+    lines = out.split("what is done\n", 1)[1].splitlines()
+    table_lines = lines[: next(i for i, line in enumerate(lines) if not line.startswith("  "))]
+    assert len(table_lines) < 12, out
+    # f0..f44 are alike in a row: the first of them, then the count; two alike (x1,
+    # x2) both show
+    assert re.search(r"^  x2 +numbers +numeric +standardized$", out, re.M), out
+    assert re.search(r"^  f0 +numbers +numeric +standardized$", out, re.M), out
+    assert re.search(r"^  \.\.\. 44 more +the same, to 'f44'$", out, re.M), out
+    report = (only_run(tmp_path / "runs") / "report.md").read_text()
+    assert all(f"| f{j} | numbers | numeric |" in report for j in range(45))
+
+
 def test_formatted_numbers_train_and_predict_as_numbers(capsys, tmp_path):
     """A spreadsheet export: "1,234.50" was an ID, "$3,203" and "12.5%" free text, and
     a "$" target could not be regressed."""

@@ -805,6 +805,7 @@ def _print_roles(roles: list, verbose: bool) -> None:
         for r in roles
     ]
     head = ("column", "holds", "role", "what is done")
+    rows = _shown_rows(rows)
     widths = [min(28, max(len(str(x[i])) for x in [head, *rows])) for i in range(3)]
     for row in [head, *rows]:
         cells = [str(c)[:w].ljust(w) for c, w in zip(row[:3], widths, strict=True)]
@@ -821,6 +822,36 @@ def _print_roles(roles: list, verbose: bool) -> None:
             for why, names in reasons.items()
         ]
         print(f"note: not used as features: {'; '.join(left)}")
+
+
+#: Past this many columns, the printed column table folds runs of alike columns (the
+#: report lists every one).
+MAX_PRINTED_COLUMNS = 40
+
+
+def _shown_rows(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The column table's rows, with runs of alike columns folded on a wide table.
+
+    Consecutive columns that hold the same, get the same role and the same treatment
+    show as their first and a row ``"... 493 more"`` naming the last: 500 numeric
+    columns print three lines, not 500.
+    """
+    if len(rows) <= MAX_PRINTED_COLUMNS:
+        return rows
+    shown: list[tuple[str, ...]] = []
+    start = 0
+    while start < len(rows):
+        end = start
+        while end + 1 < len(rows) and rows[end + 1][1:] == rows[start][1:]:
+            end += 1
+        shown.append(rows[start])
+        if end - start >= 2:
+            more = f"... {end - start} more"
+            shown.append((more, "", "", f"the same, to {rows[end][0]!r}"))
+        elif end > start:
+            shown.append(rows[end])
+        start = end + 1
+    return shown
 
 
 def _evaluate(est, task, X_test, y_test, mean, scale):
