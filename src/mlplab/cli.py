@@ -582,7 +582,8 @@ def _training_data(args: argparse.Namespace, lbfgs: bool) -> _TrainingData:
     for role in roles:
         if role.name == target:
             role.seen, role.why = f"{role.seen}; {task}", f"--target ({task})"
-        role.max_categories = args.max_categories
+        if role.role == "categorical":
+            role.max_categories = args.max_categories
     _print_roles(roles, args.data is not None)
     numeric = [r.name for r in roles if r.role == "numeric"]
     categorical = [r.name for r in roles if r.role == "categorical"]

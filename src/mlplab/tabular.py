@@ -863,15 +863,16 @@ def _describe(values: np.ndarray) -> str:
 
 
 def _describe_target(values: np.ndarray) -> str:
-    """:func:`_describe`, naming formatted numbers as the features' table does."""
-    if values.dtype.kind != "O":
-        return _describe(values)
+    """:func:`_describe`, naming the formatted numbers :func:`target_numbers` reads."""
     present = values[~_missing(values)]
-    text = _as_text_values(present)
-    if not present.size or np.isfinite(_parse_numbers(present)).all() or _decimal_commas(text):
-        return _describe(values)
-    formatted = _formatted(text, present)
-    return _describe(values) if formatted is None else formatted[0]
+    if (
+        values.dtype.kind == "O"
+        and present.size
+        and not np.isfinite(_parse_numbers(present)).all()
+        and np.isfinite(target_numbers(present)).all()
+    ):
+        return _formatted_marks(_as_text_values(present))
+    return _describe(values)
 
 
 def _guess(name: str, values: np.ndarray) -> ColumnRole:
@@ -983,13 +984,18 @@ def _formatted(text: np.ndarray, present: np.ndarray) -> tuple[str, np.ndarray] 
     parsed = parse_formatted_numbers(present)
     if not np.isfinite(parsed).sum() >= 0.9 * present.shape[0]:
         return None
+    return _formatted_marks(text), parsed
+
+
+def _formatted_marks(text: np.ndarray) -> str:
+    """What a column of formatted numbers holds, say ``"formatted numbers: 1,234 $"``."""
     sample = [v for v in text[:1000] if isinstance(v, str)]
     marks = [
         shown
         for shown, signs in (("1,234", ","), ("$", "$€£¥"), ("%", "%"))
         if any(c in v for v in sample for c in signs)
     ]
-    return f"formatted numbers: {' '.join(marks)}", parsed
+    return f"formatted numbers: {' '.join(marks)}"
 
 
 def _text_dates(text: np.ndarray) -> bool:

@@ -31,7 +31,6 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -1422,10 +1421,12 @@ def _outside_stacklevel() -> int:
     path (estimator, trainer, incremental run, whole-epoch kernel); the warning should
     name the user's line, whichever it was.
     """
-    folders = [Path(__file__).resolve().parent]
+    # As imported, not resolved: a frame's co_filename is its module's __file__ (through
+    # a symlinked environment too, where a resolved path would match no frame).
+    folders = [os.path.dirname(__file__)]
     sklearn = sys.modules.get("sklearn")  # its fit wrapper, when an estimator fits
     if sklearn is not None and getattr(sklearn, "__file__", None):
-        folders.append(Path(sklearn.__file__).resolve().parent)
+        folders.append(os.path.dirname(sklearn.__file__))
     libraries = tuple(f"{folder}{os.sep}" for folder in folders)
     frame, level = sys._getframe(1), 1  # the caller's frame is stacklevel 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(libraries):
