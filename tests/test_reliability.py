@@ -409,6 +409,47 @@ def test_lbfgs_warns_as_sklearn_does(iris, params):
         assert a.split("(status=")[1] == b.split("(status=")[1]  # status, message, advice
 
 
+_WARNING_CASES = ["max_iter reached", "lbfgs max_iter", "batch_size clipped", "weights set"]
+
+
+@pytest.mark.parametrize(
+    "case, route",
+    [(case, route) for case in _WARNING_CASES for route in ("fit", "pipeline", "search")
+     if (case, route) != ("weights set", "search")],  # a search clones: no weights set
+)  # fmt: skip
+def test_estimator_warnings_point_at_the_callers_line(iris, case, route):
+    """Each warning of a fit names the line that called it, not a frame of a library.
+
+    They used fixed stack levels, which landed in scikit-learn's fit wrapper
+    (``sklearn/base.py``) and moved with every path (a Pipeline, a search).
+    """
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    X, y = iris
+    params = dict(hidden_layer_sizes=(4,), random_state=0, max_iter=2)
+    expected = ConvergenceWarning
+    if case == "lbfgs max_iter":
+        params.update(solver="lbfgs")
+    elif case == "batch_size clipped":
+        params.update(batch_size=1000)
+        expected = UserWarning
+    est = MLPClassifier(**params)
+    if case == "weights set":
+        est.coefs_ = [np.zeros((4, 4)), np.zeros((4, 3))]
+        expected = UserWarning
+    if route == "pipeline":
+        est = make_pipeline(est)
+    elif route == "search":
+        est = GridSearchCV(est, {"alpha": [1e-4]}, cv=2, refit=False, error_score="raise")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    found = [w for w in caught if issubclass(w.category, expected)]
+    assert found, [str(w.message) for w in caught]
+    assert {w.filename for w in found} == {__file__}, [(w.filename, w.lineno) for w in found]
+
+
 def test_lbfgs_batch_norm_statistics_come_from_the_final_weights(iris):
     X, y = iris
     clf = MLPClassifier(solver="lbfgs", batch_norm=True, hidden_layer_sizes=(6,), max_iter=20)

@@ -26,7 +26,6 @@ import copy
 import itertools
 import math
 import os
-import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -46,6 +45,7 @@ from ._validation import (
     check_positive,
     check_sample_weight,
 )
+from ._warnings import user_stacklevel
 from .callbacks import Callback, ProgressBar
 from .io import load_tree, save_tree
 from .layers import BatchNorm
@@ -1126,7 +1126,7 @@ class TrainingRun:
             self.stop_reason = f"training diverged: {what}, and no weights had a finite loss"
             return
         self.stop_reason = _divergence_message(what, kept.label, kept_loss, self.callbacks)
-        warnings.warn(self.stop_reason, DivergenceWarning, stacklevel=_outside_stacklevel())
+        warnings.warn(self.stop_reason, DivergenceWarning, stacklevel=user_stacklevel())
 
     # -- helpers ------------------------------------------------------------------------
     @property
@@ -1412,26 +1412,6 @@ def _divergence_message(
         f"{kept_loss:.6g}){then}. Try a lower learning rate, gradient clipping "
         "(clip_norm / clip_global_norm), or standardized inputs."
     )
-
-
-def _outside_stacklevel() -> int:
-    """The ``stacklevel`` of the first caller outside mlplab and scikit-learn.
-
-    A fit reaches :meth:`TrainingRun._diverged` through a depth that depends on the
-    path (estimator, trainer, incremental run, whole-epoch kernel); the warning should
-    name the user's line, whichever it was.
-    """
-    # As imported, not resolved: a frame's co_filename is its module's __file__ (through
-    # a symlinked environment too, where a resolved path would match no frame).
-    folders = [os.path.dirname(__file__)]
-    sklearn = sys.modules.get("sklearn")  # its fit wrapper, when an estimator fits
-    if sklearn is not None and getattr(sklearn, "__file__", None):
-        folders.append(os.path.dirname(sklearn.__file__))
-    libraries = tuple(f"{folder}{os.sep}" for folder in folders)
-    frame, level = sys._getframe(1), 1  # the caller's frame is stacklevel 1
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(libraries):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def _gather_kernel() -> Callable[..., None]:

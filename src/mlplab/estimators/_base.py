@@ -29,6 +29,7 @@ from .. import initializers as _initializers
 from .. import losses as _losses
 from .. import schedules as _schedules
 from .._validation import check_sample_weight
+from .._warnings import user_stacklevel
 from ..layers import Activation as ActivationLayer
 from ..layers import Dense
 from ..training import History, RunStart, Trainer
@@ -478,7 +479,7 @@ def _take_presets(est: BaseMLP, keep: bool) -> dict[str, list[Any]]:
             "warm_start=True (as in scikit-learn, it draws new weights); use "
             "warm_start=True or partial_fit to start from them",
             UserWarning,
-            stacklevel=5,  # the caller of fit (through scikit-learn's _fit_context)
+            stacklevel=user_stacklevel(),
         )
         return {}
     return presets

@@ -32,6 +32,7 @@ from sklearn.model_selection import train_test_split
 
 from .. import optimizers as _optimizers
 from .. import schedules as _schedules
+from .._warnings import user_stacklevel
 from ..callbacks import Callback, EarlyStopping, RunState
 from ..layers import Dense
 from ..network import Sequential
@@ -456,7 +457,7 @@ def batch_size(est: Any, n_samples: int, stochastic: bool) -> int:
     if est.batch_size > n_samples and stochastic:
         warnings.warn(
             "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
-            stacklevel=5,
+            stacklevel=user_stacklevel(),
         )
     return min(int(est.batch_size), n_samples)
 
@@ -634,7 +635,7 @@ def warn_not_converged(max_iter: int) -> None:
         f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached and the "
         "optimization hasn't converged yet.",
         ConvergenceWarning,
-        stacklevel=4,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -661,4 +662,4 @@ def warn_lbfgs(result: Any, n_iter: int, max_iter: int) -> None:
         "\nYou might also want to scale the data as shown in:\n"
         "    https://scikit-learn.org/stable/modules/preprocessing.html"
     )
-    warnings.warn(text, ConvergenceWarning, stacklevel=4)
+    warnings.warn(text, ConvergenceWarning, stacklevel=user_stacklevel())
