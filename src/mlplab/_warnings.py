@@ -22,7 +22,7 @@ def user_stacklevel() -> int:
         1 for the caller's own frame, plus one per frame of mlplab, scikit-learn or joblib
         above it (the outermost frame's level where every frame is a library's).
     """
-    # Python 3.12's warnings.warn(skip_file_prefixes=...) does this walk; 3.11 has not.
+    # Python 3.12's warnings.warn(skip_file_prefixes=...) does this walk; 3.10 and 3.11 have not.
     # As imported, not resolved: a frame's co_filename is its module's __file__ (through
     # a symlinked environment too, where a resolved path would match no frame).
     folders = [os.path.dirname(__file__)]
